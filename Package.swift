@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// Reticle: objective, reproducible image grading on an ordinary CPU.
+// Layout and decisions: ../shared/DESIGN.md and README.md ("Design").
+import PackageDescription
+
+// Hot kernels need the target CPU or SIMD FMA becomes library calls (PERFORMANCE.md §1).
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+let cFast: [CSetting] = [.unsafeFlags(["-march=x86-64-v3", "-O2"])]
+
+let package = Package(
+    name: "Reticle",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "reticle", targets: ["reticle"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // One small target per C library (DESIGN.md "Layout").
+        .systemLibrary(name: "CBLAS", path: "Sources/CSystem/CBLAS"),
+        .systemLibrary(name: "COpenSlide", path: "Sources/CSystem/COpenSlide"),
+        .systemLibrary(name: "CZlib", path: "Sources/CSystem/CZlib"),
+        .target(name: "CPNG", path: "Sources/CSystem/CPNG",
+                cSettings: cFast, linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "CJPEG", path: "Sources/CSystem/CJPEG",
+                cSettings: cFast, linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CTIFF", path: "Sources/CSystem/CTIFF",
+                cSettings: cFast, linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CDcmtk", path: "Sources/CSystem/CDcmtk",
+                cxxSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: ["dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd"]
+                    .map { LinkerSetting.linkedLibrary($0) }),
+
+        .target(name: "Shared",
+                dependencies: ["CBLAS", "CZlib", "CPNG", "CJPEG", "CTIFF",
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: fastMath),
+        .target(name: "Microstructure", dependencies: ["Shared"], swiftSettings: fastMath),
+        .target(name: "Medical", dependencies: ["Shared", "COpenSlide", "CDcmtk"], swiftSettings: fastMath),
+        .target(name: "Remote", dependencies: ["Shared"], swiftSettings: fastMath),
+        .executableTarget(name: "reticle",
+                          dependencies: ["Shared", "Microstructure", "Medical", "Remote",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Yams", package: "Yams")]),
+
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"]),
+        .testTarget(name: "MicrostructureTests", dependencies: ["Microstructure", "TestSupport"]),
+        .testTarget(name: "MedicalTests", dependencies: ["Medical", "TestSupport"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["reticle", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

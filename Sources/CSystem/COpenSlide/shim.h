@@ -1,0 +1,2 @@
+// OpenSlide 3.4 (Debian: libopenslide-dev).
+#include <openslide/openslide.h>

@@ -1,0 +1,69 @@
+// Formats as plug-ins (STYLE.md, after OpenSlide's vendor table): each module
+// contributes inspectors for the files it understands; the CLI lists them in
+// order, most specific first, generic images last.
+
+import Foundation
+
+/// What `reticle inspect` may reveal.
+public struct InspectOptions: Sendable {
+    /// Include patient-identifying DICOM attributes (never by default).
+    public var showPHI: Bool
+    public init(showPHI: Bool = false) { self.showPHI = showPHI }
+}
+
+/// Describes one kind of file: recognises it cheaply, then reports what it is.
+public protocol FileInspector: Sendable {
+    /// Short name of the kind, e.g. "image", "slide", "dicom".
+    var kind: String { get }
+    /// A cheap check from the path and the file's first bytes (up to 4 KiB, fewer for short files).
+    func recognizes(path: String, header: [UInt8]) -> Bool
+    /// What the file is. Keys are snake_case; the first two are `kind` and `format`.
+    /// Throws `ReticleError` (naming the reason) when the file is recognised but unreadable.
+    func inspect(path: String, options: InspectOptions) throws -> JSONObject
+}
+
+/// An ordered list of inspectors; the first that recognises a file describes it.
+public struct InspectorRegistry: Sendable {
+    public let inspectors: [any FileInspector]
+
+    public init(_ inspectors: [any FileInspector]) { self.inspectors = inspectors }
+
+    public static let headerLength = 4096
+
+    public func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> JSONObject {
+        let header = try FileHeader.read(path: path, count: Self.headerLength)
+        guard let inspector = inspectors.first(where: { $0.recognizes(path: path, header: header) }) else {
+            let known = inspectors.map(\.kind).joined(separator: ", ")
+            throw ReticleError(.unsupported, file: path,
+                               "not a file Reticle reads (\(known)); first bytes \(FileHeader.hexPrefix(header))")
+        }
+        do {
+            return try inspector.inspect(path: path, options: options)
+        } catch let e as ReticleError {
+            throw e.naming(path)
+        }
+    }
+}
+
+/// Reading the first bytes of a file, with errors that name it.
+public enum FileHeader {
+    public static func read(path: String, count: Int) throws -> [UInt8] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ReticleError(.io, file: path, "no such file")
+        }
+        if isDir.boolValue { throw ReticleError(.io, file: path, "is a folder, not a file") }
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            throw ReticleError(.io, file: path, "cannot open for reading (permissions?)")
+        }
+        defer { try? h.close() }
+        let data = (try? h.read(upToCount: count)) ?? Data()
+        if data.isEmpty { throw ReticleError(.corrupt, file: path, "file is empty") }
+        return [UInt8](data)
+    }
+
+    /// The first 8 bytes as hex, for "what is this file" messages.
+    public static func hexPrefix(_ bytes: [UInt8]) -> String {
+        bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+    }
+}

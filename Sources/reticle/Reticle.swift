@@ -1,0 +1,10 @@
+// The `reticle` command: thin subcommands over the Shared and domain modules.
+import ArgumentParser
+
+@main
+struct Reticle: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reticle",
+        abstract: "Objective, reproducible image grading on an ordinary CPU.",
+        subcommands: [])
+}
