@@ -1,9 +1,82 @@
-// Plain-C API over dcmtk 3.6.7 (C++): open a file, read tags, decode frames.
+// Plain-C API over dcmtk 3.6.7 (C++): open a DICOM file, read attributes, decode frames.
+// Every function catches C++ exceptions; failures come back as a status and text in `err`.
 #pragma once
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// Status of the calls that can fail.
+enum {
+    RT_DCM_OK = 0,
+    /// The file is damaged or inconsistent (truncated pixel data, impossible sizes, decoder failure).
+    RT_DCM_ERROR = -1,
+    /// The file is valid but uses something this build cannot decode (JPEG 2000, 12-bit cells, ...).
+    RT_DCM_UNSUPPORTED = -2,
+};
+
+/// An open DICOM file (dataset plus meta header when present). Not safe for concurrent use.
+typedef struct rt_dcm_file rt_dcm_file;
+
+/// Geometry and encoding of the pixel data, from the image pixel module.
+typedef struct {
+    uint32_t rows, columns, frames;
+    uint32_t samples_per_pixel, bits_allocated, bits_stored, high_bit;
+    uint32_t pixel_representation;   // 0 unsigned, 1 two's complement
+    uint32_t planar_configuration;
+    /// 1 for MONOCHROME1/MONOCHROME2 (decode with rt_dcm_decode_modality), 0 for colour.
+    int monochrome;
+    /// Output range of the modality LUT over every storable value (for MONOCHROME1 inversion).
+    double modality_min, modality_max;
+    char photometric[32];
+} rt_dcm_image_info;
+
 const char *rt_dcm_library_version(void);
+
+/// Opens `path` (with or without a meta header; the transfer syntax is detected). NULL on failure.
+rt_dcm_file *rt_dcm_open(const char *path, char *err, size_t errlen);
+void rt_dcm_close(rt_dcm_file *file);
+
+/// 1 when the file had a File Meta Information header (preamble + "DICM").
+int rt_dcm_has_meta_header(const rt_dcm_file *file);
+
+/// Transfer syntax UID (from the meta header, else the one dcmtk detected) and its name.
+void rt_dcm_transfer_syntax(const rt_dcm_file *file, char *uid, size_t uidlen, char *name, size_t namelen);
+
+/// 1 when pixel data in this transfer syntax can be decoded (native, or a registered decoder).
+int rt_dcm_transfer_syntax_decodable(const rt_dcm_file *file);
+
+/// All values of (group,element) as text, multiple values joined by '\'. Group 0002 reads the
+/// meta header. Returns the full length (the copy in buf is truncated to buflen-1), or -1 when absent.
+long rt_dcm_get_string(const rt_dcm_file *file, uint16_t group, uint16_t element, char *buf, size_t buflen);
+
+/// Value number `index` of a numeric attribute (DS, IS, US, SS, UL, SL, FL, FD). 1 found, 0 absent.
+int rt_dcm_get_number(const rt_dcm_file *file, uint16_t group, uint16_t element, unsigned long index, double *out);
+
+/// Number of values (VM) of an attribute, or -1 when absent.
+long rt_dcm_value_count(const rt_dcm_file *file, uint16_t group, uint16_t element);
+
+/// As rt_dcm_get_number, inside the first item of each sequence in `sequences` (tags as
+/// (group << 16) | element), e.g. SharedFunctionalGroups > PixelMeasures > PixelSpacing.
+int rt_dcm_get_nested_number(const rt_dcm_file *file, const uint32_t *sequences, size_t depth,
+                             uint16_t group, uint16_t element, unsigned long index, double *out);
+
+/// 1 when the dataset has a Pixel Data element (7FE0,0010).
+int rt_dcm_has_pixel_data(const rt_dcm_file *file);
+
+/// Reads and checks the image pixel module. RT_DCM_OK, RT_DCM_ERROR or RT_DCM_UNSUPPORTED.
+int rt_dcm_image_info_get(const rt_dcm_file *file, rt_dcm_image_info *info, char *err, size_t errlen);
+
+/// Decodes one monochrome frame to modality-LUT values (rescale or Modality LUT Sequence),
+/// as pydicom's apply_modality_lut does. `count` must be rows × columns.
+int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t count, char *err, size_t errlen);
+
+/// Decodes one colour frame (RGB, YBR, palette) to interleaved RGB of `bits` 8 or 16 per sample.
+/// `bytes` must be rows × columns × 3 × bits/8.
+int rt_dcm_decode_color(rt_dcm_file *file, uint32_t frame, int bits, void *out, size_t bytes, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,29 @@
+# Reticle: `make demo` and `make test` are all a new user needs.
+SWIFT ?= swift
+# Tests run optimised: the CNN and image kernels are 10-100x slower in debug builds.
+TEST_FLAGS = -c release -Xswiftc -enable-testing
+DEMO_OUT ?= demo-out
+
+.PHONY: setup build release demo test bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+test: setup
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+demo: release
+	scripts/demo $(DEMO_OUT)
+
+bench: release
+	$(SWIFT) run -c release reticle bench
+
+clean:
+	rm -rf .build $(DEMO_OUT)

@@ -1,0 +1,150 @@
+// Owns iteration, parallelism, progress, resume, shards and error rows for
+// every batch command, so domain code only says what to do with one item.
+
+import Foundation
+
+/// How a batch runs; every batch command maps its shared flags onto this.
+public struct BatchOptions: Sendable {
+    /// Where items/ and the tables go; nil runs in memory (no resume, nothing written).
+    public var outDir: URL?
+    /// Redo items even when a finished record with the same hashes exists.
+    public var force: Bool
+    public var shard: Shard
+    /// Items processed at once; 0 means one per core.
+    public var threads: Int
+    public var progress: ProgressReporter.Mode
+    /// Everything besides the input that determines a result (options, protocol and model hashes).
+    /// Its SHA-256 is stored with each item; a change redoes the item.
+    public var settings: JSONObject
+
+    public init(outDir: URL?, force: Bool = false, shard: Shard = .all, threads: Int = 0,
+                progress: ProgressReporter.Mode = .quiet, settings: JSONObject = JSONObject()) {
+        self.outDir = outDir
+        self.force = force
+        self.shard = shard
+        self.threads = threads
+        self.progress = progress
+        self.settings = settings
+    }
+
+    public var settingsHash: String { FileFingerprint.sha256(JSONValue.object(settings).serialized()) }
+    public var effectiveThreads: Int { threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// What a batch did; `exitCode` follows DESIGN.md (0 all succeeded, 2 some failed).
+public struct BatchSummary: Equatable, Sendable {
+    public var inShard = 0
+    public var processed = 0
+    public var skipped = 0
+    public var succeeded = 0
+    public var failed = 0
+    /// Records in items/ after the run (all shards that share the folder).
+    public var recordsInFolder = 0
+
+    public var exitCode: Int32 { failed > 0 ? 2 : 0 }
+
+    public var description: String {
+        var parts = ["\(inShard) items", "\(succeeded) ok", "\(failed) failed"]
+        if skipped > 0 { parts.append("\(skipped) already done") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+public struct BatchRunner: Sendable {
+    public let options: BatchOptions
+
+    public init(options: BatchOptions) { self.options = options }
+
+    /// Runs `work` on every item of this shard not already done, in parallel, writing
+    /// `items/<id>.json` for each, then rebuilds results.csv/results.jsonl from items/.
+    /// `work` returns the result fields or throws; a throw becomes an error row naming the file.
+    /// Returns the summary and this shard's records in input order (skipped ones as stored).
+    public func run(_ items: [InputItem], label: String,
+                    work: @escaping @Sendable (InputItem) throws -> JSONObject) throws
+        -> (summary: BatchSummary, records: [ItemRecord]) {
+        let store = try options.outDir.map { try ItemStore(outDir: $0) }
+        store?.removeStaleTemporaries()
+        let settingsHash = options.settingsHash
+        let mine = items.filter { options.shard.contains($0) }
+
+        // Fingerprints are computed up front: they decide what is skipped, and a file that
+        // cannot be read at all is already an error row.
+        var summary = BatchSummary()
+        summary.inShard = mine.count
+        var todo: [(slot: Int, item: InputItem, hash: String?)] = []
+        var records = [ItemRecord?](repeating: nil, count: mine.count)
+        for (slot, item) in mine.enumerated() {
+            let hash = try? FileFingerprint.of(path: item.path)
+            if !options.force, let hash, let old = store?.load(id: item.id), old.status == .ok,
+               old.inputHash == hash, old.settingsHash == settingsHash {
+                summary.skipped += 1
+                summary.succeeded += 1
+                records[slot] = old
+            } else {
+                todo.append((slot, item, hash))
+            }
+        }
+
+        let progress = ProgressReporter(label: label, total: todo.count, mode: options.progress)
+        let lock = NSLock()
+        var next = 0
+        var failures = 0
+        var writeErrors: [Error] = []
+        let workers = min(options.effectiveThreads, max(todo.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                lock.lock()
+                let index = next
+                next += 1
+                lock.unlock()
+                guard index < todo.count else { return }
+                let (slot, item, hash) = todo[index]
+                let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
+                do {
+                    try store?.save(record)
+                } catch {
+                    lock.lock(); writeErrors.append(error); lock.unlock()
+                }
+                lock.lock()
+                if record.status == .error { failures += 1 }
+                records[slot] = record
+                lock.unlock()
+                progress.advance(failed: record.status == .error)
+            }
+        }
+        progress.finish()
+        // Losing results silently is worse than stopping: the disk is full or the folder vanished.
+        if let first = writeErrors.first { throw first }
+
+        summary.processed = todo.count
+        summary.failed = failures
+        summary.succeeded += todo.count - failures
+        if let store {
+            let all = store.allRecords().records
+            summary.recordsInFolder = all.count
+            try ResultTables.write(all, to: store.outDir)
+        }
+        return (summary, records.compactMap { $0 })
+    }
+
+    static func process(_ item: InputItem, inputHash: String?, settingsHash: String,
+                        work: (InputItem) throws -> JSONObject) -> ItemRecord {
+        let start = Date()
+        var record = ItemRecord(id: item.id, file: item.displayPath, status: .ok, inputHash: inputHash ?? "",
+                                settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "")
+        if inputHash == nil {
+            record.status = .error
+            record.error = ReticleError(.io, file: item.displayPath, "cannot read file").description
+        } else {
+            do {
+                record.result = try work(item)
+            } catch {
+                record.status = .error
+                record.error = error.reticleMessage(file: item.displayPath)
+            }
+        }
+        record.elapsedSeconds = Date().timeIntervalSince(start)
+        record.finishedAt = ItemRecord.timestamp()
+        return record
+    }
+}

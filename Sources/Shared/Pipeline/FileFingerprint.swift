@@ -1,0 +1,43 @@
+// The input hash that decides whether a finished item can be skipped on rerun.
+
+import Crypto
+import Foundation
+
+public enum FileFingerprint {
+    /// Files above this size are fingerprinted from samples: hashing a whole 3 GB slide on every
+    /// rerun would cost more than the skip saves.
+    public static let fullHashLimit: Int64 = 512 << 20
+    static let chunk = 1 << 20
+    static let samples = 64
+
+    /// `sha256:<hex>` of the whole file, or `sha256-sampled:<hex>` of its size and 64 evenly spaced
+    /// 1 MiB chunks (first and last included) for files above `fullHashLimit`.
+    public static func of(path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ReticleError(.io, file: path, "cannot open for reading")
+        }
+        defer { try? handle.close() }
+        let size = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.int64Value ?? 0)
+        var hasher = SHA256()
+        if size <= fullHashLimit {
+            while let data = try handle.read(upToCount: chunk), !data.isEmpty { hasher.update(data: data) }
+            return "sha256:" + hex(hasher.finalize())
+        }
+        withUnsafeBytes(of: size.littleEndian) { hasher.update(bufferPointer: $0) }
+        let last = size - Int64(chunk)
+        for i in 0..<samples {
+            try handle.seek(toOffset: UInt64(last * Int64(i) / Int64(samples - 1)))
+            if let data = try handle.read(upToCount: chunk) { hasher.update(data: data) }
+        }
+        return "sha256-sampled:" + hex(hasher.finalize())
+    }
+
+    /// SHA-256 of bytes, as lowercase hex.
+    public static func sha256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+
+    public static func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,127 @@
+// Turns command-line inputs (files, folders, list files) into a sorted,
+// de-duplicated list of items with stable ids.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct InputCollector: Sendable {
+    /// Globs matched against the file name and against the display path; empty means everything.
+    public var include: [String]
+    public var exclude: [String]
+    /// Descend into sub-folders of folder inputs.
+    public var recursive: Bool
+
+    public init(include: [String] = [], exclude: [String] = [], recursive: Bool = true) {
+        self.include = include
+        self.exclude = exclude
+        self.recursive = recursive
+    }
+
+    /// Expands `arguments`: a file is one item; a folder gives its files (hidden ones skipped);
+    /// `@list.txt` reads one path per line (blank lines and `#` comments skipped, relative paths
+    /// resolved against the list's folder). Globs filter folder and list contents, not explicit files.
+    /// - Throws: `ReticleError(.usage)` naming an argument that does not exist.
+    public func collect(_ arguments: [String]) throws -> [InputItem] {
+        var found: [(path: String, display: String)] = []
+        for arg in arguments {
+            if arg.hasPrefix("@") {
+                let list = String(arg.dropFirst())
+                for line in try Self.readList(list) {
+                    let path = line.hasPrefix("/") ? line
+                        : URL(fileURLWithPath: list).deletingLastPathComponent().appendingPathComponent(line).path
+                    if try isDirectory(path) {
+                        found += try walk(path)
+                    } else if matches(path: line) {
+                        found.append((path, line))
+                    }
+                }
+            } else if try isDirectory(arg) {
+                found += try walk(arg)
+            } else {
+                found.append((arg, (arg as NSString).lastPathComponent))
+            }
+        }
+        return Self.assignIDs(found)
+    }
+
+    private func isDirectory(_ path: String) throws -> Bool {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ReticleError(.usage, file: path, "no such file or folder")
+        }
+        return isDir.boolValue
+    }
+
+    private func walk(_ folder: String) throws -> [(path: String, display: String)] {
+        let base = URL(fileURLWithPath: folder).standardizedFileURL
+        let prefix = base.lastPathComponent
+        var out: [(String, String)] = []
+        var pending = [""]
+        while let rel = pending.popLast() {
+            let dir = rel.isEmpty ? base : base.appendingPathComponent(rel)
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            } catch {
+                throw ReticleError(.io, file: dir.path, "cannot list folder: \(error.localizedDescription)")
+            }
+            for name in names where !name.hasPrefix(".") {
+                let childRel = rel.isEmpty ? name : rel + "/" + name
+                let child = base.appendingPathComponent(childRel).path
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: child, isDirectory: &isDir) else { continue }
+                if isDir.boolValue {
+                    if recursive { pending.append(childRel) }
+                } else if matches(path: childRel) {
+                    out.append((child, prefix + "/" + childRel))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Include/exclude test on a relative path and on its last component.
+    public func matches(path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        let hit = { (glob: String) in Glob.matches(glob, name) || Glob.matches(glob, path) }
+        if !include.isEmpty && !include.contains(where: hit) { return false }
+        return !exclude.contains(where: hit)
+    }
+
+    static func readList(_ list: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
+            throw ReticleError(.usage, file: list, "cannot read list file")
+        }
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// Sorted by display path, duplicates (same resolved path) dropped, ids made unique.
+    static func assignIDs(_ found: [(path: String, display: String)]) -> [InputItem] {
+        var seenPaths = Set<String>()
+        var unique: [(path: String, display: String)] = []
+        for f in found.sorted(by: { $0.display < $1.display }) {
+            let resolved = URL(fileURLWithPath: f.path).standardizedFileURL.resolvingSymlinksInPath().path
+            if seenPaths.insert(resolved).inserted { unique.append(f) }
+        }
+        var usedIDs = Set<String>()
+        return unique.map { f in
+            var id = ItemID.make(from: f.display)
+            if !usedIDs.insert(id).inserted {
+                id = ItemID.make(from: f.display) + "~" + String(ItemID.stableHash(f.display), radix: 16)
+                usedIDs.insert(id)
+            }
+            return InputItem(path: f.path, displayPath: f.display, id: id)
+        }
+    }
+}
+
+/// shell-style globs (`*`, `?`, `[...]`) through fnmatch(3).
+public enum Glob {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        fnmatch(pattern, text, 0) == 0
+    }
+}

@@ -1,0 +1,19 @@
+// One input of a batch: where it is, how it is shown, and its stable id.
+
+import Foundation
+
+public struct InputItem: Equatable, Sendable {
+    /// Path to open (as given, or joined with its folder).
+    public let path: String
+    /// Path relative to the argument it came from, prefixed by that argument's last component;
+    /// the same on every machine of a cluster, so ids and shards agree.
+    public let displayPath: String
+    /// File-system-safe, unique within the batch: the name of `items/<id>.json`.
+    public let id: String
+
+    public init(path: String, displayPath: String, id: String) {
+        self.path = path
+        self.displayPath = displayPath
+        self.id = id
+    }
+}

@@ -1,0 +1,54 @@
+// Flags every batch command shares; they mean the same everywhere (DESIGN.md "The CLI").
+import ArgumentParser
+import Foundation
+import Shared
+
+struct BatchFlags: ParsableArguments {
+    @Option(name: .long, help: "Output folder: items/<id>.json per input, results.csv, results.jsonl.")
+    var out: String?
+
+    @Flag(name: .long, help: "Redo items whose results already exist.")
+    var force = false
+
+    @Option(name: .long, help: "Process only shard K of N (e.g. 3/8); shards are disjoint and cover all inputs.")
+    var shard: String?
+
+    @Option(name: .long, help: "Items processed at once (default: one per core).")
+    var threads: Int = 0
+
+    @Option(name: .long, help: "Only files matching this glob (repeatable), e.g. '*.svs'.")
+    var include: [String] = []
+
+    @Option(name: .long, help: "Skip files matching this glob (repeatable).")
+    var exclude: [String] = []
+
+    @Flag(name: .long, help: "Do not descend into sub-folders.")
+    var noRecursive = false
+
+    @Flag(name: .long, help: "Machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        if let shard { _ = try Shard(parsing: shard) }
+        if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
+    }
+
+    func collector() -> InputCollector {
+        InputCollector(include: include, exclude: exclude, recursive: !noRecursive)
+    }
+
+    func options(settings: JSONObject) throws -> BatchOptions {
+        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
+                     shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
+                     progress: .automatic(quiet: quiet || json), settings: settings)
+    }
+}
+
+/// A usage or setup error: printed, exit status 1, nothing processed.
+func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("reticle: \(error.localizedDescription)\n".utf8))
+    return ExitCode(1)
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Shared
+import TestSupport
+import XCTest
+
+/// A counter shared with the work closure (which runs on several threads).
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() { lock.lock(); value += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+final class BatchRunnerTests: XCTestCase {
+    var dir: URL!
+    var inputs: URL!
+    var out: URL!
+
+    override func setUp() {
+        dir = makeTemporaryDirectory()
+        inputs = dir.appendingPathComponent("in")
+        out = dir.appendingPathComponent("out")
+        try! FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        for i in 0..<12 {
+            try! "\(i * 10)".write(to: inputs.appendingPathComponent(String(format: "n%02d.txt", i)), atomically: true, encoding: .utf8)
+        }
+        try! "not a number".write(to: inputs.appendingPathComponent("garbage.txt"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    /// Parses the file as an integer and doubles it; anything else is an error row.
+    func work(_ counter: Counter) -> @Sendable (InputItem) throws -> JSONObject {
+        return { item in
+            counter.increment()
+            let text = try String(contentsOfFile: item.path, encoding: .utf8)
+            guard let n = Int(text) else { throw ReticleError(.corrupt, "not an integer: '\(text)'") }
+            return ["value": .int(n), "double": .int(2 * n), "nested": ["half": .number(Double(n) / 2)]]
+        }
+    }
+
+    func runBatch(force: Bool = false, shard: Shard = .all, settings: JSONObject = ["v": 1],
+             counter: Counter = Counter()) throws -> BatchSummary {
+        let items = try InputCollector().collect([inputs.path])
+        let options = BatchOptions(outDir: out, force: force, shard: shard, threads: 2, settings: settings)
+        return try BatchRunner(options: options).run(items, label: "test", work: work(counter)).summary
+    }
+
+    func testFirstRunWritesItemsTablesAndErrorRow() throws {
+        let s = try runBatch()
+        XCTAssertEqual(s.inShard, 13)
+        XCTAssertEqual(s.succeeded, 12)
+        XCTAssertEqual(s.failed, 1)
+        XCTAssertEqual(s.exitCode, 2)
+        let store = try ItemStore(outDir: out, create: false)
+        let bad = try XCTUnwrap(store.load(id: "in__garbage.txt"))
+        XCTAssertEqual(bad.status, .error)
+        XCTAssertEqual(bad.error, "in/garbage.txt: not an integer: 'not a number'")
+        let good = try XCTUnwrap(store.load(id: "in__n03.txt"))
+        XCTAssertEqual(good.result["double"]?.intValue, 60)
+        XCTAssertTrue(good.inputHash.hasPrefix("sha256:"))
+
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first, "id,file,status,error,value,double,nested.half")
+        XCTAssertEqual(lines.count, 14)
+        XCTAssertTrue(lines.contains("in__n03.txt,in/n03.txt,ok,,30,60,15"))
+        XCTAssertTrue(lines.contains("in__garbage.txt,in/garbage.txt,error,in/garbage.txt: not an integer: 'not a number',,,"))
+        let jsonl = try String(contentsOf: out.appendingPathComponent("results.jsonl"), encoding: .utf8)
+        XCTAssertEqual(jsonl.split(separator: "\n").count, 13)
+    }
+
+    func testRerunSkipsFinishedItemsAndRetriesErrors() throws {
+        _ = try runBatch()
+        let counter = Counter()
+        let s = try runBatch(counter: counter)
+        XCTAssertEqual(s.skipped, 12)
+        XCTAssertEqual(s.processed, 1, "only the error row is retried")
+        XCTAssertEqual(counter.count, 1)
+    }
+
+    func testForceRedoesEverything() throws {
+        _ = try runBatch()
+        let counter = Counter()
+        let s = try runBatch(force: true, counter: counter)
+        XCTAssertEqual(s.skipped, 0)
+        XCTAssertEqual(counter.count, 13)
+    }
+
+    func testChangedSettingsOrInputRedoes() throws {
+        _ = try runBatch()
+        let c1 = Counter()
+        _ = try runBatch(settings: ["v": 2], counter: c1)
+        XCTAssertEqual(c1.count, 13, "new settings hash: everything redone")
+
+        try "999".write(to: inputs.appendingPathComponent("n05.txt"), atomically: true, encoding: .utf8)
+        let c2 = Counter()
+        let s = try runBatch(settings: ["v": 2], counter: c2)
+        XCTAssertEqual(c2.count, 2, "the changed file and the error row")
+        XCTAssertEqual(s.skipped, 11)
+        let r = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "in__n05.txt"))
+        XCTAssertEqual(r.result["value"]?.intValue, 999)
+    }
+
+    func testShardsAreDisjointAndCoverAllItems() throws {
+        let items = try InputCollector().collect([inputs.path])
+        var seen: [String: Int] = [:]
+        for k in 1...4 {
+            let shard = Shard(index: k, count: 4)
+            for item in items where shard.contains(item) { seen[item.id, default: 0] += 1 }
+        }
+        XCTAssertEqual(seen.count, items.count)
+        XCTAssertTrue(seen.values.allSatisfy { $0 == 1 })
+
+        // Shards written into one folder add up to the whole batch.
+        var total = 0
+        for k in 1...3 { total += try runBatch(shard: Shard(index: k, count: 3)).inShard }
+        XCTAssertEqual(total, 13)
+        XCTAssertEqual(try ItemStore(outDir: out, create: false).allRecords().records.count, 13)
+    }
+
+    func testStaleTemporariesFromAKilledRunAreRemovedAndNothingIsLost() throws {
+        _ = try runBatch()
+        let store = try ItemStore(outDir: out, create: false)
+        // What a kill between write and rename leaves: a hidden temporary, and a missing item.
+        let tmp = store.itemsDir.appendingPathComponent(".in__n07.txt.json\(AtomicFile.temporaryMarker)123-456")
+        try "{\"id\": \"in__n0".write(to: tmp, atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(at: store.url(for: "in__n07.txt"))
+        let counter = Counter()
+        let s = try runBatch(counter: counter)
+        XCTAssertEqual(counter.count, 2, "the missing item and the error row")
+        XCTAssertEqual(s.recordsInFolder, 13)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.path))
+        XCTAssertNotNil(store.load(id: "in__n07.txt"))
+    }
+
+    func testUnreadableInputBecomesErrorRow() throws {
+        let items = [InputItem(path: inputs.appendingPathComponent("missing.txt").path, displayPath: "in/missing.txt", id: "m")]
+        let (s, records) = try BatchRunner(options: BatchOptions(outDir: nil)).run(items, label: "t", work: work(Counter()))
+        XCTAssertEqual(s.failed, 1)
+        XCTAssertEqual(records.first?.error, "in/missing.txt: cannot read file")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+@testable import Shared
+import TestSupport
+import XCTest
+
+final class InputCollectorTests: XCTestCase {
+    func testFoldersListsGlobsAndIDs() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("lab")
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("sub/deeper"), withIntermediateDirectories: true)
+        for p in ["a.tif", "b.png", ".hidden.tif", "sub/c d.tif", "sub/deeper/e.tif", "notes.txt"] {
+            fm.createFile(atPath: root.appendingPathComponent(p).path, contents: Data([1]))
+        }
+
+        let all = try InputCollector().collect([root.path])
+        XCTAssertEqual(all.map(\.displayPath), ["lab/a.tif", "lab/b.png", "lab/notes.txt", "lab/sub/c d.tif", "lab/sub/deeper/e.tif"])
+        XCTAssertEqual(all.map(\.id), ["lab__a.tif", "lab__b.png", "lab__notes.txt", "lab__sub__c_d.tif", "lab__sub__deeper__e.tif"])
+
+        let tifs = try InputCollector(include: ["*.tif"], exclude: ["sub/deeper/*"]).collect([root.path])
+        XCTAssertEqual(tifs.map(\.displayPath), ["lab/a.tif", "lab/sub/c d.tif"])
+
+        let flat = try InputCollector(recursive: false).collect([root.path])
+        XCTAssertEqual(flat.count, 3)
+
+        // A list file: relative to its folder, comments skipped; the same file twice counts once.
+        let list = root.appendingPathComponent("list.txt")
+        try "# images\na.tif\n\nsub/c d.tif\n\(root.path)/a.tif\n".write(to: list, atomically: true, encoding: .utf8)
+        let listed = try InputCollector().collect(["@" + list.path])
+        XCTAssertEqual(listed.map(\.displayPath).sorted(), ["\(root.path)/a.tif", "sub/c d.tif"].sorted())
+        XCTAssertEqual(listed.count, 2)
+
+        XCTAssertThrowsError(try InputCollector().collect([root.appendingPathComponent("nope").path])) { e in
+            XCTAssertTrue("\(e)".hasSuffix("nope: no such file or folder"))
+        }
+    }
+
+    func testCollidingIDsAreMadeUnique() {
+        let items = InputCollector.assignIDs([(path: "/x/a b.tif", display: "a b.tif"), (path: "/y/a_b.tif", display: "a_b.tif")])
+        XCTAssertEqual(Set(items.map(\.id)).count, 2)
+        XCTAssertEqual(items[0].id, "a_b.tif")
+        XCTAssertTrue(items[1].id.hasPrefix("a_b.tif~"))
+    }
+
+    func testShardParsing() throws {
+        XCTAssertEqual(try Shard(parsing: "2/5"), Shard(index: 2, count: 5))
+        for bad in ["0/3", "4/3", "x/2", "1", "1/0"] {
+            XCTAssertThrowsError(try Shard(parsing: bad), bad)
+        }
+        XCTAssertEqual(ItemID.stableHash("abc"), 0xe71f_a219_0541_574b, "FNV-1a 64 must not change between releases")
+    }
+}
