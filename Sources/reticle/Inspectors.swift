@@ -4,5 +4,5 @@ import Medical
 import Shared
 
 enum Inspectors {
-    static let all = InspectorRegistry([])  // PENDING: DicomInspector(), SlideInspector(), ImageInspector()
+    static let all = InspectorRegistry(Medical.inspectors + [ImageInspector()])
 }

@@ -1,6 +1,7 @@
 // Numeric assertions with readable diffs (after llm.c's check_tensor).
 
 import Foundation
+import Shared
 import XCTest
 
 /// Asserts |a−b| ≤ atol + rtol·|b| elementwise; on failure prints the first mismatches and the max difference.
@@ -22,18 +23,8 @@ public func assertClose(_ a: [Float], _ b: [Float], rtol: Float = 1e-5, atol: Fl
     }
 }
 
-/// A deterministic generator for fixtures (SplitMix64), independent of the platform's RNG.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The library's seeded generator, under the name tests use.
+public typealias SeededRandom = SplitMix64
 
 /// A fresh empty folder under the system temp dir, removed by the caller (or left for inspection on failure).
 public func makeTemporaryDirectory(_ prefix: String = "reticle-test") -> URL {

@@ -50,9 +50,11 @@ public final class ProgressReporter: @unchecked Sendable {
                 lastPrint = now
             }
         case .lines:
-            // Every 10 % or every 15 seconds, whichever comes first.
+            // At each 10 % step but at most once a second, and at least every 15 seconds,
+            // so a CI log gets a few lines for a long batch and none for a quick one.
             let step = max(1, total / 10)
-            if done == total || done % step == 0 || now.timeIntervalSince(lastPrint) >= 15 {
+            let sinceLast = now.timeIntervalSince(lastPrint == .distantPast ? started : lastPrint)
+            if (done % step == 0 && sinceLast >= 1) || sinceLast >= 15 {
                 write(textLine(now: now) + "\n")
                 lastPrint = now
                 lastPrintedDone = done
@@ -65,7 +67,11 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if mode == .bar && done > 0 { write("\n") }
-        if mode == .lines && done != lastPrintedDone && done > 0 { write(textLine(now: Date()) + "\n") }
+        // The closing line only for runs long enough to have printed, or to be worth a line.
+        if mode == .lines && done != lastPrintedDone && done > 0
+            && (lastPrintedDone >= 0 || Date().timeIntervalSince(started) >= 2) {
+            write(textLine(now: Date()) + "\n")
+        }
     }
 
     func barLine(now: Date) -> String {

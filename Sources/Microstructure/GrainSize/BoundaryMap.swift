@@ -1,0 +1,71 @@
+// A binary grain-boundary map: the input of every grain-size measurement,
+// either given (a binarised boundary image) or detected from an etched micrograph.
+
+import Foundation
+import Shared
+
+public struct BoundaryMap: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    /// Row-major, true on boundary pixels.
+    public var isBoundary: [Bool]
+    /// Physical pixel size; measurements in µm/mm need it, counts do not.
+    public var umPerPixel: Double?
+
+    public init(width: Int, height: Int, isBoundary: [Bool], umPerPixel: Double? = nil) {
+        precondition(isBoundary.count == width * height, "boundary map holds \(isBoundary.count) pixels, expected \(width)×\(height)")
+        self.width = width
+        self.height = height
+        self.isBoundary = isBoundary
+        self.umPerPixel = umPerPixel
+    }
+
+    /// From a binarised (or near-binary) boundary image. Pixels on the minority side of the
+    /// Otsu threshold are boundaries, unless `boundariesAreDark` says which side they are on.
+    public init(image: Image, boundariesAreDark: Bool? = nil) {
+        let gray = image.grayscale().floatPixels()
+        let t = Self.otsuThreshold(gray)
+        let dark = gray.reduce(0) { $0 + ($1 <= t ? 1 : 0) }
+        let darkIsBoundary = boundariesAreDark ?? (dark * 2 <= gray.count)
+        self.init(width: image.width, height: image.height,
+                  isBoundary: gray.map { darkIsBoundary ? $0 <= t : $0 > t },
+                  umPerPixel: image.calibration.map(\.umPerPixel))
+    }
+
+    public subscript(x: Int, y: Int) -> Bool { isBoundary[y * width + x] }
+
+    /// Fraction of pixels on boundaries.
+    public var boundaryFraction: Double {
+        Double(isBoundary.reduce(0) { $0 + ($1 ? 1 : 0) }) / Double(max(1, isBoundary.count))
+    }
+
+    /// The map inside a rectangle (clipped to the map).
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> BoundaryMap {
+        let x0 = max(0, x), y0 = max(0, y)
+        let x1 = min(width, x + w), y1 = min(height, y + h)
+        var out: [Bool] = []
+        out.reserveCapacity(max(0, x1 - x0) * max(0, y1 - y0))
+        for yy in y0..<max(y0, y1) { out += isBoundary[(yy * width + x0)..<(yy * width + x1)] }
+        return BoundaryMap(width: max(0, x1 - x0), height: max(0, y1 - y0), isBoundary: out, umPerPixel: umPerPixel)
+    }
+
+    /// Otsu's threshold over 256 bins of values in 0...1.
+    static func otsuThreshold(_ v: [Float]) -> Float {
+        var hist = [Double](repeating: 0, count: 256)
+        for x in v { hist[Int(max(0, min(255, (x * 255).rounded())))] += 1 }
+        let total = Double(v.count)
+        let sumAll = hist.enumerated().reduce(0.0) { $0 + Double($1.offset) * $1.element }
+        var wB = 0.0, sumB = 0.0, best = -1.0, bestT = 127
+        for t in 0..<256 {
+            wB += hist[t]
+            if wB == 0 { continue }
+            let wF = total - wB
+            if wF == 0 { break }
+            sumB += Double(t) * hist[t]
+            let mB = sumB / wB, mF = (sumAll - sumB) / wF
+            let between = wB * wF * (mB - mF) * (mB - mF)
+            if between > best { best = between; bestT = t }
+        }
+        return Float(bestT) / 255
+    }
+}
