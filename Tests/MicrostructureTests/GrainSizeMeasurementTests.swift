@@ -81,3 +81,23 @@ final class GrainSizeMeasurementTests: XCTestCase {
         }
     }
 }
+
+final class BoundaryCleanupTests: XCTestCase {
+    func testSpecksBecomeBoundaryAndBoundaryRunsBridgeSmallGaps() {
+        // Two grains split by a 3-px band at x = 10...12 holding a 1-px hole at (11, 5).
+        let w = 24, h = 11
+        var b = [Bool](repeating: false, count: w * h)
+        for y in 0..<h { for x in 10...12 { b[y * w + x] = true } }
+        b[5 * w + 11] = false
+        let map = BoundaryMap(width: w, height: h, isBoundary: b)
+        XCTAssertEqual(GrainLabels(map).count, 3, "the hole is a one-pixel grain")
+        let cleaned = map.fillingSpecks(minGrainAreaPx: 4)
+        XCTAssertEqual(GrainLabels(cleaned).count, 2)
+        XCTAssertEqual(cleaned.boundaryFraction, Double(3 * h) / Double(w * h), accuracy: 1e-12)
+
+        let line = TestLine.segment(x0: 0, y0: 5.5, x1: 24, y1: 5.5)
+        XCTAssertEqual(InterceptMethod.count(GrainLabels(map), line: line).intersections, 2, "grain, hole, grain: two transitions")
+        XCTAssertEqual(InterceptMethod.count(GrainLabels(cleaned), line: line).intersections, 1)
+        XCTAssertEqual(InterceptMethod.countBoundaryRuns(map, line: line).intersections, 1, "the 1-px gap is bridged")
+    }
+}

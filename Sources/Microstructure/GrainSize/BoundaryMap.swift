@@ -69,3 +69,18 @@ public struct BoundaryMap: Equatable, Sendable {
         return Float(bestT) / 255
     }
 }
+
+extension BoundaryMap {
+    /// The map with every grain smaller than `minGrainAreaPx` turned into boundary: etching and
+    /// binarisation leave specks inside boundary bands that would otherwise count as grains.
+    public func fillingSpecks(minGrainAreaPx: Int) -> BoundaryMap {
+        guard minGrainAreaPx > 1 else { return self }
+        let grains = GrainLabels(self)
+        var out = self
+        for i in 0..<isBoundary.count {
+            let l = Int(grains.labels[i])
+            if l != 0 && grains.areas[l] < minGrainAreaPx { out.isBoundary[i] = true }
+        }
+        return out
+    }
+}

@@ -83,19 +83,26 @@ public enum InterceptMethod {
         return [1.0, 2.0 / 3, 1.0 / 3].map { .circle(centerX: cx, centerY: cy, radius: r * $0) }
     }
 
-    public static func count(_ grains: GrainLabels, line: TestLine) -> InterceptCount {
+    /// The pixels a line passes through, in order, without repeats (clamped to the field).
+    static func pixels(along line: TestLine, width: Int, height: Int) -> [(x: Int, y: Int)] {
         let n = max(2, Int((line.lengthPx * samplesPerPixel).rounded(.up)))
-        // Sample the pixel sequence, dropping repeats.
         var pixels: [(x: Int, y: Int)] = []
         pixels.reserveCapacity(n)
         let last = line.isClosed ? n - 1 : n
         for i in 0...last {
             let p = line.point(at: line.lengthPx * Double(i) / Double(n))
-            let x = min(grains.width - 1, max(0, Int(p.x.rounded(.down))))
-            let y = min(grains.height - 1, max(0, Int(p.y.rounded(.down))))
+            let x = min(width - 1, max(0, Int(p.x.rounded(.down))))
+            let y = min(height - 1, max(0, Int(p.y.rounded(.down))))
             if pixels.last.map({ $0.x != x || $0.y != y }) ?? true { pixels.append((x, y)) }
         }
         if line.isClosed, pixels.count > 1, pixels.first! == pixels.last! { pixels.removeLast() }
+        return pixels
+    }
+
+    /// Counts grain-to-grain transitions (E112 P counting): robust to specks inside grains,
+    /// since a boundary blob that the line enters and leaves into the same grain is no crossing.
+    public static func count(_ grains: GrainLabels, line: TestLine) -> InterceptCount {
+        let pixels = pixels(along: line, width: grains.width, height: grains.height)
         guard !pixels.isEmpty else { return InterceptCount(intersections: 0, triplePoints: 0, lengthPx: line.lengthPx) }
 
         var total = 0.0
@@ -156,5 +163,25 @@ public enum InterceptMethod {
             }
         }
         return false
+    }
+}
+
+extension InterceptMethod {
+    /// Counts groups of boundary pixels along the line, pixels closer than `bridgingPx` joining
+    /// one group: the Heyn counting of simple tools such as GetGrainSize, which reads every dark
+    /// speck as a boundary. Kept for comparison with their figures; `count` is the E112 method.
+    public static func countBoundaryRuns(_ map: BoundaryMap, line: TestLine, bridgingPx: Double = 2 * 2.0.squareRoot()) -> InterceptCount {
+        var groups = 0
+        var previous: (x: Int, y: Int)?
+        for p in pixels(along: line, width: map.width, height: map.height) where map[p.x, p.y] {
+            if let q = previous {
+                let d = (Double((p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y))).squareRoot()
+                if d > bridgingPx + 1e-9 { groups += 1 }
+            } else {
+                groups += 1
+            }
+            previous = p
+        }
+        return InterceptCount(intersections: Double(groups), triplePoints: 0, lengthPx: line.lengthPx)
     }
 }
