@@ -101,3 +101,23 @@ final class BoundaryCleanupTests: XCTestCase {
         XCTAssertEqual(InterceptMethod.countBoundaryRuns(map, line: line).intersections, 1, "the 1-px gap is bridged")
     }
 }
+
+final class BoundaryDetectorTests: XCTestCase {
+    func testEtchedMicrographsMeasureWithinTwoTenthsOfTruth() throws {
+        for seed: UInt64 in [5, 9] {
+            let structures = (0..<5).map {
+                VoronoiStructure(width: 300, height: 300, meanGrainAreaPx: 400, boundaryWidth: 1.5, umPerPixel: 0.5,
+                                 seed: seed &* 100 &+ UInt64($0))
+            }
+            let maps = structures.enumerated().map { i, s in
+                BoundaryDetector().detect(MicrographRenderer().render(s.map, seed: UInt64(i) &+ seed))
+            }
+            for method in GrainSizeMethod.allCases {
+                let m = try GrainSizeMeasurement(fields: maps, method: method, standard: .astmE112)
+                let truth = method.isPlanimetric ? GrainSizeStandard.astmE112.grainSizeNumber(grainsPerMM2: structures[0].trueGrainsPerMM2)
+                                                 : GrainSizeStandard.astmE112.grainSizeNumber(meanInterceptMM: structures[0].trueMeanInterceptMM)
+                XCTAssertEqual(m.grainSizeNumber, truth, accuracy: 0.2, "\(method) seed \(seed)")
+            }
+        }
+    }
+}

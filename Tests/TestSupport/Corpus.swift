@@ -40,10 +40,14 @@ public enum Corpus {
         return names.sorted().map { dir.appendingPathComponent($0).path }
     }
 
+    /// expected.json, parsed once.
+    static let allExpected: JSONValue? = {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent("expected.json").path) else { return nil }
+        return try? JSONValue.parse(data)
+    }()
+
     /// Reference facts for one file, keyed as in expected.json ("dicom/CT_small.dcm").
     public static func expected(_ relative: String) -> JSONObject? {
-        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent("expected.json").path),
-              let all = try? JSONValue.parse(data) else { return nil }
-        return all[relative]?.objectValue
+        allExpected?[relative]?.objectValue
     }
 }

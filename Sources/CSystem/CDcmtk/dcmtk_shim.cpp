@@ -1,4 +1,645 @@
+// dcmtk 3.6.7 behind the plain-C API of CDcmtk.h. Monochrome frames are decoded here to
+// modality-LUT values (exact, as pydicom's apply_modality_lut); colour frames go through
+// DicomImage, which handles YBR, palette colour and planar configuration.
 #include "CDcmtk.h"
+
 #include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dcuid.h>
-extern "C" const char *rt_dcm_library_version(void) { return OFFIS_DCMTK_VERSION_STRING; }
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmimgle/dcmimage.h>
+#include <dcmtk/dcmimage/diregist.h>   // colour image support for DicomImage
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <vector>
+
+struct rt_dcm_file {
+    // dcmtk's accessors are non-const (values load lazily from the file).
+    mutable DcmFileFormat format;
+    bool hasMeta = false;
+    DcmDataset *dataset() const { return format.getDataset(); }
+    DcmMetaInfo *meta() const { return format.getMetaInfo(); }
+};
+
+namespace {
+
+// Frames of more samples than this (16384² grey, 9459² RGB) are refused rather than allocated:
+// a hostile Rows × Columns must not exhaust memory, and dcmtk addresses frames with 32-bit lengths.
+const uint64_t kMaxFrameSamples = 1ull << 28;
+
+std::once_flag setupOnce;
+
+// Process-wide dcmtk settings, made once: decoders registered, the logger silenced so that batch
+// output stays clean (every failure is reported through our own error text instead).
+void setup() {
+    std::call_once(setupOnce, [] {
+        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        // Explicit-VR files may carry known attributes as UN (Modality, Rows, ...); read them with
+        // their dictionary VR, as pydicom does, rather than as bytes.
+        dcmEnableUnknownVRConversion.set(OFTrue);
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+    });
+}
+
+void put(char *buf, size_t len, const std::string &text) {
+    if (buf == nullptr || len == 0) return;
+    size_t n = std::min(len - 1, text.size());
+    std::memcpy(buf, text.data(), n);
+    buf[n] = 0;
+}
+
+int fail(char *err, size_t errlen, int status, const std::string &text) {
+    put(err, errlen, text);
+    return status;
+}
+
+std::string tagText(const DcmTagKey &key) {
+    char s[16];
+    std::snprintf(s, sizeof s, "(%04X,%04X)", key.getGroup(), key.getElement());
+    return s;
+}
+
+std::string numberText(double v) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%.10g", v);
+    return s;
+}
+
+DcmElement *findIn(DcmItem *item, const DcmTagKey &key) {
+    DcmElement *el = nullptr;
+    if (item == nullptr || item->findAndGetElement(key, el, OFFalse).bad()) return nullptr;
+    return el;
+}
+
+DcmElement *findElement(const rt_dcm_file *f, uint16_t group, uint16_t element) {
+    DcmItem *item = group == 0x0002 ? static_cast<DcmItem *>(f->meta()) : static_cast<DcmItem *>(f->dataset());
+    return findIn(item, DcmTagKey(group, element));
+}
+
+// One value of a numeric attribute, whatever its VR: binary VRs through their typed getters,
+// DS/IS (and anything else) through their text.
+bool numberOf(DcmElement *el, unsigned long pos, double &out) {
+    if (el == nullptr || pos >= el->getVM()) return false;
+    switch (el->getVR()) {
+    case EVR_US: { Uint16 v; if (el->getUint16(v, pos).bad()) return false; out = v; return true; }
+    case EVR_SS: { Sint16 v; if (el->getSint16(v, pos).bad()) return false; out = v; return true; }
+    case EVR_UL: { Uint32 v; if (el->getUint32(v, pos).bad()) return false; out = v; return true; }
+    case EVR_SL: { Sint32 v; if (el->getSint32(v, pos).bad()) return false; out = v; return true; }
+    case EVR_FL: { Float32 v; if (el->getFloat32(v, pos).bad()) return false; out = v; return true; }
+    case EVR_FD: { Float64 v; if (el->getFloat64(v, pos).bad()) return false; out = v; return true; }
+    default: break;
+    }
+    OFString text;
+    if (el->getOFString(text, pos, OFTrue).bad()) return false;
+    // Trim the padding DS/IS may carry; what is left must be a plain number ("1A" is not 1).
+    size_t a = text.find_first_not_of(" \t"), b = text.find_last_not_of(" \t");
+    if (a == OFString_npos) return false;
+    std::string s(text.c_str() + a, b - a + 1);
+    if (s.find_first_not_of("+-0123456789.eE") != std::string::npos) return false;
+    OFBool ok = OFFalse;
+    double v = OFStandard::atof(s.c_str(), &ok);  // locale-independent, unlike strtod
+    if (!ok || !std::isfinite(v)) return false;
+    out = v;
+    return true;
+}
+
+bool numberAt(DcmItem *item, const DcmTagKey &key, double &out, unsigned long pos = 0) {
+    return numberOf(findIn(item, key), pos, out);
+}
+
+std::string transferSyntaxUID(const rt_dcm_file *f) {
+    OFString uid;
+    if (f->meta()->findAndGetOFString(DCM_TransferSyntaxUID, uid).good() && !uid.empty())
+        return std::string(uid.c_str());
+    return DcmXfer(f->dataset()->getOriginalXfer()).getXferID();
+}
+
+// "unsupported transfer syntax <UID> (<name>)", or empty when frames in it can be decoded.
+std::string undecodableReason(const rt_dcm_file *f) {
+    std::string uid = transferSyntaxUID(f);
+    DcmXfer xfer(uid.c_str());
+    E_TransferSyntax ts = xfer.getXfer();
+    bool ok = ts != EXS_Unknown &&
+              (!xfer.isEncapsulated() || DcmCodecList::canChangeCoding(ts, EXS_LittleEndianExplicit));
+    if (ok) return "";
+    std::string name = ts == EXS_Unknown ? "not known to dcmtk" : xfer.getXferName();
+    return "unsupported transfer syntax " + uid + " (" + name + ")";
+}
+
+// Reads and checks the image pixel module; errors name the attribute and its value.
+int readInfo(const rt_dcm_file *f, rt_dcm_image_info &info, std::string &err);
+
+// The modality LUT of PS3.3 C.11.1: a LUT sequence, else rescale slope/intercept, else identity.
+struct ModalityLUT {
+    std::vector<Uint16> table;
+    long first = 0;
+    bool rescale = false;
+    double slope = 1, intercept = 0;
+
+    double apply(int64_t v) const {
+        if (!table.empty()) {
+            // As pydicom: below the first mapped value -> entry 0, beyond the table -> last entry.
+            int64_t i = std::max<int64_t>(0, std::min<int64_t>(v - first, int64_t(table.size()) - 1));
+            return table[size_t(i)];
+        }
+        return rescale ? double(v) * slope + intercept : double(v);
+    }
+};
+
+int loadModalityLUT(DcmDataset *ds, uint32_t pixelRepresentation, ModalityLUT &lut, std::string &err) {
+    DcmItem *item = nullptr;
+    if (ds->findAndGetSequenceItem(DCM_ModalityLUTSequence, item, 0).good() && item != nullptr) {
+        double entries = 0, first = 0;
+        if (!numberAt(item, DCM_LUTDescriptor, entries, 0) || !numberAt(item, DCM_LUTDescriptor, first, 1)) {
+            err = "Modality LUT Sequence has no valid LUTDescriptor (0028,3002)";
+            return RT_DCM_ERROR;
+        }
+        if (entries < 0 || entries > 65535) {
+            err = "Modality LUT descriptor gives " + numberText(entries) + " entries";
+            return RT_DCM_ERROR;
+        }
+        // 0 entries means 65536; a first-mapped value read as US is negative for signed pixels.
+        size_t n = entries == 0 ? 65536 : size_t(entries);
+        if (pixelRepresentation == 1 && first >= 32768) first -= 65536;
+        DcmElement *data = findIn(item, DCM_LUTData);
+        Uint16 *words = nullptr;
+        if (data == nullptr || data->getUint16Array(words).bad() || words == nullptr) {
+            err = "Modality LUT Sequence has no LUTData (0028,3006)";
+            return RT_DCM_ERROR;
+        }
+        size_t have = data->getLength() / 2;
+        if (have < n) {
+            err = "Modality LUT has " + std::to_string(have) + " entries, its descriptor says " + std::to_string(n);
+            return RT_DCM_ERROR;
+        }
+        lut.table.assign(words, words + n);
+        lut.first = long(first);
+        return RT_DCM_OK;
+    }
+    // pydicom applies the rescale only when both values are present; so do we.
+    double slope = 0, intercept = 0;
+    bool hasSlope = numberAt(ds, DCM_RescaleSlope, slope), hasIntercept = numberAt(ds, DCM_RescaleIntercept, intercept);
+    if (!hasSlope && !hasIntercept) {
+        // Enhanced multi-frame objects keep it in the shared functional groups.
+        DcmItem *shared = nullptr, *pvt = nullptr;
+        if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good() && shared != nullptr &&
+            shared->findAndGetSequenceItem(DCM_PixelValueTransformationSequence, pvt, 0).good() && pvt != nullptr) {
+            hasSlope = numberAt(pvt, DCM_RescaleSlope, slope);
+            hasIntercept = numberAt(pvt, DCM_RescaleIntercept, intercept);
+        }
+    }
+    if (hasSlope && hasIntercept) {
+        lut.rescale = true;
+        lut.slope = slope;
+        lut.intercept = intercept;
+    }
+    return RT_DCM_OK;
+}
+
+uint64_t framePixels(const rt_dcm_image_info &info) {
+    return uint64_t(info.rows) * info.columns * info.samples_per_pixel;
+}
+
+// Bytes the native Pixel Data must hold for every frame (1-bit data is packed across frames;
+// YBR_*_422 stores two samples per pixel: Y Y Cb Cr for each pair).
+uint64_t nativeBytesNeeded(const rt_dcm_image_info &info) {
+    std::string pi(info.photometric);
+    bool subsampled = pi.size() > 4 && pi.compare(pi.size() - 4, 4, "_422") == 0;
+    uint64_t samples = subsampled ? uint64_t(info.rows) * info.columns * 2 : framePixels(info);
+    uint64_t bits = samples * info.frames * info.bits_allocated;
+    return (bits + 7) / 8;
+}
+
+DcmPixelData *pixelData(const rt_dcm_file *f) {
+    DcmElement *el = findIn(f->dataset(), DCM_PixelData);
+    return (el != nullptr && el->ident() == EVR_PixelData) ? static_cast<DcmPixelData *>(el) : nullptr;
+}
+
+bool isEncapsulated(const rt_dcm_file *f) {
+    return DcmXfer(f->dataset()->getOriginalXfer()).isEncapsulated();
+}
+
+// Checks native Pixel Data against rows × columns × samples × bits × frames.
+int checkNativeLength(DcmPixelData *pix, const rt_dcm_image_info &info, std::string &err) {
+    uint64_t need = nativeBytesNeeded(info), have = pix->getLength();
+    if (have < need) {
+        err = "pixel data is truncated: " + std::to_string(have) + " bytes, but " + std::to_string(info.rows) + " rows × " +
+              std::to_string(info.columns) + " columns × " + std::to_string(info.samples_per_pixel) + " samples × " +
+              std::to_string(info.bits_allocated) + " bits × " + std::to_string(info.frames) + " frames need " +
+              std::to_string(need);
+        return RT_DCM_ERROR;
+    }
+    return RT_DCM_OK;
+}
+
+// The raw bytes of one frame in local byte order, plus the bit offset of its first pixel
+// (non-zero only for 1-bit data whose frames do not start on a byte boundary).
+int readFrameBytes(const rt_dcm_file *f, const rt_dcm_image_info &info, uint32_t frame,
+                   std::vector<Uint8> &bytes, uint32_t &bitOffset, std::string &err) {
+    DcmPixelData *pix = pixelData(f);
+    if (pix == nullptr) { err = "no Pixel Data (7FE0,0010)"; return RT_DCM_ERROR; }
+    DcmDataset *ds = f->dataset();
+    uint64_t pixels = framePixels(info);
+    bitOffset = 0;
+    if (!isEncapsulated(f)) {
+        int rc = checkNativeLength(pix, info, err);
+        if (rc != RT_DCM_OK) return rc;
+        uint64_t startBit = uint64_t(frame) * pixels * info.bits_allocated;
+        uint64_t start = startBit / 8, end = (startBit + pixels * info.bits_allocated + 7) / 8;
+        bitOffset = uint32_t(startBit % 8);
+        // OW values are swapped word by word, so read from an even offset an even length.
+        uint64_t a = start & ~uint64_t(1), b = std::min<uint64_t>((end + 1) & ~uint64_t(1), pix->getLength());
+        bytes.assign(size_t(b - a), 0);
+        OFCondition c = pix->getPartialValue(bytes.data(), Uint32(a), Uint32(b - a));
+        if (c.bad()) { err = std::string("cannot read pixel data: ") + c.text(); return RT_DCM_ERROR; }
+        if (a < start) bytes.erase(bytes.begin());
+        bytes.resize(size_t(end - start));
+        // 32-bit cells in a big-endian OW value come back with their 16-bit halves exchanged.
+        if (info.bits_allocated == 32 && pix->getVR() == EVR_OW &&
+            DcmXfer(ds->getOriginalXfer()).getByteOrder() == EBO_BigEndian && gLocalByteOrder == EBO_LittleEndian) {
+            for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
+                std::swap(bytes[i], bytes[i + 2]);
+                std::swap(bytes[i + 1], bytes[i + 3]);
+            }
+        }
+        return RT_DCM_OK;
+    }
+    if (info.bits_allocated == 1) { err = "compressed 1-bit pixel data is not supported"; return RT_DCM_UNSUPPORTED; }
+    Uint32 frameSize = 0;
+    OFCondition c = pix->getUncompressedFrameSize(ds, frameSize);
+    if (c.bad()) { err = std::string("cannot size the compressed frames: ") + c.text(); return RT_DCM_ERROR; }
+    if (uint64_t(frameSize) != pixels * (info.bits_allocated / 8)) {
+        err = "decoder frame size " + std::to_string(frameSize) + " does not match the image pixel module";
+        return RT_DCM_ERROR;
+    }
+    bytes.assign(size_t(frameSize) + (frameSize & 1), 0);  // dcmtk wants room for the pad byte
+    Uint32 startFragment = 0;
+    OFString colorModel;
+    c = pix->getUncompressedFrame(ds, frame, startFragment, bytes.data(), Uint32(bytes.size()), colorModel, nullptr);
+    if (c.bad()) {
+        err = "cannot decode frame " + std::to_string(frame) + " (" + DcmXfer(ds->getOriginalXfer()).getXferName() +
+              "): " + c.text();
+        return RT_DCM_ERROR;
+    }
+    bytes.resize(frameSize);
+    return RT_DCM_OK;
+}
+
+// A stored value: the bits_stored bits ending at high_bit, sign-extended when signed.
+inline int64_t storedValue(uint32_t raw, const rt_dcm_image_info &info) {
+    uint32_t shift = info.high_bit + 1 - info.bits_stored;
+    uint64_t mask = info.bits_stored >= 32 ? 0xFFFFFFFFull : ((1ull << info.bits_stored) - 1);
+    uint64_t v = (uint64_t(raw) >> shift) & mask;
+    if (info.pixel_representation == 1 && ((v >> (info.bits_stored - 1)) & 1)) return int64_t(v) - int64_t(mask) - 1;
+    return int64_t(v);
+}
+
+int readInfo(const rt_dcm_file *f, rt_dcm_image_info &info, std::string &err) {
+    std::memset(&info, 0, sizeof info);
+    DcmDataset *ds = f->dataset();
+    auto required = [&](const DcmTagKey &key, const char *name, double &v) {
+        if (numberAt(ds, key, v)) return true;
+        err = std::string("missing or invalid ") + name + " " + tagText(key);
+        return false;
+    };
+    double rows, columns, bitsAllocated;
+    if (!required(DCM_Rows, "Rows", rows) || !required(DCM_Columns, "Columns", columns) ||
+        !required(DCM_BitsAllocated, "BitsAllocated", bitsAllocated))
+        return RT_DCM_ERROR;
+    double spp = 1, bitsStored = bitsAllocated, pixelRep = 0, planar = 0, frames = 1, highBit;
+    numberAt(ds, DCM_SamplesPerPixel, spp);
+    numberAt(ds, DCM_BitsStored, bitsStored);
+    numberAt(ds, DCM_PixelRepresentation, pixelRep);
+    numberAt(ds, DCM_PlanarConfiguration, planar);
+    // An empty NumberOfFrames means one frame (as pydicom reads it); a malformed one is an error.
+    DcmElement *framesElement = findIn(ds, DCM_NumberOfFrames);
+    if (framesElement != nullptr && framesElement->getVM() > 0 && !numberOf(framesElement, 0, frames)) {
+        OFString raw;
+        framesElement->getOFString(raw, 0);
+        err = "invalid NumberOfFrames (0028,0008) \"" + std::string(raw.c_str()) + "\"";
+        return RT_DCM_ERROR;
+    }
+    if (!numberAt(ds, DCM_HighBit, highBit)) highBit = bitsStored - 1;
+    OFString photometric;
+    if (ds->findAndGetOFString(DCM_PhotometricInterpretation, photometric).bad() || photometric.empty()) {
+        err = "missing PhotometricInterpretation (0028,0004)";
+        return RT_DCM_ERROR;
+    }
+    if (rows < 1 || columns < 1 || rows > 65535 || columns > 65535) {
+        err = "impossible image size " + numberText(columns) + " × " + numberText(rows);
+        return RT_DCM_ERROR;
+    }
+    if (frames < 1 || frames > 0x7FFFFFFF || frames != double(int64_t(frames))) {
+        err = "invalid NumberOfFrames " + numberText(frames);
+        return RT_DCM_ERROR;
+    }
+    if (bitsAllocated != 1 && bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32) {
+        err = "BitsAllocated " + numberText(bitsAllocated) + " is not supported (1, 8, 16 or 32)";
+        return RT_DCM_UNSUPPORTED;
+    }
+    if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+        err = "inconsistent BitsStored " + numberText(bitsStored) + " / HighBit " + numberText(highBit) +
+              " for BitsAllocated " + numberText(bitsAllocated);
+        return RT_DCM_ERROR;
+    }
+    if (pixelRep != 0 && pixelRep != 1) {
+        err = "invalid PixelRepresentation " + numberText(pixelRep);
+        return RT_DCM_ERROR;
+    }
+    std::string pi(photometric.c_str());
+    bool mono = pi == "MONOCHROME1" || pi == "MONOCHROME2";
+    bool oneSample = mono || pi == "PALETTE COLOR";
+    if ((oneSample && spp != 1) || (!oneSample && spp != 3)) {
+        err = "PhotometricInterpretation " + pi + " with SamplesPerPixel " + numberText(spp) + " is not supported";
+        return RT_DCM_UNSUPPORTED;
+    }
+    if (bitsAllocated == 1 && !mono) {
+        err = "1-bit pixel data must be monochrome, not " + pi;
+        return RT_DCM_ERROR;
+    }
+    info.rows = uint32_t(rows);
+    info.columns = uint32_t(columns);
+    info.frames = uint32_t(frames);
+    info.samples_per_pixel = uint32_t(spp);
+    info.bits_allocated = uint32_t(bitsAllocated);
+    info.bits_stored = uint32_t(bitsStored);
+    info.high_bit = uint32_t(highBit);
+    info.pixel_representation = uint32_t(pixelRep);
+    info.planar_configuration = uint32_t(planar);
+    info.monochrome = mono ? 1 : 0;
+    put(info.photometric, sizeof info.photometric, pi);
+    if (framePixels(info) > kMaxFrameSamples) {
+        err = "frame of " + numberText(columns) + " × " + numberText(rows) + " × " + numberText(spp) +
+              " samples is larger than Reticle decodes in memory (2^28 samples)";
+        return RT_DCM_UNSUPPORTED;
+    }
+    if (mono) {
+        ModalityLUT lut;
+        int rc = loadModalityLUT(ds, info.pixel_representation, lut, err);
+        if (rc != RT_DCM_OK) return rc;
+        // Storable extremes through the LUT; a LUT need not be monotonic, so look at all of it.
+        int64_t lo = info.pixel_representation ? -(int64_t(1) << (info.bits_stored - 1)) : 0;
+        int64_t hi = info.pixel_representation ? (int64_t(1) << (info.bits_stored - 1)) - 1
+                                               : (int64_t(1) << info.bits_stored) - 1;
+        double a = lut.apply(lo), b = lut.apply(hi);
+        info.modality_min = std::min(a, b);
+        info.modality_max = std::max(a, b);
+        for (Uint16 v : lut.table) {
+            info.modality_min = std::min(info.modality_min, double(v));
+            info.modality_max = std::max(info.modality_max, double(v));
+        }
+    }
+    return RT_DCM_OK;
+}
+
+bool hasFileMetaMagic(const char *path) {
+    FILE *fp = std::fopen(path, "rb");
+    if (fp == nullptr) return false;
+    char head[132];
+    size_t n = std::fread(head, 1, sizeof head, fp);
+    std::fclose(fp);
+    return n == sizeof head && std::memcmp(head + 128, "DICM", 4) == 0;
+}
+
+// Shared preamble of the decode calls: pixel data in a decodable transfer syntax, a valid
+// frame number, and (for native data, which DicomImage would silently pad) enough bytes.
+int prepareDecode(const rt_dcm_file *f, uint32_t frame, rt_dcm_image_info &info, std::string &err) {
+    if (pixelData(f) == nullptr) { err = "no Pixel Data (7FE0,0010)"; return RT_DCM_ERROR; }
+    err = undecodableReason(f);
+    if (!err.empty()) return RT_DCM_UNSUPPORTED;
+    int rc = readInfo(f, info, err);
+    if (rc != RT_DCM_OK) return rc;
+    if (frame >= info.frames) {
+        err = "frame " + std::to_string(frame) + " out of range (" + std::to_string(info.frames) + " frames)";
+        return RT_DCM_ERROR;
+    }
+    // Native data is checked against the geometry before anyone allocates a frame for it.
+    if (!isEncapsulated(f)) return checkNativeLength(pixelData(f), info, err);
+    return RT_DCM_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *rt_dcm_library_version(void) { return OFFIS_DCMTK_VERSION_STRING; }
+
+rt_dcm_file *rt_dcm_open(const char *path, char *err, size_t errlen) {
+    try {
+        setup();
+        if (!dcmDataDict.isDictionaryLoaded()) {
+            put(err, errlen, "dcmtk data dictionary not loaded (set DCMDICTPATH to dicom.dic)");
+            return nullptr;
+        }
+        rt_dcm_file *f = new rt_dcm_file();
+        // EXS_Unknown + ERM_autoDetect: dcmtk finds the meta header, or guesses the syntax of a bare dataset.
+        OFCondition c = f->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+        if (c.bad() || f->dataset() == nullptr || f->meta() == nullptr) {
+            std::string why = c == EC_StreamNotifyClient
+                ? "the file ends inside an element (truncated, or a length or encoding that does not match its content)"
+                : c == EC_InvalidStream ? "invalid stream (truncated or damaged)"
+                : (c.bad() ? c.text() : "no dataset");
+            put(err, errlen, "not a readable DICOM file: " + why);
+            delete f;
+            return nullptr;
+        }
+        f->hasMeta = hasFileMetaMagic(path);
+        return f;
+    } catch (const std::exception &e) {
+        put(err, errlen, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        put(err, errlen, "dcmtk failed with an unknown exception");
+    }
+    return nullptr;
+}
+
+void rt_dcm_close(rt_dcm_file *file) {
+    try { delete file; } catch (...) {}
+}
+
+int rt_dcm_has_meta_header(const rt_dcm_file *file) { return file != nullptr && file->hasMeta ? 1 : 0; }
+
+void rt_dcm_transfer_syntax(const rt_dcm_file *file, char *uid, size_t uidlen, char *name, size_t namelen) {
+    put(uid, uidlen, "");
+    put(name, namelen, "");
+    try {
+        std::string u = transferSyntaxUID(file);
+        DcmXfer xfer(u.c_str());
+        put(uid, uidlen, u);
+        put(name, namelen, xfer.getXfer() == EXS_Unknown ? "unknown" : xfer.getXferName());
+    } catch (...) {}
+}
+
+int rt_dcm_transfer_syntax_decodable(const rt_dcm_file *file) {
+    try { return undecodableReason(file).empty() ? 1 : 0; } catch (...) { return 0; }
+}
+
+long rt_dcm_get_string(const rt_dcm_file *file, uint16_t group, uint16_t element, char *buf, size_t buflen) {
+    put(buf, buflen, "");
+    try {
+        DcmElement *el = findElement(file, group, element);
+        OFString value;
+        if (el == nullptr || el->ident() == EVR_SQ || el->getOFStringArray(value).bad()) return -1;
+        put(buf, buflen, std::string(value.c_str(), value.length()));
+        return long(value.length());
+    } catch (...) {
+        return -1;
+    }
+}
+
+int rt_dcm_get_number(const rt_dcm_file *file, uint16_t group, uint16_t element, unsigned long index, double *out) {
+    try {
+        double v;
+        if (out == nullptr || !numberOf(findElement(file, group, element), index, v)) return 0;
+        *out = v;
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+long rt_dcm_value_count(const rt_dcm_file *file, uint16_t group, uint16_t element) {
+    try {
+        DcmElement *el = findElement(file, group, element);
+        return el == nullptr ? -1 : long(el->getVM());
+    } catch (...) {
+        return -1;
+    }
+}
+
+int rt_dcm_get_nested_number(const rt_dcm_file *file, const uint32_t *sequences, size_t depth,
+                             uint16_t group, uint16_t element, unsigned long index, double *out) {
+    try {
+        DcmItem *item = file->dataset();
+        for (size_t i = 0; i < depth && item != nullptr; i++) {
+            DcmItem *child = nullptr;
+            DcmTagKey key(uint16_t(sequences[i] >> 16), uint16_t(sequences[i] & 0xFFFF));
+            if (item->findAndGetSequenceItem(key, child, 0).bad()) return 0;
+            item = child;
+        }
+        double v;
+        if (item == nullptr || out == nullptr || !numberAt(item, DcmTagKey(group, element), v, index)) return 0;
+        *out = v;
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+int rt_dcm_has_pixel_data(const rt_dcm_file *file) {
+    try { return pixelData(file) != nullptr ? 1 : 0; } catch (...) { return 0; }
+}
+
+int rt_dcm_image_info_get(const rt_dcm_file *file, rt_dcm_image_info *info, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info i;
+        int rc = readInfo(file, i, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        *info = i;
+        return RT_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+int rt_dcm_check_frame(const rt_dcm_file *file, uint32_t frame, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info info;
+        int rc = prepareDecode(file, frame, info, e);
+        return rc == RT_DCM_OK ? rc : fail(err, errlen, rc, e);
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t count, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info info;
+        int rc = prepareDecode(file, frame, info, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        if (!info.monochrome) return fail(err, errlen, RT_DCM_ERROR, std::string(info.photometric) + " is not monochrome");
+        uint64_t pixels = framePixels(info);
+        if (out == nullptr || count != pixels)
+            return fail(err, errlen, RT_DCM_ERROR, "output holds " + std::to_string(count) + " values, frame has " +
+                                                   std::to_string(pixels));
+        ModalityLUT lut;
+        rc = loadModalityLUT(file->dataset(), info.pixel_representation, lut, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        std::vector<Uint8> bytes;
+        uint32_t bitOffset = 0;
+        rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        uint64_t need = (pixels * info.bits_allocated + bitOffset + 7) / 8;
+        if (bytes.size() < need)
+            return fail(err, errlen, RT_DCM_ERROR, "frame " + std::to_string(frame) + " holds " +
+                                                   std::to_string(bytes.size()) + " bytes, expected " + std::to_string(need));
+        const Uint8 *p = bytes.data();
+        for (uint64_t i = 0; i < pixels; i++) {
+            uint32_t raw;
+            switch (info.bits_allocated) {
+            case 1: { uint64_t bit = bitOffset + i; raw = (p[bit / 8] >> (bit % 8)) & 1; break; }
+            case 8: raw = p[i]; break;
+            case 16: { Uint16 v; std::memcpy(&v, p + 2 * i, 2); raw = v; break; }
+            default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); raw = v; break; }
+            }
+            out[i] = float(lut.apply(storedValue(raw, info)));
+        }
+        return RT_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+int rt_dcm_decode_color(rt_dcm_file *file, uint32_t frame, int bits, void *out, size_t bytes, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info info;
+        int rc = prepareDecode(file, frame, info, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        if (info.monochrome) return fail(err, errlen, RT_DCM_ERROR, "image is monochrome, not colour");
+        if (bits != 8 && bits != 16) return fail(err, errlen, RT_DCM_ERROR, "output bits must be 8 or 16");
+        uint64_t need = uint64_t(info.rows) * info.columns * 3 * uint64_t(bits / 8);
+        if (out == nullptr || bytes != need)
+            return fail(err, errlen, RT_DCM_ERROR, "output holds " + std::to_string(bytes) + " bytes, frame needs " +
+                                                   std::to_string(need));
+        // Partial access decodes only this frame and leaves the shared dataset as it was.
+        DicomImage image(file->dataset(), file->dataset()->getOriginalXfer(), CIF_UsePartialAccessToPixelData, frame, 1);
+        if (image.getStatus() != EIS_Normal)
+            return fail(err, errlen, RT_DCM_ERROR, std::string("cannot decode frame ") + std::to_string(frame) + ": " +
+                                                   DicomImage::getString(image.getStatus()));
+        if (image.isMonochrome() || image.getWidth() != info.columns || image.getHeight() != info.rows)
+            return fail(err, errlen, RT_DCM_ERROR, "decoded frame does not match the image pixel module");
+        if (image.getOutputDataSize(bits) != need)
+            return fail(err, errlen, RT_DCM_ERROR, "decoded frame has " + std::to_string(image.getOutputDataSize(bits)) +
+                                                   " bytes, expected " + std::to_string(need));
+        if (!image.getOutputData(out, (unsigned long)bytes, bits, 0, 0))
+            return fail(err, errlen, RT_DCM_ERROR, "cannot render frame " + std::to_string(frame) + " to RGB");
+        return RT_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+}  // extern "C"

@@ -120,7 +120,7 @@ int rt_jpeg_encode_file(const char *path, const uint8_t *pixels, uint32_t width,
         return -1;
     }
     if (width == 0 || height == 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
-        snprintf(err, err_len, "JPEG cannot hold %ux%u pixels (1 to %d per side)", width, height, JPEG_MAX_DIMENSION);
+        snprintf(err, err_len, "JPEG cannot hold %ux%u pixels (1 to %ld per side)", width, height, (long)JPEG_MAX_DIMENSION);
         return -1;
     }
     FILE *fp = fopen(path, "wb");
@@ -148,6 +148,12 @@ int rt_jpeg_encode_file(const char *path, const uint8_t *pixels, uint32_t width,
     c.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, quality < 1 ? 1 : quality > 100 ? 100 : quality, TRUE);
+    if (channels == 3 && quality >= 90) {
+        // At high quality keep full-resolution colour (4:4:4), as ImageMagick does: stain
+        // and etchant colours carry the signal, and 4:2:0 would cap fidelity whatever the quality.
+        c.comp_info[0].h_samp_factor = 1;
+        c.comp_info[0].v_samp_factor = 1;
+    }
     if ((density_unit == 1 || density_unit == 2) && x_density > 0 && y_density > 0
         && x_density <= 65535 && y_density <= 65535) {
         c.write_JFIF_header = TRUE;

@@ -30,6 +30,10 @@ static void install_global_handlers(void) {
     TIFFSetWarningHandler(orphan_warning);
 }
 
+// At load time as well: OpenSlide calls the same libtiff, and its warnings ("Unknown field
+// with tag ...") would otherwise reach stderr before this shim opens its first file.
+__attribute__((constructor)) static void install_handlers_at_load(void) { install_global_handlers(); }
+
 static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) {
     (void)tif; (void)module;
     rt_tiff *t = (rt_tiff *)user;
@@ -147,7 +151,8 @@ int rt_tiff_read_info(rt_tiff *t, int32_t page, rt_tiff_info *info) {
         snprintf(info->description, sizeof info->description, "%s", description);
 
     int plain = photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE
-             || photometric == PHOTOMETRIC_RGB || photometric == PHOTOMETRIC_PALETTE;
+             || photometric == PHOTOMETRIC_RGB || photometric == PHOTOMETRIC_PALETTE
+             || photometric == PHOTOMETRIC_MASK;  // a transparency mask (GDAL, COG) reads as gray
     int depth_ok = bps == 1 || bps == 2 || bps == 4 || bps == 8 || bps == 16 || bps == 32 || bps == 64;
     info->needs_rgba = !plain || !depth_ok || compression == COMPRESSION_OJPEG;
     if (info->needs_rgba) {
@@ -292,8 +297,10 @@ int rt_tiff_write_page(rt_tiff *t, const rt_tiff_page *p, const void *pixels) {
         TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, 1, &alpha);
     }
     if (jpeg) {
-        // YCbCr 2×2 is what JPEG is good at; libtiff converts from RGB on the way in.
+        // YCbCr, converted by libjpeg from RGB on the way in; chroma at full resolution
+        // from quality 90 up (as in CJPEG), else the usual 2×2.
         TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, color ? PHOTOMETRIC_YCBCR : PHOTOMETRIC_MINISBLACK);
+        if (color && p->jpeg_quality >= 90) TIFFSetField(tif, TIFFTAG_YCBCRSUBSAMPLING, 1, 1);
         TIFFSetField(tif, TIFFTAG_JPEGQUALITY, p->jpeg_quality);
         if (color) TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
     } else {

@@ -84,3 +84,42 @@ extension BoundaryMap {
         return out
     }
 }
+
+extension BoundaryMap {
+    /// Boundaries thinned to one-pixel, 8-connected lines (Zhang–Suen), which still separate
+    /// 4-connected grains. Detected boundaries are several pixels wide; thick junction blobs
+    /// would swallow small grains and the crossings that pass near junctions.
+    public func thinned() -> BoundaryMap {
+        var b = isBoundary
+        let w = width, h = height
+        // Outside counts as boundary so that lines keep reaching the edge of the field.
+        func at(_ x: Int, _ y: Int) -> Bool { x < 0 || y < 0 || x >= w || y >= h || b[y * w + x] }
+        var changed = true
+        var remove: [Int] = []
+        while changed {
+            changed = false
+            for pass in 0..<2 {
+                remove.removeAll(keepingCapacity: true)
+                for y in 0..<h {
+                    for x in 0..<w where b[y * w + x] {
+                        // Neighbours P2..P9 clockwise from north.
+                        let n = [at(x, y - 1), at(x + 1, y - 1), at(x + 1, y), at(x + 1, y + 1),
+                                 at(x, y + 1), at(x - 1, y + 1), at(x - 1, y), at(x - 1, y - 1)]
+                        let count = n.reduce(0) { $0 + ($1 ? 1 : 0) }
+                        guard (2...6).contains(count) else { continue }
+                        var transitions = 0
+                        for i in 0..<8 where !n[i] && n[(i + 1) % 8] { transitions += 1 }
+                        guard transitions == 1 else { continue }
+                        let (p2, p4, p6, p8) = (n[0], n[2], n[4], n[6])
+                        let ok = pass == 0 ? (!(p2 && p4 && p6) && !(p4 && p6 && p8))
+                                           : (!(p2 && p4 && p8) && !(p2 && p6 && p8))
+                        if ok { remove.append(y * w + x) }
+                    }
+                }
+                for i in remove { b[i] = false }
+                if !remove.isEmpty { changed = true }
+            }
+        }
+        return BoundaryMap(width: w, height: h, isBoundary: b, umPerPixel: umPerPixel)
+    }
+}

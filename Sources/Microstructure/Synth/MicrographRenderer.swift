@@ -12,6 +12,8 @@ public struct MicrographRenderer: Sendable {
     /// Relative brightness drop from the centre to the corners.
     public var vignetting: Double = 0.10
     public var noiseSigma: Double = 4
+    /// Smoothed boundary density at which a groove reaches full depth.
+    public var grooveSaturation: Double = 0.45
 
     public init() {}
 
@@ -20,25 +22,19 @@ public struct MicrographRenderer: Sendable {
         let grains = GrainLabels(map)
         let shade = (0...grains.count).map { _ in grainLevels.lowerBound + rng.nextUnit() * (grainLevels.upperBound - grainLevels.lowerBound) }
         let w = map.width, h = map.height
+        // Grooves: the boundary indicator smoothed (σ ≈ 1 px) and saturated, so one- and two-pixel
+        // digital boundaries etch to the same depth and width, as real grooves do.
+        let indicator = map.isBoundary.map { $0 ? 1.0 : 0.0 }
+        let smooth = Self.blur(indicator, w, h)
+        let meanShade = (grainLevels.lowerBound + grainLevels.upperBound) / 2
         var raw = [Double](repeating: 0, count: w * h)
         for i in 0..<(w * h) {
             let l = Int(grains.labels[i])
-            raw[i] = l == 0 ? boundaryLevel : shade[l]
+            let groove = min(1, smooth[i] / grooveSaturation)
+            raw[i] = (l == 0 ? meanShade : shade[l]) * (1 - groove) + boundaryLevel * groove
         }
-        // A 3×3 box blur stands in for the microscope's point-spread function.
-        var blurred = raw
-        for y in 0..<h {
-            for x in 0..<w {
-                var sum = 0.0, n = 0.0
-                for dy in -1...1 {
-                    for dx in -1...1 {
-                        let xx = x + dx, yy = y + dy
-                        if xx >= 0, yy >= 0, xx < w, yy < h { sum += raw[yy * w + xx]; n += 1 }
-                    }
-                }
-                blurred[y * w + x] = sum / n
-            }
-        }
+        // The microscope's point-spread function.
+        let blurred = Self.blur(raw, w, h)
         let cx = Double(w) / 2, cy = Double(h) / 2
         let rMax = (cx * cx + cy * cy).squareRoot()
         var out = [UInt8](repeating: 0, count: w * h)
@@ -53,5 +49,23 @@ public struct MicrographRenderer: Sendable {
         }
         let calibration = map.umPerPixel.map { Calibration(umPerPixel: $0, source: .flag, detail: "generated") }
         return Image(width: w, height: h, channels: 1, storage: .uint8(out), calibration: calibration)
+    }
+
+    /// 3×3 binomial blur (1-2-1), edges clamped.
+    static func blur(_ v: [Double], _ w: Int, _ h: Int) -> [Double] {
+        var tmp = v, out = v
+        for y in 0..<h {
+            for x in 0..<w {
+                let l = v[y * w + max(0, x - 1)], r = v[y * w + min(w - 1, x + 1)]
+                tmp[y * w + x] = (l + 2 * v[y * w + x] + r) / 4
+            }
+        }
+        for y in 0..<h {
+            for x in 0..<w {
+                let u = tmp[max(0, y - 1) * w + x], d = tmp[min(h - 1, y + 1) * w + x]
+                out[y * w + x] = (u + 2 * tmp[y * w + x] + d) / 4
+            }
+        }
+        return out
     }
 }

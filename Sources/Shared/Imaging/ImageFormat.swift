@@ -6,7 +6,7 @@ import Foundation
 public enum ImageFormat: String, Codable, Sendable, CaseIterable {
     case png, jpeg, tiff, bmp
 
-    /// The format whose signature starts `header`, or nil. Needs at most 8 bytes.
+    /// The format whose signature starts `header`, or nil. Needs at most 18 bytes.
     public static func detect(header: [UInt8]) -> ImageFormat? {
         func starts(_ magic: [UInt8]) -> Bool { header.count >= magic.count && Array(header.prefix(magic.count)) == magic }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
@@ -14,7 +14,11 @@ public enum ImageFormat: String, Codable, Sendable, CaseIterable {
         // Classic TIFF (42) and BigTIFF (43), either byte order.
         if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A])
             || starts([0x49, 0x49, 0x2B, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2B]) { return .tiff }
-        if starts([0x42, 0x4D]) && header.count >= 18 { return .bmp }
+        // "BM" alone is too common a pair of bytes; the DIB header size must be one BMP defines.
+        if starts([0x42, 0x4D]) && header.count >= 18 {
+            let dib = Int(header[14]) | Int(header[15]) << 8 | Int(header[16]) << 16 | Int(header[17]) << 24
+            if [12, 40, 52, 56, 64, 108, 124].contains(dib) { return .bmp }
+        }
         return nil
     }
 

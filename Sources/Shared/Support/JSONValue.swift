@@ -202,6 +202,9 @@ extension JSONValue {
             guard i < bytes.count else { throw error("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "n"): try expect("null"); return .null
+            // Python's json module writes NaN and ±Infinity; reference data made with it must load.
+            case UInt8(ascii: "N"): try expect("NaN"); return .number(.nan)
+            case UInt8(ascii: "I"): try expect("Infinity"); return .number(.infinity)
             case UInt8(ascii: "t"): try expect("true"); return .bool(true)
             case UInt8(ascii: "f"): try expect("false"); return .bool(false)
             case UInt8(ascii: "\""): return .string(try string())
@@ -243,6 +246,11 @@ extension JSONValue {
 
         mutating func number() throws -> Double {
             let start = i
+            if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "-"), bytes[i + 1] == UInt8(ascii: "I") {
+                i += 1
+                try expect("Infinity")
+                return -.infinity
+            }
             while i < bytes.count, "+-0123456789.eE".utf8.contains(bytes[i]) { i += 1 }
             guard i > start, let s = String(bytes: bytes[start..<i], encoding: .ascii), let d = Double(s) else {
                 i = start

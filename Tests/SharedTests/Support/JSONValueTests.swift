@@ -20,8 +20,16 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(JSONValue.number(.nan).serialized(), "null")
     }
 
+    func testPythonNonFiniteNumbersLoad() throws {
+        let v = try JSONValue.parse(#"{"a": NaN, "b": -Infinity, "c": Infinity}"#)
+        XCTAssertTrue(v["a"]!.doubleValue!.isNaN)
+        XCTAssertEqual(v["b"]?.doubleValue, -.infinity)
+        XCTAssertEqual(v["c"]?.doubleValue, .infinity)
+        XCTAssertEqual(v.serialized(), #"{"a":null,"b":null,"c":null}"#, "output stays strict JSON")
+    }
+
     func testMalformedInputFailsWithOffset() {
-        for bad in ["", "{", "[1,", #"{"a" 1}"#, "tru", "1 2", #""abc"#, "[" + String(repeating: "[", count: 600)] {
+        for bad in ["", "{", "[1,", #"{"a" 1}"#, "tru", "1 2", #""abc"#, "Nan", "-Inf", "[" + String(repeating: "[", count: 600)] {
             XCTAssertThrowsError(try JSONValue.parse(bad), bad) { e in
                 XCTAssertTrue(e is JSONParseError, "\(bad): \(e)")
             }

@@ -69,6 +69,10 @@ int rt_dcm_has_pixel_data(const rt_dcm_file *file);
 /// Reads and checks the image pixel module. RT_DCM_OK, RT_DCM_ERROR or RT_DCM_UNSUPPORTED.
 int rt_dcm_image_info_get(const rt_dcm_file *file, rt_dcm_image_info *info, char *err, size_t errlen);
 
+/// Checks that `frame` can be decoded without decoding it: pixel data present, transfer syntax
+/// decodable, image pixel module valid, frame in range, native data long enough for the geometry.
+int rt_dcm_check_frame(const rt_dcm_file *file, uint32_t frame, char *err, size_t errlen);
+
 /// Decodes one monochrome frame to modality-LUT values (rescale or Modality LUT Sequence),
 /// as pydicom's apply_modality_lut does. `count` must be rows × columns.
 int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t count, char *err, size_t errlen);

@@ -25,7 +25,7 @@ typedef struct {
 int rt_jpeg_decode(const uint8_t *data, size_t size, rt_jpeg_info *info,
                    uint8_t *out, size_t out_size, char *err, size_t err_len);
 
-/// Writes 8-bit gray (channels 1) or RGB (channels 3) with quality 1–100.
+/// Writes 8-bit gray (channels 1) or RGB (channels 3) with quality 1–100 (4:4:4 colour from 90 up, else 4:2:0).
 /// density_unit 1 (dpi) or 2 (dots/cm) with densities 1–65535 writes the JFIF density; 0 leaves it 1:1.
 int rt_jpeg_encode_file(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
                         int32_t channels, int32_t quality, int32_t density_unit,

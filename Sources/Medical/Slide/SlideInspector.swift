@@ -1,0 +1,50 @@
+// `reticle inspect` for whole-slide images: vendor, pyramid, pixel size, objective, associated
+// image names and sizes. Never the pixels of label or macro images (they can show patient labels).
+
+import Foundation
+import Shared
+
+public struct SlideInspector: FileInspector {
+    public let kind = "slide"
+
+    public init() {}
+
+    /// Any file OpenSlide detects, except a single-level generic tiled TIFF: that is an ordinary
+    /// image, left to the image inspector. (Detection opens the TIFF, so this is not free.)
+    public func recognizes(path: String, header: [UInt8]) -> Bool {
+        guard let vendor = SlideSource.detectVendor(path: path) else { return false }
+        if vendor != "generic-tiff" { return true }
+        guard let slide = try? SlideSource(path: path) else { return true }  // broken: let inspect say why
+        return slide.levelCount > 1
+    }
+
+    /// Keys, in order: kind, format ("OpenSlide <vendor>"), vendor, width, height (level 0),
+    /// levels [{level, width, height, downsample}], um_per_px_x, um_per_px_y, objective_power,
+    /// associated_images [{name, width, height}], calibration. Reads one small region of a small
+    /// level so that a slide with undecodable tiles fails here, not in the middle of a batch.
+    public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
+        let slide = try SlideSource(path: path)
+        // The smallest level still a tile wide: narrower levels make libtiff warn on stderr.
+        let probe = slide.levels.last { $0.width >= 256 && $0.height >= 256 } ?? slide.levels[0]
+        _ = try slide.readRegion(x: 0, y: 0, level: probe.index, width: min(probe.width, 64), height: min(probe.height, 64))
+        let calibration = slide.calibration
+        var o = JSONObject()
+        o["kind"] = .string(kind)
+        o["format"] = .string("OpenSlide \(slide.vendor)")
+        o["vendor"] = .string(slide.vendor)
+        o["width"] = .int(slide.width)
+        o["height"] = .int(slide.height)
+        o["levels"] = .array(slide.levels.map {
+            .object(["level": .int($0.index), "width": .int($0.width), "height": .int($0.height),
+                     "downsample": .number($0.downsample)])
+        })
+        o["um_per_px_x"] = calibration.map { .number($0.umPerPixelX) } ?? .null
+        o["um_per_px_y"] = calibration.map { .number($0.umPerPixelY) } ?? .null
+        o["objective_power"] = slide.objectivePower.map(JSONValue.number) ?? .null
+        o["associated_images"] = .array(slide.associatedImages.map {
+            .object(["name": .string($0.name), "width": .int($0.width), "height": .int($0.height)])
+        })
+        o["calibration"] = Medical.json(calibration)
+        return o
+    }
+}
