@@ -17,7 +17,7 @@ release: setup
 
 test: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 demo: release
 	scripts/demo $(DEMO_OUT)

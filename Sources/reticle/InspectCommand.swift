@@ -37,29 +37,10 @@ struct InspectCommand: ParsableCommand {
         let (summary, records) = try BatchRunner(options: batchOptions).run(items, label: "inspect") { item in
             try registry.inspect(path: item.path, options: options)
         }
-        if batch.json {
-            let array = JSONValue.array(records.map(Self.jsonRow))
-            print(array.serialized(pretty: true))
-        } else {
-            for r in records {
-                if r.status == .ok {
-                    print(r.file)
-                    print(PlainText.render(r.result, indent: 1), terminator: "")
-                } else {
-                    print("\(r.file)\n  error: \(r.error ?? "unknown")")
-                }
-            }
-        }
+        BatchOutput.print(records, json: batch.json)
         if !batch.quiet && (batch.out != nil || items.count > 1) {
             FileHandle.standardError.write(Data("inspect: \(summary.description)\n".utf8))
         }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-    }
-
-    static func jsonRow(_ r: ItemRecord) -> JSONValue {
-        var o: JSONObject = ["file": .string(r.file), "status": .string(r.status.rawValue)]
-        if let e = r.error { o["error"] = .string(e) }
-        for (k, v) in r.result { o[k] = v }
-        return .object(o)
     }
 }

@@ -121,3 +121,22 @@ final class BoundaryDetectorTests: XCTestCase {
         }
     }
 }
+
+final class GrainSizeAnalysisTests: XCTestCase {
+    func testOneMicrographGivesEveryMethodWithEditionAndStatistics() throws {
+        let s = VoronoiStructure(width: 480, height: 320, meanGrainAreaPx: 300, umPerPixel: 0.5, seed: 42)
+        let image = MicrographRenderer().render(s.map, seed: 43)
+        let result = try GrainSizeAnalysis().measure(image, umPerPixel: 0.5)
+        XCTAssertEqual(result["fields"], "3x2")
+        let truthG = GrainSizeStandard.astmE112.grainSizeNumber(grainsPerMM2: s.trueGrainsPerMM2)
+        let circle = try XCTUnwrap(result["planimetric-circle"]?.objectValue)
+        XCTAssertEqual(circle["standard"], "ASTM E112-13")
+        XCTAssertEqual(circle["per_field"]?.arrayValue?.count, 6)
+        XCTAssertEqual(circle["G"]?.doubleValue ?? 0, truthG, accuracy: 0.3)
+        XCTAssertNotNil(circle["relative_accuracy_pct"]?.doubleValue)
+        let truthL = GrainSizeStandard.astmE112.grainSizeNumber(meanInterceptMM: s.trueMeanInterceptMM)
+        XCTAssertEqual(result["intercept-lines"]?["G"]?.doubleValue ?? 0, truthL, accuracy: 0.3)
+        XCTAssertThrowsError(try GrainSizeAnalysis(columns: 20, rows: 20).measure(image, umPerPixel: 0.5))
+        XCTAssertThrowsError(try GrainSizeAnalysis().measure(image, umPerPixel: 0))
+    }
+}
