@@ -23,8 +23,7 @@ struct MicroGrainSizeCommand: ParsableCommand {
     @Argument(help: "Micrographs or boundary maps: files, folders or @list files.")
     var inputs: [String]
 
-    @Option(help: "Pixel size in µm (overrides the file's calibration).")
-    var umPerPx: Double?
+    @OptionGroup var calibrationFlags: CalibrationFlags
 
     @Option(help: "Boundary source: detect (etched micrograph) or map (binary boundary image).")
     var boundaries: GrainSizeAnalysis.BoundarySource = .detect
@@ -41,7 +40,6 @@ struct MicroGrainSizeCommand: ParsableCommand {
     @OptionGroup var batch: BatchFlags
 
     func validate() throws {
-        if let u = umPerPx, !(u > 0) { throw ValidationError("--um-per-px must be positive") }
         _ = try parseFields()
     }
 
@@ -57,23 +55,25 @@ struct MicroGrainSizeCommand: ParsableCommand {
                                          standard: standard, columns: columns, rows: rows)
         var settings = analysis.settings
         settings["command"] = "micro grainsize"
-        settings["um_per_px"] = umPerPx.map(JSONValue.number) ?? .null
+        settings["reticle"] = .string(ReticleVersion.string)
+        for (k, v) in calibrationFlags.settings { settings[k] = v }
+        let calibration: MicrographCalibration
         let items: [InputItem]
         let options: BatchOptions
         do {
+            calibration = try calibrationFlags.calibration()
             items = try batch.collector().collect(inputs)
             options = try batch.options(settings: settings)
         } catch {
             throw fail(error)
         }
-        let flag = umPerPx
         let (summary, records) = try BatchRunner(options: options).run(items, label: "grainsize") { item in
             let image = try ImageFile.read(path: item.path)
-            guard let um = flag ?? image.calibration?.umPerPixel else {
-                throw ReticleError(.calibration, file: item.path, "no µm/px: give --um-per-px or calibrate the file")
+            let resolved = try calibration.resolve(image, path: item.displayPath)
+            var result: JSONObject = ["calibration": .object(resolved.json)]
+            for (k, v) in try analysis.measure(image, umPerPixel: resolved.umPerPixel, exclude: resolved.excludedRegions) {
+                result[k] = v
             }
-            var result = try analysis.measure(image, umPerPixel: um)
-            result["calibration_source"] = .string(flag != nil ? CalibrationSource.flag.rawValue : image.calibration!.source.rawValue)
             return result
         }
         BatchOutput.print(records, json: batch.json)

@@ -28,19 +28,15 @@ public struct BoundaryDetector: Sendable {
 
     /// The boundary map of an etched micrograph; `exclude` rectangles (scale bars, labels)
     /// are treated as boundary so no grain is counted inside them.
-    public func detect(_ image: Image, exclude: [(x: Int, y: Int, width: Int, height: Int)] = []) -> BoundaryMap {
+    public func detect(_ image: Image, exclude: [PixelRect] = []) -> BoundaryMap {
         let w = image.width, h = image.height
         let gray = image.grayscale().floatPixels()
         let response = Self.valleyDepth(gray, w, h, maxHalfWidth: radius)
         let peak = response.max() ?? 0
         let t = peak > 0 ? BoundaryMap.otsuThreshold(response.map { $0 / peak }) * peak : .infinity
         var boundary = Self.hysteresis(response, w, h, high: t, low: t * lowFraction)
-        for r in exclude {
-            for y in max(0, r.y)..<min(h, r.y + r.height) {
-                for x in max(0, r.x)..<min(w, r.x + r.width) { boundary[y * w + x] = true }
-            }
-        }
-        let map = BoundaryMap(width: w, height: h, isBoundary: boundary, umPerPixel: image.calibration.map(\.umPerPixel))
+        var map = BoundaryMap(width: w, height: h, isBoundary: boundary, umPerPixel: image.calibration.map(\.umPerPixel))
+        map.markBoundary(exclude)
         let cleaned = map.fillingSpecks(minGrainAreaPx: minGrainAreaPx)
         return thin ? cleaned.thinned() : cleaned
     }

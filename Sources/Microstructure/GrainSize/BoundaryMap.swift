@@ -34,6 +34,16 @@ public struct BoundaryMap: Equatable, Sendable {
 
     public subscript(x: Int, y: Int) -> Bool { isBoundary[y * width + x] }
 
+    /// Marks rectangles (scale bars, labels) as boundary: no grain is counted inside them, and
+    /// grains cut by them count as cut, as at a field edge.
+    public mutating func markBoundary(_ regions: [PixelRect]) {
+        for r in regions {
+            for y in max(0, r.y)..<min(height, r.y + r.height) {
+                for x in max(0, r.x)..<min(width, r.x + r.width) { isBoundary[y * width + x] = true }
+            }
+        }
+    }
+
     /// Fraction of pixels on boundaries.
     public var boundaryFraction: Double {
         Double(isBoundary.reduce(0) { $0 + ($1 ? 1 : 0) }) / Double(max(1, isBoundary.count))

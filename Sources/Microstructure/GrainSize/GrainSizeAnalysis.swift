@@ -21,20 +21,16 @@ public struct GrainSizeAnalysis: Sendable {
     public var columns: Int
     public var rows: Int
     public var detector: BoundaryDetector
-    /// Rectangles to leave out of the analysis (scale bars and their labels).
-    public var exclude: [(x: Int, y: Int, width: Int, height: Int)]
 
     public init(boundaries: BoundarySource = .detect, methods: [GrainSizeMethod] = GrainSizeMethod.allCases,
                 standard: GrainSizeStandard = .astmE112, columns: Int = 3, rows: Int = 2,
-                detector: BoundaryDetector = BoundaryDetector(),
-                exclude: [(x: Int, y: Int, width: Int, height: Int)] = []) {
+                detector: BoundaryDetector = BoundaryDetector()) {
         self.boundaries = boundaries
         self.methods = methods
         self.standard = standard
         self.columns = columns
         self.rows = rows
         self.detector = detector
-        self.exclude = exclude
     }
 
     /// The settings that determine a result, for the batch runner's settings hash.
@@ -45,10 +41,10 @@ public struct GrainSizeAnalysis: Sendable {
                       "low_fraction": .number(Double(detector.lowFraction)), "thin": .bool(detector.thin)]]
     }
 
-    /// Measures `image` at `umPerPixel`.
+    /// Measures `image` at `umPerPixel`, leaving out `exclude` (a scale bar and its label).
     /// - Throws: `ReticleError(.calibration)` for a missing or invalid scale, `.usage` for fields
     ///   too small to measure.
-    public func measure(_ image: Image, umPerPixel: Double) throws -> JSONObject {
+    public func measure(_ image: Image, umPerPixel: Double, exclude: [PixelRect] = []) throws -> JSONObject {
         guard umPerPixel.isFinite, umPerPixel > 0 else {
             throw ReticleError(.calibration, "µm/px must be positive, got \(umPerPixel)")
         }
@@ -61,11 +57,7 @@ public struct GrainSizeAnalysis: Sendable {
             map = detector.detect(image, exclude: exclude)
         case .map:
             map = BoundaryMap(image: image)
-            for r in exclude {
-                for y in max(0, r.y)..<min(map.height, r.y + r.height) {
-                    for x in max(0, r.x)..<min(map.width, r.x + r.width) { map.isBoundary[y * map.width + x] = true }
-                }
-            }
+            map.markBoundary(exclude)
         }
         map.umPerPixel = umPerPixel
         let fields = GrainSizeMeasurement.fields(of: map, columns: columns, rows: rows)
@@ -74,6 +66,7 @@ public struct GrainSizeAnalysis: Sendable {
             "boundaries": .string(boundaries.rawValue),
             "boundary_fraction": .number((map.boundaryFraction * 1000).rounded() / 1000),
             "fields": .string("\(columns)x\(rows)"),
+            "excluded_px": .int(exclude.reduce(0) { $0 + $1.area }),
         ]
         for method in methods {
             let m = try GrainSizeMeasurement(fields: fields, method: method, standard: standard, umPerPixel: umPerPixel)

@@ -1,0 +1,64 @@
+// `reticle micro calibrate IMAGE...`: per micrograph, the µm/px used, where it came from, the
+// burned-in scale bar found (position, length, masked region) and disagreements between
+// sources, so a lab can check calibration before grading.
+import ArgumentParser
+import Foundation
+import Microstructure
+import Shared
+
+struct MicroCalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Show each micrograph's µm/px, its source, and the burned-in scale bar.",
+        discussion: """
+        Sources, first that applies wins: --um-per-px; the instrument profile (--profile with \
+        --microscope and --objective); the file's TIFF resolution tags, ImageJ description or \
+        other embedded resolution; a burned-in scale bar, whose length in µm comes from \
+        --scale-bar-um or the profile. The bar is looked for in every image, since it (and its \
+        label) must be left out of analysis whatever gives the scale; figures that differ from \
+        the one used by more than 2 % are reported as warnings.
+
+        Instrument profile (YAML): microscope → objective → µm/px, e.g.
+          scale_bar_um: 50
+          microscopes:
+            axio-imager:
+              objectives: {10x: 0.645, 50x: {um_per_px: 0.129, scale_bar_um: 20}}
+            stereo: {um_per_px: 2.5}
+
+        Exit status: 0 every image calibrated, 1 usage or setup error (nothing processed), \
+        2 some images could not be read or calibrated (their rows say why).
+        """)
+
+    @Argument(help: "Micrographs: files, folders or @list files.")
+    var inputs: [String]
+
+    @OptionGroup var calibrationFlags: CalibrationFlags
+
+    @OptionGroup var batch: BatchFlags
+
+    func run() throws {
+        let calibration: MicrographCalibration
+        let items: [InputItem]
+        let options: BatchOptions
+        do {
+            calibration = try calibrationFlags.calibration()
+            var settings: JSONObject = ["command": "micro calibrate", "reticle": .string(ReticleVersion.string)]
+            for (k, v) in calibrationFlags.settings { settings[k] = v }
+            items = try batch.collector().collect(inputs)
+            options = try batch.options(settings: settings)
+        } catch {
+            throw fail(error)
+        }
+        let (summary, records) = try BatchRunner(options: options).run(items, label: "calibrate") { item in
+            let image = try ImageFile.read(path: item.path)
+            var o: JSONObject = ["width": .int(image.width), "height": .int(image.height)]
+            for (k, v) in try calibration.resolve(image, path: item.displayPath).json { o[k] = v }
+            return o
+        }
+        BatchOutput.print(records, json: batch.json)
+        if !batch.quiet && (batch.out != nil || items.count > 1) {
+            FileHandle.standardError.write(Data("calibrate: \(summary.description)\n".utf8))
+        }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}

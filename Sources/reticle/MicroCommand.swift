@@ -1,0 +1,9 @@
+// `reticle micro ...`: the steel-microstructure commands, one file per subcommand.
+import ArgumentParser
+
+struct MicroCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "micro",
+        abstract: "Steel microstructure: calibration, grain size, round-robin agreement.",
+        subcommands: [MicroCalibrateCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self])
+}

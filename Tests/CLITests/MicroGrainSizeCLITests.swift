@@ -1,0 +1,47 @@
+// `reticle micro grainsize` end to end: a generated etched micrograph whose only scale is a
+// burned-in 50 µm bar; the bar gives µm/px within 1 % and is left out of the analysis.
+
+import Foundation
+import Microstructure
+import Shared
+import TestSupport
+import XCTest
+
+final class MicroGrainSizeCLITests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() { dir = makeTemporaryDirectory("reticle-grainsize") }
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    func testScaleBarCalibratesAndIsExcluded() throws {
+        // 0.4 µm/px: the 50 µm bar is 125 px long.
+        let structure = VoronoiStructure(width: 600, height: 420, meanGrainAreaPx: 300, umPerPixel: 0.4, seed: 8)
+        var image = MicrographRenderer().render(structure.map, seed: 9)
+        image.calibration = nil
+        guard case .uint8(var p) = image.storage else { return XCTFail("8-bit expected") }
+        for y in 390..<396 { for x in 450..<575 { p[y * 600 + x] = 255 } }
+        image.storage = .uint8(p)
+        let path = dir.appendingPathComponent("etched.png").path
+        try ImageFile.write(image, to: path)
+
+        let r = try ReticleProcess.run(["micro", "grainsize", path, "--scale-bar-um", "50", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try XCTUnwrap(JSONValue.parse(r.stdout).arrayValue?.first)
+        XCTAssertEqual(row["calibration"]?["source"], "scale-bar")
+        XCTAssertEqual(row["calibration"]?["um_per_px"]?.doubleValue ?? 0, 0.4, accuracy: 0.004)
+        XCTAssertGreaterThanOrEqual(row["excluded_px"]?.intValue ?? 0, 125 * 6, "the bar is left out")
+        let truth = GrainSizeStandard.astmE112.grainSizeNumber(grainsPerMM2: structure.trueGrainsPerMM2)
+        XCTAssertEqual(row["planimetric-circle"]?["G"]?.doubleValue ?? 0, truth, accuracy: 0.3)
+        XCTAssertEqual(row["planimetric-circle"]?["standard"], "ASTM E112-13")
+
+        let iso = try ReticleProcess.run(["micro", "grainsize", path, "--scale-bar-um", "50", "--standard", "iso-643",
+                                          "--method", "intercept-circles", "--json"])
+        let isoRow = try XCTUnwrap(JSONValue.parse(iso.stdout).arrayValue?.first)
+        XCTAssertEqual(isoRow["intercept-circles"]?["standard"], "ISO 643:2019")
+        XCTAssertNil(isoRow["planimetric-circle"])
+
+        let none = try ReticleProcess.run(["micro", "grainsize", path, "--json"])
+        XCTAssertEqual(none.status, 2, "no scale: an error row")
+        XCTAssertTrue(none.stdout.contains("no µm/px"), none.stdout)
+    }
+}
