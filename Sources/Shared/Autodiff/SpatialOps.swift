@@ -3,16 +3,21 @@
 // Forward and adjoint arithmetic lives in Kernels/; this file wires it to the tape.
 
 extension Variable {
-    /// 2-D convolution. Shapes: self [N, C_in, H, W], weight [C_out, C_in/groups, kH, kW], bias [C_out] → [N, C_out, H_out, W_out].
+    /// 2-D convolution, optionally with a residual added and an activation applied in the epilogue:
+    /// act(conv(self, weight) + bias + residual).
+    /// Shapes: self [N, C_in, H, W], weight [C_out, C_in/groups, kH, kW], bias [C_out], residual [N, C_out, H_out, W_out]
+    /// → [N, C_out, H_out, W_out].
     public func conv2d(weight: Variable, bias: Variable?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                       dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: FusedActivation = .none) -> Variable {
+                       dilation: (Int, Int) = (1, 1), groups: Int = 1, residual: Variable? = nil,
+                       activation: FusedActivation = .none) -> Variable {
         precondition(value.rank == 4 && weight.value.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         let g = ConvGeometry(batch: shape[0], inChannels: shape[1], height: shape[2], width: shape[3],
                              outChannels: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]),
                              stride: stride, padding: padding, dilation: dilation, groups: groups)
         let (x, w) = (value, weight.value)
-        let y = Convolution.forward(g, input: x, weight: w, bias: bias?.value, activation: activation)
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let y = Convolution.forward(g, input: x, weight: w, bias: bias?.value, residual: residual?.value, activation: activation)
+        let hasBias = bias != nil
+        let inputs = [self, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
         return Variable.record(y, inputs: inputs) { gradOut, needs in
             var gy = gradOut
             // A fused activation's derivative masks the gradient first.
@@ -23,11 +28,13 @@ extension Variable {
             }
             let dx = needs[0] ? Convolution.backwardInput(g, gradOutput: gy, weight: w) : nil
             var out: [Tensor?] = [dx, nil]
-            if needs[1] || (needs.count == 3 && needs[2]) {
+            let needsBias = hasBias && needs[2]
+            if needs[1] || needsBias {
                 let (dw, db) = Convolution.backwardWeight(g, input: x, gradOutput: gy)
                 out[1] = dw
-                if needs.count == 3 { out.append(db) }
-            } else if needs.count == 3 { out.append(nil) }
+                if hasBias { out.append(db) }
+            } else if hasBias { out.append(nil) }
+            if out.count < needs.count { out.append(gy) }  // the residual passes the gradient through
             return out
         }
     }

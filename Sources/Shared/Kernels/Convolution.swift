@@ -3,6 +3,8 @@
 // go to the direct SIMD kernel in Depthwise.swift. The naive 7-loop kernel at
 // the end is the reference the property tests compare against.
 
+import Foundation
+
 /// An activation applied in the convolution's epilogue, while the output is still in cache.
 public enum FusedActivation: String, Codable, Sendable {
     case none, relu, relu6
@@ -17,6 +19,19 @@ public enum FusedActivation: String, Codable, Sendable {
 }
 
 public enum Convolution {
+    /// Threads for batch-parallel convolution (1 turns it off); defaults to the machine's cores.
+    nonisolated(unsafe) public static var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Runs `body(0..<workers)` on `workers` threads with OpenBLAS single-threaded meanwhile
+    /// (PERFORMANCE.md §7: own threads calling OpenBLAS must not nest its pool).
+    static func parallel(_ workers: Int, _ body: (Int) -> Void) {
+        guard workers > 1 else { body(0); return }
+        let blasThreads = Gemm.threads
+        Gemm.setThreads(1)
+        DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+        Gemm.setThreads(blasThreads)
+    }
+
     /// Forward convolution: out = act(conv(input, weight) + bias + residual).
     ///
     /// Shapes: input `g.inputShape`, weight `g.weightShape`, bias [C_out], residual `g.outputShape`.
@@ -26,27 +41,38 @@ public enum Convolution {
         precondition(weight.shape == g.weightShape, "conv weight \(weight.shape) ≠ \(g.weightShape) for \(g)")
         precondition(bias == nil || bias!.shape == [g.outChannels], "conv bias must be [\(g.outChannels)]")
         precondition(residual == nil || residual!.shape == g.outputShape, "conv residual must be \(g.outputShape)")
+        if let c = multiplyAddCounter { multiplyAddCounter = c + g.multiplyAdds }
         if g.isDepthwise && g.kernelH * g.kernelW > 1 {
             var out = Depthwise.forward(g, input: input, weight: weight, bias: bias)
             epilogue(g, &out, bias: nil, residual: residual, activation: activation)
             return out
         }
-        var out = Tensor(shape: g.outputShape)
+        // Every output element is written by exactly one GEMM (beta = 0), so no zero fill.
+        var out = Tensor(uninitializedShape: g.outputShape)
         let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
-        var columns = [Float](repeating: 0, count: g.isPointwise ? 0 : g.patchSize * ohw)
         input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
-            columns.withUnsafeMutableBufferPointer { colBuf in
-                for n in 0..<g.batch {
+            // Images in parallel, each GEMM single-threaded: per-image GEMMs are too small to split well
+            // (N = H_out·W_out is 49 in ResNet's last stage), so OpenBLAS's own threads would idle.
+            let workers = g.batch > 1 ? Swift.min(Convolution.threads, g.batch) : 1
+            let yAddress = Int(bitPattern: y)
+            Convolution.parallel(workers) { worker in
+                let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
+                // One im2col buffer per worker, taken from the storage pool, so it is reused across calls.
+                var scratch = g.isPointwise ? nil : Tensor(uninitializedShape: [g.patchSize * ohw])
+                let images = (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers)
+                for n in images {
                     for grp in 0..<g.groups {
                         let src = x + (n * g.inChannels + grp * g.inPerGroup) * inPlane
-                        let cols: UnsafePointer<Float>
-                        if g.isPointwise { cols = src } else {
-                            Im2col.unfold(g, input: src, columns: colBuf.baseAddress!)
-                            cols = UnsafePointer(colBuf.baseAddress!)
+                        let dst = y + (n * g.outChannels + grp * g.outPerGroup) * ohw
+                        let wg = w + grp * g.outPerGroup * g.patchSize
+                        if g.isPointwise {
+                            Gemm.sgemm(m: g.outPerGroup, n: ohw, k: g.patchSize, a: wg, b: src, c: dst)
+                        } else {
+                            scratch!.withUnsafeMutablePointer { col in
+                                Im2col.unfold(g, input: src, columns: col)
+                                Gemm.sgemm(m: g.outPerGroup, n: ohw, k: g.patchSize, a: wg, b: col, c: dst)
+                            }
                         }
-                        Gemm.sgemm(m: g.outPerGroup, n: ohw, k: g.patchSize,
-                                   a: w + grp * g.outPerGroup * g.patchSize, b: cols,
-                                   c: y + (n * g.outChannels + grp * g.outPerGroup) * ohw)
                     }
                 }
             }

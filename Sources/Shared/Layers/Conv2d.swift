@@ -61,10 +61,16 @@ public struct Conv2d: Layer {
         return convolve(x, weight: ctx.variable(weight), ctx)
     }
 
-    func convolve(_ x: Variable, weight w: Variable, _ ctx: ForwardContext) -> Variable {
+    /// act(conv(x) + bias + residual), the residual added in the epilogue (a fused ResNet block's second convolution).
+    /// Shapes: residual [N, C_out, H_out, W_out].
+    public func forward(_ x: Variable, residual: Variable, _ ctx: ForwardContext) -> Variable {
+        convolve(x, weight: ctx.variable(weight), residual: residual, ctx)
+    }
+
+    func convolve(_ x: Variable, weight w: Variable, residual: Variable? = nil, _ ctx: ForwardContext) -> Variable {
         let c = config
         return x.conv2d(weight: w, bias: bias.map { ctx.variable($0) }, stride: (c.stride, c.stride), padding: (c.padding, c.padding),
-                        dilation: (c.dilation, c.dilation), groups: c.groups, activation: fusedActivation)
+                        dilation: (c.dilation, c.dilation), groups: c.groups, residual: residual, activation: fusedActivation)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {

@@ -8,11 +8,13 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
-    /// Uninitialised storage is never exposed: every init fills it.
+    /// Uninitialised storage is exposed only to kernels that overwrite every element.
     init(count: Int) {
         self.count = count
-        // 64-byte alignment keeps SIMD loads on one cache line.
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = StoragePool.take(bytes: bytes)
+            // 64-byte alignment keeps SIMD loads on one cache line.
+            ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -27,7 +29,40 @@ public final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit {
+        let raw = UnsafeMutableRawPointer(pointer)
+        if !StoragePool.give(raw, bytes: max(count, 1) * MemoryLayout<Float>.stride) { raw.deallocate() }
+    }
+}
+
+/// Recycles large tensor allocations. Inference allocates the same activation sizes batch after
+/// batch, and a fresh multi-megabyte block costs page faults (the allocator maps it anew) every time.
+enum StoragePool {
+    /// Blocks below this size come cheaply from malloc's own free lists.
+    static let minimumBytes = 1 << 16
+    /// The most the pool holds while idle; beyond it blocks go back to the system.
+    nonisolated(unsafe) static var limitBytes = 256 << 20
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var heldBytes = 0
+
+    static func take(bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes >= minimumBytes else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        guard let p = free[bytes]?.popLast() else { return nil }
+        heldBytes -= bytes
+        return p
+    }
+
+    /// Keeps the block for reuse (true) or declines it (false: the caller deallocates).
+    static func give(_ p: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+        guard bytes >= minimumBytes else { return false }
+        lock.lock(); defer { lock.unlock() }
+        guard heldBytes + bytes <= limitBytes else { return false }
+        free[bytes, default: []].append(p)
+        heldBytes += bytes
+        return true
+    }
 }
 
 /// A dense Float32 tensor. `shape` is outermost first; the last axis is contiguous.
@@ -40,6 +75,12 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         self.shape = shape
         storage = TensorStorage(repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor whose scalars are undefined until written: only for kernels that overwrite every element.
+    init(uninitializedShape shape: [Int]) {
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *))
     }
 
     /// A tensor of `shape` holding `scalars` in row-major order.
