@@ -50,35 +50,61 @@ public enum Convolution {
         // Every output element is written by exactly one GEMM (beta = 0), so no zero fill.
         var out = Tensor(uninitializedShape: g.outputShape)
         let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
+        // Work items: (image, band of output rows). Images run in parallel with single-threaded GEMMs
+        // (per-image GEMMs are too narrow for OpenBLAS to split well: N = 49 in ResNet's last stage);
+        // with fewer images than threads, each image is cut into bands of output rows instead.
+        let workers = Swift.max(1, Swift.min(Convolution.threads, g.batch * g.outHeight))
+        let bands = g.batch >= workers ? 1 : Swift.min(g.outHeight, (workers + g.batch - 1) / g.batch)
+        let items = g.batch * bands
+        let biasScalars = bias?.scalars
+        // The residual's storage is a class instance kept alive by `residual` for the whole call.
+        let residualBase = residual.map { UnsafePointer($0.storage.pointer) }
+        withExtendedLifetime(residual) {
         input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
-            // Images in parallel, each GEMM single-threaded: per-image GEMMs are too small to split well
-            // (N = H_out·W_out is 49 in ResNet's last stage), so OpenBLAS's own threads would idle.
-            let workers = g.batch > 1 ? Swift.min(Convolution.threads, g.batch) : 1
             let yAddress = Int(bitPattern: y)
-            Convolution.parallel(workers) { worker in
+            Convolution.parallel(Swift.min(workers, items)) { worker in
                 let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
+                let maxRows = (g.outHeight + bands - 1) / bands
                 // One im2col buffer per worker, taken from the storage pool, so it is reused across calls.
-                var scratch = g.isPointwise ? nil : Tensor(uninitializedShape: [g.patchSize * ohw])
-                let images = (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers)
-                for n in images {
+                var scratch = g.isPointwise ? nil : Tensor(uninitializedShape: [g.patchSize * maxRows * g.outWidth])
+                let share = Swift.min(workers, items)
+                for item in (items * worker / share)..<(items * (worker + 1) / share) {
+                    let n = item / bands, band = item % bands
+                    let rows = (g.outHeight * band / bands)..<(g.outHeight * (band + 1) / bands)
+                    let cols = (rows.lowerBound * g.outWidth)..<(rows.upperBound * g.outWidth)
                     for grp in 0..<g.groups {
                         let src = x + (n * g.inChannels + grp * g.inPerGroup) * inPlane
-                        let dst = y + (n * g.outChannels + grp * g.outPerGroup) * ohw
+                        let dst = y + (n * g.outChannels + grp * g.outPerGroup) * ohw + cols.lowerBound
                         let wg = w + grp * g.outPerGroup * g.patchSize
                         if g.isPointwise {
-                            Gemm.sgemm(m: g.outPerGroup, n: ohw, k: g.patchSize, a: wg, b: src, c: dst)
+                            Gemm.sgemm(m: g.outPerGroup, n: cols.count, k: g.patchSize, a: wg, b: src + cols.lowerBound, ldb: ohw, c: dst, ldc: ohw)
                         } else {
                             scratch!.withUnsafeMutablePointer { col in
-                                Im2col.unfold(g, input: src, columns: col)
-                                Gemm.sgemm(m: g.outPerGroup, n: ohw, k: g.patchSize, a: wg, b: col, c: dst)
+                                Im2col.unfold(g, input: src, columns: col, rows: rows)
+                                Gemm.sgemm(m: g.outPerGroup, n: cols.count, k: g.patchSize, a: wg, b: col, c: dst, ldc: ohw)
                             }
                         }
+                    }
+                    // The epilogue runs on the band just written, while it is still in cache.
+                    for oc in 0..<g.outChannels {
+                        let plane = n * g.outChannels + oc
+                        applyEpilogue(y + plane * ohw + cols.lowerBound, count: cols.count, bias: biasScalars?[oc],
+                                      residual: residualBase.map { $0 + plane * ohw + cols.lowerBound }, activation: activation)
                     }
                 }
             }
         } } }
-        epilogue(g, &out, bias: bias, residual: residual, activation: activation)
+        }
         return out
+    }
+
+    /// y = act(y + bias + residual) over `count` contiguous outputs.
+    @inline(__always)
+    static func applyEpilogue(_ p: UnsafeMutablePointer<Float>, count: Int, bias: Float?, residual: UnsafePointer<Float>?,
+                              activation: FusedActivation) {
+        if let b = bias { for i in 0..<count { p[i] += b } }
+        if let r = residual { for i in 0..<count { p[i] += r[i] } }
+        activation.apply(p, count: count)
     }
 
     /// Adds bias and residual, then applies the activation, one output plane at a time.
@@ -86,14 +112,13 @@ public enum Convolution {
         if bias == nil && residual == nil && activation == .none { return }
         let ohw = g.outHeight * g.outWidth
         let biasScalars = bias?.scalars
-        out.withUnsafeMutablePointer { y in
+        let residualBase = residual.map { UnsafePointer($0.storage.pointer) }
+        withExtendedLifetime(residual) { out.withUnsafeMutablePointer { y in
             for plane in 0..<(g.batch * g.outChannels) {
-                let p = y + plane * ohw
-                if let b = biasScalars?[plane % g.outChannels] { for i in 0..<ohw { p[i] += b } }
-                if let r = residual { r.withUnsafePointer { rp in for i in 0..<ohw { p[i] += rp[plane * ohw + i] } } }
-                activation.apply(p, count: ohw)
+                applyEpilogue(y + plane * ohw, count: ohw, bias: biasScalars?[plane % g.outChannels],
+                              residual: residualBase.map { $0 + plane * ohw }, activation: activation)
             }
-        }
+        } }
     }
 
     /// Gradient with respect to the input: conv-transpose of `gradOutput` with `weight`.

@@ -6,19 +6,21 @@ import CBLAS
 public enum Gemm {
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major and contiguous.
     /// op(A) is m×k (A stored k×m when `transA`), op(B) is k×n (B stored n×k when `transB`).
+    /// `ldb` / `ldc` are row strides when B or C is a column band of a wider matrix (default: packed).
     @inline(__always)
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                             alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+                             alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int? = nil,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
         guard m > 0, n > 0 else { return }
+        let ldc = ldc ?? n
         if k == 0 {
             // BLAS would still scale C; keep the contract explicit.
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(transA ? m : k), b, Int32(transB ? k : n), beta, c, Int32(n))
+                    a, Int32(transA ? m : k), b, Int32(ldb ?? (transB ? k : n)), beta, c, Int32(ldc))
     }
 
     /// The reference: the same contract as `sgemm`, accumulated in Double.

@@ -3,9 +3,10 @@
 
 enum Im2col {
     /// Unfolds `input` ([C_in/groups, H, W] of one group of one image) into
-    /// `columns` ([patchSize, H_out·W_out]); out-of-image taps are zero.
-    static func unfold(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width
+    /// `columns` ([patchSize, rows.count·W_out]) for output rows `rows` (default all); out-of-image taps are zero.
+    static func unfold(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rows: Range<Int>? = nil) {
+        let rows = rows ?? 0..<g.outHeight
+        let oh = rows.count, ow = g.outWidth, plane = g.height * g.width
         var row = 0
         for c in 0..<g.inPerGroup {
             let src = input + c * plane
@@ -14,9 +15,9 @@ enum Im2col {
                     let dst = columns + row * oh * ow
                     let xOff = kx * g.dilationW
                     let xs = ConvGeometry.validRange(outExtent: ow, inExtent: g.width, stride: g.strideW, pad: g.padW, offset: xOff)
-                    for oy in 0..<oh {
+                    for oy in rows {
                         let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                        let d = dst + oy * ow
+                        let d = dst + (oy - rows.lowerBound) * ow
                         guard iy >= 0 && iy < g.height && !xs.isEmpty else {
                             d.update(repeating: 0, count: ow)
                             continue
