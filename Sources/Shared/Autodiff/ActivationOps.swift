@@ -18,7 +18,18 @@ extension Variable {
         }
     }
 
-    public func relu() -> Variable { pointwise({ Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 } }
+    /// ReLU with its own backward loop: the commonest activation should not pay for a derivative closure per element.
+    public func relu() -> Variable {
+        let y = value.map { Swift.max($0, 0) }
+        return Variable.record(y, inputs: [self]) { g, _ in
+            var dx = Tensor(uninitializedShape: y.shape)
+            let n = y.count
+            y.withUnsafePointer { yp in g.withUnsafePointer { gp in dx.withUnsafeMutablePointer { d in
+                for i in 0..<n { d[i] = yp[i] > 0 ? gp[i] : 0 }
+            } } }
+            return [dx]
+        }
+    }
     public func relu6() -> Variable { pointwise({ Swift.min(Swift.max($0, 0), 6) }) { x, _ in x > 0 && x < 6 ? 1 : 0 } }
 
     public func leakyRelu(slope: Float = 0.01) -> Variable {

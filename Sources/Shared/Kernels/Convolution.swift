@@ -121,65 +121,6 @@ public enum Convolution {
         } }
     }
 
-    /// Gradient with respect to the input: conv-transpose of `gradOutput` with `weight`.
-    ///
-    /// Shapes: gradOutput `g.outputShape`, weight `g.weightShape` → `g.inputShape`.
-    public static func backwardInput(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
-        precondition(gradOutput.shape == g.outputShape && weight.shape == g.weightShape, "conv backward shapes for \(g)")
-        if g.isDepthwise { return Depthwise.backwardInput(g, gradOutput: gradOutput, weight: weight) }
-        var gradInput = Tensor(shape: g.inputShape)
-        let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
-        var columns = [Float](repeating: 0, count: g.patchSize * ohw)
-        gradOutput.withUnsafePointer { dy in weight.withUnsafePointer { w in gradInput.withUnsafeMutablePointer { dx in
-            columns.withUnsafeMutableBufferPointer { colBuf in
-                let col = colBuf.baseAddress!
-                for n in 0..<g.batch {
-                    for grp in 0..<g.groups {
-                        let dst = dx + (n * g.inChannels + grp * g.inPerGroup) * inPlane
-                        // dcol[patch, ohw] = Wᵀ[patch, outPerGroup] · dY[outPerGroup, ohw]
-                        Gemm.sgemm(transA: true, m: g.patchSize, n: ohw, k: g.outPerGroup,
-                                   a: w + grp * g.outPerGroup * g.patchSize,
-                                   b: dy + (n * g.outChannels + grp * g.outPerGroup) * ohw,
-                                   beta: 0, c: g.isPointwise ? dst : col)
-                        if !g.isPointwise { Im2col.fold(g, columns: col, input: dst) }
-                    }
-                }
-            }
-        } } }
-        return gradInput
-    }
-
-    /// Gradients with respect to weight and bias.
-    ///
-    /// Shapes: input `g.inputShape`, gradOutput `g.outputShape` → (weight `g.weightShape`, bias [C_out]).
-    public static func backwardWeight(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor) -> (weight: Tensor, bias: Tensor) {
-        precondition(input.shape == g.inputShape && gradOutput.shape == g.outputShape, "conv backward shapes for \(g)")
-        let gradBias = gradOutput.sum(alongAxes: [0, 2, 3])
-        if g.isDepthwise { return (Depthwise.backwardWeight(g, input: input, gradOutput: gradOutput), gradBias) }
-        var gradWeight = Tensor(shape: g.weightShape)
-        let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
-        var columns = [Float](repeating: 0, count: g.isPointwise ? 0 : g.patchSize * ohw)
-        input.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in gradWeight.withUnsafeMutablePointer { dw in
-            columns.withUnsafeMutableBufferPointer { colBuf in
-                for n in 0..<g.batch {
-                    for grp in 0..<g.groups {
-                        let src = x + (n * g.inChannels + grp * g.inPerGroup) * inPlane
-                        let cols: UnsafePointer<Float>
-                        if g.isPointwise { cols = src } else {
-                            Im2col.unfold(g, input: src, columns: colBuf.baseAddress!)
-                            cols = UnsafePointer(colBuf.baseAddress!)
-                        }
-                        // dW[outPerGroup, patch] += dY[outPerGroup, ohw] · colᵀ[ohw, patch]
-                        Gemm.sgemm(transB: true, m: g.outPerGroup, n: g.patchSize, k: ohw,
-                                   a: dy + (n * g.outChannels + grp * g.outPerGroup) * ohw, b: cols,
-                                   beta: 1, c: dw + grp * g.outPerGroup * g.patchSize)
-                    }
-                }
-            }
-        } } }
-        return (gradWeight, gradBias)
-    }
-
     /// The reference: a direct 7-loop convolution accumulated in Double. Slow; tests only.
     public static func naiveForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         precondition(input.shape == g.inputShape && weight.shape == g.weightShape, "naive conv shapes for \(g)")
