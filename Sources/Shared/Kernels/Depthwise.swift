@@ -18,16 +18,22 @@ enum Depthwise {
         let ph = g.height + 2 * g.padH, pw = g.width + 2 * g.padW
         let oh = g.outHeight, ow = g.outWidth, kh = g.kernelH, kw = g.kernelW
         let sx = g.strideW, sy = g.strideH, dx = g.dilationW, dy = g.dilationH
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
-        defer { padded.deallocate() }
         let biasScalars = bias?.scalars
+        let planes = g.batch * g.inChannels
+        // Planes are independent: split them across threads, each with its own padded buffer.
+        let workers = Swift.max(1, Swift.min(Convolution.threads, planes))
         input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
-            for n in 0..<g.batch {
-                for c in 0..<g.inChannels {
-                    pad(g, x + (n * g.inChannels + c) * g.height * g.width, into: padded)
+            let yAddress = Int(bitPattern: y)
+            Convolution.parallel(workers) { worker in
+                let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
+                defer { padded.deallocate() }
+                for plane in (planes * worker / workers)..<(planes * (worker + 1) / workers) {
+                    let c = plane % g.inChannels
+                    pad(g, x + plane * g.height * g.width, into: padded)
                     let wc = w + c * kh * kw
                     let b = biasScalars?[c] ?? 0
-                    let dst = y + (n * g.inChannels + c) * oh * ow
+                    let dst = y + plane * oh * ow
                     for oy in 0..<oh {
                         let row = dst + oy * ow
                         var ox = 0
