@@ -3,6 +3,8 @@
 // nodes in reverse, accumulating gradients for parameters, inputs and any
 // activation the caller asked to keep (saliency methods need the latter).
 
+import Dispatch
+
 /// A trainable tensor (a weight) or a state buffer (a running mean), shared by reference
 /// so that the layer, the optimiser and the tape all see one value.
 public final class Parameter: @unchecked Sendable {
@@ -46,17 +48,19 @@ public struct Variable {
     /// Records an op whose result is `value` and whose inputs are `inputs`.
     /// `backward(gradOutput, needs)` returns one gradient per input (nil where `needs[i]` is false or no gradient flows).
     /// With no taped input, nothing is recorded and the result is a constant.
-    public static func record(_ value: Tensor, inputs: [Variable],
+    /// `op` names the op in `Tape.profile` (the calling function by default).
+    public static func record(_ value: Tensor, inputs: [Variable], op: StaticString = #function,
                               backward: @escaping (_ gradOutput: Tensor, _ needs: [Bool]) -> [Tensor?]) -> Variable {
         guard let tape = inputs.first(where: { $0.tape != nil })?.tape else { return Variable(value) }
         precondition(inputs.allSatisfy { $0.tape == nil || $0.tape === tape }, "an op mixes variables from two tapes")
-        return tape.append(value, inputs: inputs.map { $0.tape == nil ? -1 : $0.id }, backward: backward)
+        return tape.append(value, inputs: inputs.map { $0.tape == nil ? -1 : $0.id }, op: op, backward: backward)
     }
 }
 
 /// The record of one forward pass, consumed by `backward`.
 public final class Tape {
     struct Node {
+        let op: StaticString
         let inputs: [Int]
         let backward: ((Tensor, [Bool]) -> [Tensor?])?
         let parameter: Parameter?
@@ -64,6 +68,9 @@ public final class Tape {
     }
 
     private(set) var nodes: [Node] = []
+    /// When set, `backward` adds each op's backward time (seconds) under its name to `profile`.
+    public var profiling = false
+    public private(set) var profile: [String: Double] = [:]
 
     public init() {}
 
@@ -72,18 +79,18 @@ public final class Tape {
 
     /// A leaf whose gradient `backward` will report (an input image, for saliency).
     public func variable(_ value: Tensor) -> Variable {
-        nodes.append(Node(inputs: [], backward: nil, parameter: nil, shape: value.shape))
+        nodes.append(Node(op: "leaf", inputs: [], backward: nil, parameter: nil, shape: value.shape))
         return Variable(value: value, id: nodes.count - 1, tape: self)
     }
 
     /// A leaf bound to `parameter`: `backward` adds its gradient into `parameter.grad`.
     public func variable(_ parameter: Parameter) -> Variable {
-        nodes.append(Node(inputs: [], backward: nil, parameter: parameter.isTrainable ? parameter : nil, shape: parameter.shape))
+        nodes.append(Node(op: "parameter", inputs: [], backward: nil, parameter: parameter.isTrainable ? parameter : nil, shape: parameter.shape))
         return Variable(value: parameter.value, id: nodes.count - 1, tape: self)
     }
 
-    func append(_ value: Tensor, inputs: [Int], backward: @escaping (Tensor, [Bool]) -> [Tensor?]) -> Variable {
-        nodes.append(Node(inputs: inputs, backward: backward, parameter: nil, shape: value.shape))
+    func append(_ value: Tensor, inputs: [Int], op: StaticString, backward: @escaping (Tensor, [Bool]) -> [Tensor?]) -> Variable {
+        nodes.append(Node(op: op, inputs: inputs, backward: backward, parameter: nil, shape: value.shape))
         return Variable(value: value, id: nodes.count - 1, tape: self)
     }
 
@@ -115,7 +122,9 @@ public final class Tape {
             if let backward = node.backward {
                 let needs = node.inputs.map { $0 >= 0 && wanted[$0] }
                 if needs.contains(true) {
+                    let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
                     let inputGrads = backward(g, needs)
+                    if profiling { profile["\(node.op)", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
                     precondition(inputGrads.count == node.inputs.count, "backward returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
                     for (j, input) in node.inputs.enumerated() where needs[j] {
                         guard let ig = inputGrads[j] else { continue }
