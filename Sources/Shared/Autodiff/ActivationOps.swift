@@ -9,7 +9,7 @@ extension Variable {
     func pointwise(_ f: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
         let x = value, y = value.map(f)
         return Variable.record(y, inputs: [self]) { g, _ in
-            var dx = Tensor(shape: x.shape)
+            var dx = Tensor(uninitializedShape: x.shape)
             let n = x.count
             x.withUnsafePointer { xp in y.withUnsafePointer { yp in g.withUnsafePointer { gp in dx.withUnsafeMutablePointer { d in
                 for i in 0..<n { d[i] = gp[i] * derivative(xp[i], yp[i]) }
@@ -68,7 +68,7 @@ extension Variable {
         let k = shape.last ?? 1
         return Variable.record(y, inputs: [self]) { g, _ in
             // dx = y ⊙ (g − Σ_k g·y), row by row.
-            var dx = Tensor(shape: y.shape)
+            var dx = Tensor(uninitializedShape: y.shape)
             y.withUnsafePointer { yp in g.withUnsafePointer { gp in dx.withUnsafeMutablePointer { d in
                 for r in 0..<(y.count / Swift.max(k, 1)) {
                     var dot: Float = 0
@@ -83,7 +83,7 @@ extension Variable {
     /// Numerically stable softmax of each row of the last axis.
     public static func softmaxRows(_ x: Tensor) -> Tensor {
         let k = x.shape.last ?? 1
-        var y = Tensor(shape: x.shape)
+        var y = Tensor(uninitializedShape: x.shape)
         x.withUnsafePointer { xp in y.withUnsafeMutablePointer { yp in
             for r in 0..<(x.count / Swift.max(k, 1)) {
                 let row = xp + r * k, out = yp + r * k

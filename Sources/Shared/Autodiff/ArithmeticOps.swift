@@ -97,10 +97,10 @@ extension Variable {
             precondition(b.shape == [w.shape[0]], "linear bias must be [\(w.shape[0])], got \(b.shape)")
             y = y + b.value
         }
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return Variable.record(y, inputs: inputs) { g, needs in
+        let hasBias = bias != nil
+        return Variable.record(y, inputs: bias.map { [self, weight, $0] } ?? [self, weight]) { g, needs in
             var out: [Tensor?] = [needs[0] ? g.matmul(w) : nil, needs[1] ? g.matmul(x, transposeSelf: true) : nil]
-            if inputs.count == 3 { out.append(needs[2] ? g.sum(alongAxes: [0]) : nil) }
+            if hasBias { out.append(needs[2] ? g.sum(alongAxes: [0]) : nil) }
             return out
         }
     }

@@ -39,7 +39,7 @@ extension Variable {
             invStd = runningVar.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
         }
         // xhat = (x − mean)·invStd; y = γ·xhat + β.
-        var xhat = Tensor(shape: shape), y = Tensor(shape: shape)
+        var xhat = Tensor(uninitializedShape: shape), y = Tensor(uninitializedShape: shape)
         let gamma = weight.value.scalars, beta = bias.value.scalars
         value.withUnsafePointer { x in xhat.withUnsafeMutablePointer { xh in y.withUnsafeMutablePointer { yp in
             for b in 0..<n { for ch in 0..<c {
@@ -59,7 +59,7 @@ extension Variable {
             } }
             var dx: Tensor? = nil
             if needs[0] {
-                var d = Tensor(shape: shape)
+                var d = Tensor(uninitializedShape: shape)
                 g.withUnsafePointer { gp in xhat.withUnsafePointer { xh in d.withUnsafeMutablePointer { dp in
                     for b in 0..<n { for ch in 0..<c {
                         let o = (b * c + ch) * hw
@@ -84,7 +84,7 @@ extension Variable {
     public func normalizedRows(epsilon: Float = 1e-5) -> Variable {
         precondition(value.rank == 2, "normalizedRows needs [rows, M], got \(shape)")
         let (r, m) = (shape[0], shape[1])
-        var xhat = Tensor(shape: shape)
+        var xhat = Tensor(uninitializedShape: shape)
         var invStd = [Float](repeating: 0, count: r)
         value.withUnsafePointer { x in xhat.withUnsafeMutablePointer { xh in
             for row in 0..<r {
@@ -98,7 +98,7 @@ extension Variable {
             }
         } }
         return Variable.record(xhat, inputs: [self]) { g, _ in
-            var dx = Tensor(shape: [r, m])
+            var dx = Tensor(uninitializedShape: [r, m])
             g.withUnsafePointer { gp in xhat.withUnsafePointer { xh in dx.withUnsafeMutablePointer { dp in
                 for row in 0..<r {
                     let o = row * m

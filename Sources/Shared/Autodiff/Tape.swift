@@ -48,6 +48,8 @@ public struct Variable {
     /// Records an op whose result is `value` and whose inputs are `inputs`.
     /// `backward(gradOutput, needs)` returns one gradient per input (nil where `needs[i]` is false or no gradient flows).
     /// With no taped input, nothing is recorded and the result is a constant.
+    /// The closure must capture tensors, never Variables: a Variable holds its tape, so capturing one
+    /// would make a retain cycle that keeps every activation of the pass alive.
     /// `op` names the op in `Tape.profile` (the calling function by default).
     public static func record(_ value: Tensor, inputs: [Variable], op: StaticString = #function,
                               backward: @escaping (_ gradOutput: Tensor, _ needs: [Bool]) -> [Tensor?]) -> Variable {

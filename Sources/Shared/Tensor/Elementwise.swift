@@ -8,7 +8,7 @@ extension Tensor {
     @inline(__always)
     static func broadcasting(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
-            var out = Tensor(shape: a.shape)
+            var out = Tensor(uninitializedShape: a.shape)
             let n = a.count
             a.withUnsafePointer { pa in b.withUnsafePointer { pb in out.withUnsafeMutablePointer { po in
                 for i in 0..<n { po[i] = op(pa[i], pb[i]) }
@@ -16,7 +16,7 @@ extension Tensor {
             return out
         }
         let shape = broadcastShape(a.shape, b.shape)
-        var out = Tensor(shape: shape)
+        var out = Tensor(uninitializedShape: shape)
         guard out.count > 0 else { return out }
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
         let rank = shape.count
@@ -46,7 +46,7 @@ extension Tensor {
     /// Applies `op` to every scalar.
     @inline(__always)
     public func map(_ op: (Float) -> Float) -> Tensor {
-        var out = Tensor(shape: shape)
+        var out = Tensor(uninitializedShape: shape)
         let n = count
         withUnsafePointer { src in out.withUnsafeMutablePointer { dst in for i in 0..<n { dst[i] = op(src[i]) } } }
         return out

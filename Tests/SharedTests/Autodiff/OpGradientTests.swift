@@ -107,6 +107,26 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(p.grad?.scalars, [6, 8])
     }
 
+    func testTapeIsFreedAfterAPass() {
+        // Backward closures must not capture Variables (each holds its tape): check every layer family.
+        weak var weakTape: Tape?
+        do {
+            let net = Network(spec: ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [
+                HeadSpec(name: "a", classes: ["x", "y"]), HeadSpec(name: "b", kind: .ordinal, classes: ["1", "2", "3"]),
+            ], compactWidths: [2, 4]))
+            let tape = Tape()
+            weakTape = tape
+            let loss = net.loss(tape.variable(Tensor(shape: [2, 1, 6, 6], repeating: 1)), labels: [[0, 1], [2, 0]], ForwardContext(tape: tape, training: true))
+            tape.backward(from: loss)
+            var rng = SplitMix64(seed: 1)
+            let x = tape.variable(Tensor.uniform([2, 4, 4, 4], using: &rng))
+            _ = Variable.concat([x.spatialPyramidPool(levels: [1, 2]), x.globalAvgPool()], axis: 1).softmax()
+            _ = GroupNorm(groups: 2, channels: 4)(x, ForwardContext(tape: tape)).gelu().silu()
+            _ = SqueezeExcitation(channels: 4, squeezeChannels: 2, rng: &rng)(x, ForwardContext(tape: tape))
+        }
+        XCTAssertNil(weakTape, "a retain cycle keeps the tape (and all activations) alive")
+    }
+
     func testRetainedActivationGradient() {
         let tape = Tape()
         let x = tape.variable(Tensor(shape: [3], scalars: [1, -2, 3]))
