@@ -47,6 +47,9 @@ public enum Convolution {
             epilogue(g, &out, bias: nil, residual: residual, activation: activation)
             return out
         }
+        if let images = imagesPerBatchedGEMM(g) {
+            return forwardBatched(g, images: images, input: input, weight: weight, bias: bias, residual: residual, activation: activation)
+        }
         // Every output element is written by exactly one GEMM (beta = 0), so no zero fill.
         var out = Tensor(uninitializedShape: g.outputShape)
         let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width

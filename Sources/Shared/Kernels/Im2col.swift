@@ -4,15 +4,18 @@
 enum Im2col {
     /// Unfolds `input` ([C_in/groups, H, W] of one group of one image) into
     /// `columns` ([patchSize, rows.count·W_out]) for output rows `rows` (default all); out-of-image taps are zero.
-    static func unfold(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rows: Range<Int>? = nil) {
+    /// `rowStride` (default rows.count·W_out) lets several images' columns sit side by side in one wider matrix.
+    static func unfold(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rows: Range<Int>? = nil,
+                       rowStride: Int? = nil) {
         let rows = rows ?? 0..<g.outHeight
         let oh = rows.count, ow = g.outWidth, plane = g.height * g.width
+        let stride = rowStride ?? oh * ow
         var row = 0
         for c in 0..<g.inPerGroup {
             let src = input + c * plane
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
-                    let dst = columns + row * oh * ow
+                    let dst = columns + row * stride
                     let xOff = kx * g.dilationW
                     let xs = ConvGeometry.validRange(outExtent: ow, inExtent: g.width, stride: g.strideW, pad: g.padW, offset: xOff)
                     for oy in rows {

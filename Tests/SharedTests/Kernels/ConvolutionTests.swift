@@ -68,6 +68,18 @@ final class ConvolutionTests: XCTestCase {
         assertClose(fused.scalars, plain.scalars, rtol: 1e-4, atol: 1e-5)
     }
 
+    func testBatchedWideGemmPathWithEpilogue() {
+        // Small planes and several images take the wide-GEMM path; check it with groups, bias, residual and ReLU6.
+        let g = ConvGeometry(batch: 5, inChannels: 4, height: 5, width: 4, outChannels: 6, kernel: (3, 3), stride: (1, 2), padding: (1, 1), groups: 2)
+        XCTAssertNotNil(Convolution.imagesPerBatchedGEMM(g))
+        var r = SplitMix64(seed: 8)
+        let x = Tensor.uniform(g.inputShape, low: -3, high: 3, using: &r), w = Tensor.uniform(g.weightShape, low: -1, high: 1, using: &r)
+        let b = Tensor.uniform([6], low: -1, high: 1, using: &r), res = Tensor.uniform(g.outputShape, low: -3, high: 3, using: &r)
+        let fused = Convolution.forward(g, input: x, weight: w, bias: b, residual: res, activation: .relu6)
+        let plain = (Convolution.naiveForward(g, input: x, weight: w, bias: b) + res).map { min(max($0, 0), 6) }
+        assertClose(fused.scalars, plain.scalars, rtol: 1e-4, atol: 1e-5)
+    }
+
     func testOutputSizeMatchesPyTorchFormula() {
         let g = ConvGeometry(batch: 1, inChannels: 3, height: 224, width: 224, outChannels: 64, kernel: (7, 7), stride: (2, 2), padding: (3, 3))
         XCTAssertEqual(g.outputShape, [1, 64, 112, 112])
