@@ -1,7 +1,9 @@
 // 2-D convolution lowered to GEMM: per image and group, im2col then
-// cblas_sgemm (1×1 stride-1 convolutions skip im2col). Depthwise convolutions
-// go to the direct SIMD kernel in Depthwise.swift. The naive 7-loop kernel at
-// the end is the reference the property tests compare against.
+// cblas_sgemm (1×1 stride-1 convolutions skip im2col), images (or bands of rows)
+// split across threads; small planes batch several images into one wide GEMM
+// (ConvolutionBatched.swift); depthwise convolutions go to the direct SIMD kernel
+// (Depthwise.swift). The naive 7-loop kernel at the end is the reference the
+// property tests compare against.
 
 import Foundation
 
@@ -23,7 +25,9 @@ public enum Convolution {
     nonisolated(unsafe) public static var threads = ProcessInfo.processInfo.activeProcessorCount
 
     /// Runs `body(0..<workers)` on `workers` threads with OpenBLAS single-threaded meanwhile
-    /// (PERFORMANCE.md §7: own threads calling OpenBLAS must not nest its pool).
+    /// (PERFORMANCE.md §7: own threads calling OpenBLAS must not nest its pool). OpenBLAS's thread
+    /// count is process-wide: callers that run convolutions on several threads of their own should set
+    /// `Convolution.threads = 1` and `Gemm.setThreads(1)` once instead.
     static func parallel(_ workers: Int, _ body: (Int) -> Void) {
         guard workers > 1 else { body(0); return }
         let blasThreads = Gemm.threads
