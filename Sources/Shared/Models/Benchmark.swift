@@ -1,0 +1,97 @@
+// Throughput measurements for `reticle bench`: the machine's sgemm GFLOP/s,
+// forward throughput of a network (ResNet-18 at 224 px, batch 1 and 16), and
+// training throughput, so each figure reads as a fraction of the hardware.
+
+import Foundation
+
+public enum Benchmark {
+    /// One measured figure.
+    public struct Result: Equatable, Sendable {
+        public var name: String
+        public var batch: Int
+        public var imagesPerSecond: Double
+        /// Achieved arithmetic rate (2 FLOPs per multiply-add of the convolutions and GEMMs).
+        public var gflops: Double
+
+        public var json: JSONValue {
+            ["name": .string(name), "batch": .int(batch),
+             "images_per_second": .number((imagesPerSecond * 100).rounded() / 100), "gflops": .number((gflops * 10).rounded() / 10)]
+        }
+    }
+
+    /// Best-of-`repeats` rate of one n×n×n `cblas_sgemm` with OpenBLAS's default threads.
+    public static func sgemmGFLOPS(size n: Int = 1024, repeats: Int = 5) -> Double {
+        var rng = SplitMix64(seed: 1)
+        let a = Tensor.uniform([n, n], using: &rng), b = Tensor.uniform([n, n], using: &rng)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t = Date()
+            _ = a.matmul(b)
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return 2 * Double(n * n * n) / best / 1e9
+    }
+
+    /// Forward (evaluation-mode) images per second: BatchNorm folded and activations fused first when `folded`.
+    public static func forwardThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 5, folded: Bool = true) -> Result {
+        let net = Network(spec: spec, seed: 1)
+        let model: any Layer = folded ? foldedForInference(net) : net
+        var rng = SplitMix64(seed: 2)
+        let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
+        let flops = 2 * Double(Convolution.countingMultiplyAdds { _ = model(x) })
+        // A second warm-up run: the storage pool fills during the first ones, after that buffers are reused.
+        _ = model(x)
+        var best = Double.infinity
+        for _ in 0..<iterations {
+            let t = Date()
+            _ = model(x)
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return Result(name: "\(spec.architecture.rawValue) forward \(size)px", batch: batch,
+                      imagesPerSecond: Double(batch) / best, gflops: flops / best / 1e9)
+    }
+
+    /// Training images per second: forward, backward and an SGD step per batch.
+    public static func trainingThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 3) -> Result {
+        let net = Network(spec: spec, seed: 1)
+        let opt = SGD(net.trainableParameters, learningRate: 1e-3, momentum: 0.9)
+        var rng = SplitMix64(seed: 2)
+        let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
+        let classes = spec.heads[0].classes.count
+        let labels = [(0..<batch).map { $0 % classes }]
+        let forwardFlops = 2 * Double(Convolution.countingMultiplyAdds { net.trainStep(inputs: x, labels: labels, optimizer: opt) })
+        var best = Double.infinity
+        for i in 0..<iterations {
+            let t = Date()
+            net.trainStep(inputs: x, labels: labels, optimizer: opt, seed: UInt64(i))
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        // Backward costs about twice the forward (input and weight gradients).
+        return Result(name: "\(spec.architecture.rawValue) training \(size)px", batch: batch,
+                      imagesPerSecond: Double(batch) / best, gflops: 3 * forwardFlops / best / 1e9)
+    }
+
+    /// The figures `reticle bench` reports, as ordered JSON.
+    public static func standardSuite(includeTraining: Bool = true) -> JSONValue {
+        let sgemm = sgemmGFLOPS()
+        let resnet = ModelSpec.classifier(.resnet18, classes: 1000)
+        var results = [forwardThroughput(spec: resnet, batch: 1, size: 224, iterations: 10),
+                       forwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 4)]
+        if includeTraining { results.append(trainingThroughput(spec: resnet, batch: 32, size: 128, iterations: 2)) }
+        return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
+                "blas_threads": .int(Gemm.threads), "conv_threads": .int(Convolution.threads),
+                "results": .array(results.map(\.json))]
+    }
+}
+
+extension Convolution {
+    nonisolated(unsafe) static var multiplyAddCounter: Int? = nil
+
+    /// Multiply-adds of the convolution forwards run inside `body` (single-threaded bookkeeping; for benchmarks).
+    static func countingMultiplyAdds(_ body: () -> Void) -> Int {
+        multiplyAddCounter = 0
+        body()
+        defer { multiplyAddCounter = nil }
+        return multiplyAddCounter!
+    }
+}

@@ -1,0 +1,192 @@
+// The training loop: seeded shuffling, augmentation, batches prepared on a
+// background queue while the previous one trains, validation after each epoch,
+// early stopping, the best weights kept (and saved), and a JSON-lines log.
+
+import Foundation
+
+/// Indexed samples: one image [C, H, W] and one class index per head. Domain readers conform to this.
+public protocol TrainingSamples: Sendable {
+    var count: Int { get }
+    func sample(_ index: Int) throws -> (image: Tensor, labels: [Int])
+}
+
+/// Samples held in memory. Shapes: images [N, C, H, W]; labels one array of N per head.
+public struct TensorSamples: TrainingSamples {
+    public let images: Tensor
+    public let labels: [[Int]]
+    public init(images: Tensor, labels: [[Int]]) {
+        precondition(labels.allSatisfy { $0.count == images.shape[0] }, "one label per image and head")
+        self.images = images; self.labels = labels
+    }
+    public var count: Int { images.shape[0] }
+    public func sample(_ index: Int) throws -> (image: Tensor, labels: [Int]) {
+        (images.slice(index..<(index + 1)).reshaped(Array(images.shape.dropFirst())), labels.map { $0[index] })
+    }
+}
+
+public struct TrainerConfig: Codable, Equatable, Sendable {
+    public enum OptimizerKind: String, Codable, Sendable { case sgd, nesterov, adamw }
+    public var epochs = 10
+    public var batchSize = 32
+    public var optimizer = OptimizerKind.adamw
+    public var learningRate = LearningRateSchedule(base: 1e-3)
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 1e-4
+    public var loss = LossOptions()
+    public var clipNorm: Float?
+    /// Stop after this many epochs without a better validation loss (nil: never).
+    public var earlyStoppingPatience: Int?
+    public var augmentation = Augmentation()
+    public var seed: UInt64 = 0
+    public init() {}
+}
+
+/// One epoch's record (also one line of the JSON-lines log).
+public struct EpochRecord: Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    /// Accuracy per head, in spec order.
+    public var validationAccuracy: [Double]
+    public var learningRate: Float
+    public var seconds: Double
+
+    public func json(heads: [HeadSpec]) -> JSONValue {
+        var o = JSONObject()
+        o["epoch"] = .int(epoch)
+        o["train_loss"] = .number(trainLoss)
+        o["validation_loss"] = validationLoss.map { .number($0) } ?? .null
+        var acc = JSONObject()
+        for (h, a) in zip(heads, validationAccuracy) { acc[h.name] = .number(a) }
+        o["validation_accuracy"] = .object(acc)
+        o["learning_rate"] = .number(Double(learningRate))
+        o["seconds"] = .number((seconds * 1000).rounded() / 1000)
+        return .object(o)
+    }
+}
+
+public final class Trainer {
+    public let network: Network
+    public let config: TrainerConfig
+    public let optimizer: Optimizer
+    /// Called after every batch with (epoch, batch, batches, loss): drive a progress bar with it.
+    public var progress: ((Int, Int, Int, Float) -> Void)?
+
+    public init(network: Network, config: TrainerConfig) {
+        self.network = network
+        self.config = config
+        let params = network.trainableParameters
+        switch config.optimizer {
+        case .sgd: optimizer = SGD(params, learningRate: config.learningRate.base, momentum: config.momentum, weightDecay: config.weightDecay)
+        case .nesterov: optimizer = SGD(params, learningRate: config.learningRate.base, momentum: config.momentum,
+                                        weightDecay: config.weightDecay, nesterov: true)
+        case .adamw: optimizer = AdamW(params, learningRate: config.learningRate.base, weightDecay: config.weightDecay)
+        }
+    }
+
+    /// Trains on `train` indices of `samples`, validating on `validation` after each epoch. The network ends with the
+    /// best validation weights (the last ones without validation). `log` receives one JSON line per epoch;
+    /// `checkpoint` (with `manifest`) is rewritten whenever validation improves.
+    @discardableResult
+    public func fit(_ samples: TrainingSamples, train: [Int], validation: [Int] = [], log: URL? = nil,
+                    checkpoint: URL? = nil, manifest: ModelManifest? = nil) throws -> [EpochRecord] {
+        precondition(!train.isEmpty, "nothing to train on")
+        var rng = SplitMix64(seed: config.seed)
+        var records: [EpochRecord] = []
+        var best: (loss: Double, weights: [Tensor])?
+        var sinceBest = 0
+        var step = 0
+        if let log { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        for epoch in 0..<config.epochs {
+            let start = Date()
+            let order = train.shuffled(using: &rng)
+            let batches = stride(from: 0, to: order.count, by: config.batchSize).map { Array(order[$0..<Swift.min($0 + config.batchSize, order.count)]) }
+            var lossSum = 0.0
+            // Batch b+1 is read and augmented on a background queue while batch b trains.
+            var pending = prepare(samples, batches[0], seed: rng.next())
+            for (b, _) in batches.enumerated() {
+                let (x, labels) = try pending.wait()
+                if b + 1 < batches.count { pending = prepare(samples, batches[b + 1], seed: rng.next()) }
+                optimizer.learningRate = config.learningRate.rate(at: step)
+                let loss = network.trainStep(inputs: x, labels: labels, optimizer: optimizer, options: config.loss,
+                                             clipNorm: config.clipNorm, seed: rng.next())
+                lossSum += Double(loss) * Double(labels[0].count)
+                step += 1
+                progress?(epoch, b + 1, batches.count, loss)
+            }
+            var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(order.count), validationLoss: nil,
+                                     validationAccuracy: [], learningRate: optimizer.learningRate, seconds: 0)
+            if !validation.isEmpty {
+                let (loss, accuracy) = try evaluate(samples, validation)
+                record.validationLoss = loss
+                record.validationAccuracy = accuracy
+                if loss < (best?.loss ?? .infinity) {
+                    best = (loss, network.namedParameters.map(\.parameter.value))
+                    sinceBest = 0
+                    if let checkpoint, let manifest { try ModelFile.save(network, manifest: manifest, to: checkpoint) }
+                } else {
+                    sinceBest += 1
+                }
+            }
+            record.seconds = Date().timeIntervalSince(start)
+            records.append(record)
+            if let log { try append(record.json(heads: network.spec.heads).serialized() + "\n", to: log) }
+            if let patience = config.earlyStoppingPatience, sinceBest > patience { break }
+        }
+        if let best { for ((_, p), w) in zip(network.namedParameters, best.weights) { p.value = w } }
+        return records
+    }
+
+    /// Mean loss and per-head accuracy over `indices` (evaluation mode, in batches).
+    public func evaluate(_ samples: TrainingSamples, _ indices: [Int]) throws -> (loss: Double, accuracy: [Double]) {
+        var lossSum = 0.0
+        var correct = [Int](repeating: 0, count: network.heads.count)
+        for start in stride(from: 0, to: indices.count, by: config.batchSize) {
+            let chunk = Array(indices[start..<Swift.min(start + config.batchSize, indices.count)])
+            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: nil, seed: 0)
+            lossSum += Double(network.loss(Variable(x), labels: labels, options: config.loss, .inference).value.item) * Double(chunk.count)
+            for (h, predicted) in network.predict(x).enumerated() {
+                correct[h] += zip(predicted, labels[h]).filter { $0 == $1 }.count
+            }
+        }
+        return (lossSum / Double(indices.count), correct.map { Double($0) / Double(indices.count) })
+    }
+
+    /// Stacks samples into [B, C, H, W] and per-head label arrays, augmenting each image with its own stream.
+    static func batch(_ samples: TrainingSamples, _ indices: [Int], augmentation: Augmentation?, seed: UInt64) throws -> (Tensor, [[Int]]) {
+        var rng = SplitMix64(seed: seed)
+        var images: [Tensor] = []
+        var labels: [[Int]] = []
+        for i in indices {
+            let s = try samples.sample(i)
+            images.append(augmentation?.apply(s.image, rng: &rng) ?? s.image)
+            if labels.isEmpty { labels = s.labels.map { _ in [] } }
+            for h in s.labels.indices { labels[h].append(s.labels[h]) }
+        }
+        return (Tensor.stack(images), labels)
+    }
+
+    private func prepare(_ samples: TrainingSamples, _ indices: [Int], seed: UInt64) -> PendingBatch {
+        let pending = PendingBatch()
+        let augmentation = config.augmentation
+        DispatchQueue.global(qos: .userInitiated).async {
+            pending.fulfil(Result { try Trainer.batch(samples, indices, augmentation: augmentation, seed: seed) })
+        }
+        return pending
+    }
+
+    private func append(_ line: String, to url: URL) throws {
+        guard let handle = FileHandle(forWritingAtPath: url.path) else { throw ReticleError(.io, file: url.path, "cannot open the training log") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(line.utf8))
+    }
+}
+
+/// A batch being prepared on another thread.
+final class PendingBatch: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: Result<(Tensor, [[Int]]), Error>?
+    func fulfil(_ r: Result<(Tensor, [[Int]]), Error>) { result = r; ready.signal() }
+    func wait() throws -> (Tensor, [[Int]]) { ready.wait(); return try result!.get() }
+}
