@@ -1,0 +1,37 @@
+// `reticle bench`: throughput of the CNN core on this machine, with its sgemm ceiling.
+import ArgumentParser
+import Foundation
+import Shared
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure ResNet-18 inference (224 px, batch 1 and 16) and training (128 px, batch 32) throughput.",
+        discussion: """
+        Also measures this machine's OpenBLAS sgemm GFLOP/s, so each figure reads as a fraction \
+        of what the hardware can do. Compare with ONNX Runtime and PyTorch run in the same \
+        session (../shared/anchors/); the README records the figures and the commands.
+        """)
+
+    @Flag(name: .long, help: "Machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "Skip the training measurement (the slowest).")
+    var noTraining = false
+
+    func run() throws {
+        let suite = Benchmark.standardSuite(includeTraining: !noTraining)
+        if json {
+            print(suite.serialized(pretty: true))
+            return
+        }
+        let sgemm = suite["sgemm_gflops"]?.doubleValue ?? 0
+        print(String(format: "sgemm (1024³): %.1f GFLOP/s on %d cores", sgemm, suite["cores"]?.intValue ?? 0))
+        for r in suite["results"]?.arrayValue ?? [] {
+            let gflops = r["gflops"]?.doubleValue ?? 0
+            print(String(format: "%@ batch %d: %.2f img/s, %.1f GFLOP/s (%.0f %% of sgemm)",
+                         r["name"]?.stringValue ?? "", r["batch"]?.intValue ?? 0,
+                         r["images_per_second"]?.doubleValue ?? 0, gflops, sgemm > 0 ? 100 * gflops / sgemm : 0))
+        }
+    }
+}
