@@ -31,6 +31,10 @@ struct BatchFlags: ParsableArguments {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
+    /// Set by `reticle run`: the protocol's hash joins the settings, so results record it.
+    @Option(name: .long, help: .hidden)
+    var protocolSha256: String?
+
     func validate() throws {
         if let shard { _ = try Shard(parsing: shard) }
         if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
@@ -41,7 +45,9 @@ struct BatchFlags: ParsableArguments {
     }
 
     func options(settings: JSONObject) throws -> BatchOptions {
-        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
+        var settings = settings
+        if let protocolSha256 { settings["protocol_sha256"] = .string(protocolSha256) }
+        return BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
                      shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
                      progress: .automatic(quiet: quiet || json), settings: settings)
     }

@@ -45,3 +45,43 @@ final class MicroGrainSizeCLITests: XCTestCase {
         XCTAssertTrue(none.stdout.contains("no µm/px"), none.stdout)
     }
 }
+
+final class ProtocolRunCLITests: XCTestCase {
+    func testProtocolRunEqualsTheFlagsAndRecordsItsHash() throws {
+        let dir = makeTemporaryDirectory("reticle-run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let structure = VoronoiStructure(width: 320, height: 240, meanGrainAreaPx: 200, umPerPixel: 0.5, seed: 4)
+        try ImageFile.write(MicrographRenderer().render(structure.map, seed: 5), to: dir.appendingPathComponent("a.tif").path)
+        let proto = dir.appendingPathComponent("p.yaml")
+        try """
+        protocol: test
+        command: micro grainsize
+        options:
+          standard: iso-643
+          method: [planimetric-circle, intercept-lines]
+          fields: 2x2
+        """.write(to: proto, atomically: true, encoding: .utf8)
+
+        let viaProtocol = try ReticleProcess.run(["run", proto.path, dir.appendingPathComponent("a.tif").path,
+                                                  "--out", dir.appendingPathComponent("p").path, "--json"])
+        XCTAssertEqual(viaProtocol.status, 0, viaProtocol.stderr)
+        let viaFlags = try ReticleProcess.run(["micro", "grainsize", dir.appendingPathComponent("a.tif").path, "--standard", "iso-643",
+                                               "--method", "planimetric-circle", "--method", "intercept-lines", "--fields", "2x2",
+                                               "--out", dir.appendingPathComponent("f").path, "--json"])
+        XCTAssertEqual(viaFlags.status, 0, viaFlags.stderr)
+        XCTAssertEqual(try JSONValue.parse(viaProtocol.stdout), try JSONValue.parse(viaFlags.stdout))
+
+        let run = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("p/run.json")))
+        let sha = FileFingerprint.sha256(try Data(contentsOf: proto))
+        XCTAssertEqual(run["settings"]?["protocol_sha256"]?.stringValue, sha)
+        XCTAssertNil(try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("f/run.json")))["settings"]?["protocol_sha256"])
+
+        try "protocol: bad\ncommand: micro grainsize\noptions: {no-such-flag: 1}\n".write(to: proto, atomically: true, encoding: .utf8)
+        let bad = try ReticleProcess.run(["run", proto.path, dir.appendingPathComponent("a.tif").path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("p.yaml: does not describe a valid 'micro grainsize' run"), bad.stderr)
+        try "protocol: bad\ncommand: micro grainsize\noptions: {out: here}\n".write(to: proto, atomically: true, encoding: .utf8)
+        let outInProtocol = try ReticleProcess.run(["run", proto.path, dir.appendingPathComponent("a.tif").path])
+        XCTAssertTrue(outInProtocol.stderr.contains("belongs on the command line"), outInProtocol.stderr)
+    }
+}

@@ -123,6 +123,10 @@ public struct BatchRunner: Sendable {
             let all = store.allRecords().records
             summary.recordsInFolder = all.count
             try ResultTables.write(all, to: store.outDir)
+            // What produced this folder: the settings themselves, not only their hash.
+            let run: JSONValue = ["reticle": .string(ReticleVersion.string), "finished_at": .string(ItemRecord.timestamp()),
+                                  "label": .string(label), "settings_hash": .string(settingsHash), "settings": .object(options.settings)]
+            try AtomicFile.write(run.serialized(pretty: true) + "\n", to: store.outDir.appendingPathComponent("run.json"))
         }
         return (summary, records.compactMap { $0 })
     }

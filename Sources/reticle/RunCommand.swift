@@ -1,0 +1,58 @@
+// `reticle run PROTOCOL INPUT... --out DIR`: the command a protocol file pins, with its options.
+import ArgumentParser
+import Foundation
+import Shared
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a lab procedure pinned in a protocol file (YAML) on the inputs.",
+        discussion: """
+        The protocol names a command and its options; this equals running that command with \
+        the same flags, and every result records the protocol's SHA-256. Run options (--out, \
+        --shard, --force, --threads, --json, --quiet) come from the command line. Example:
+
+          protocol: steel-grain-size
+          command: micro grainsize
+          options: {scale-bar-um: 50, standard: astm-e112, method: [planimetric-circle]}
+        """)
+
+    @Argument(help: "The protocol file (YAML).")
+    var protocolFile: String
+
+    @Argument(help: "Files, folders or @list files.")
+    var inputs: [String] = []
+
+    @Option(help: "Output folder.") var out: String?
+    @Option(help: "Process only shard K of N.") var shard: String?
+    @Flag(help: "Redo items whose results exist.") var force = false
+    @Option(help: "Items processed at once.") var threads: Int?
+    @Flag(help: "Machine-readable JSON on stdout.") var json = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let lab: LabProtocol
+        do {
+            let (document, bytes) = try YAMLDocument.load(protocolFile, what: "protocol")
+            lab = try LabProtocol(document: document, file: protocolFile, bytes: bytes)
+        } catch {
+            throw fail(error)
+        }
+        guard !lab.command.contains("run") else { throw fail(ReticleError(.usage, file: protocolFile, "a protocol cannot run another protocol")) }
+        var args = try lab.arguments() + inputs
+        if let out { args += ["--out", out] }
+        if let shard { args += ["--shard", shard] }
+        if let threads { args += ["--threads", String(threads)] }
+        if force { args.append("--force") }
+        if json { args.append("--json") }
+        if quiet { args.append("--quiet") }
+        args += ["--protocol-sha256", lab.sha256]
+        var command: ParsableCommand
+        do {
+            command = try Reticle.parseAsRoot(args)
+        } catch {
+            throw fail(ReticleError(.usage, file: protocolFile, "does not describe a valid '\(lab.command.joined(separator: " "))' run: \(Reticle.message(for: error))"))
+        }
+        try command.run()
+    }
+}
