@@ -58,3 +58,32 @@ func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("reticle: \(error.localizedDescription)\n".utf8))
     return ExitCode(1)
 }
+
+extension BatchFlags {
+    /// The whole of a batch command after its own setup: collect the inputs, run `work` on each
+    /// through the batch pipeline, print the rows, say how it went, exit 2 when items failed.
+    /// A failure before any item is processed (inputs, output folder) exits 1.
+    func runBatch(_ inputs: [String], label: String, settings: JSONObject,
+                  work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
+        let items: [InputItem]
+        let options: BatchOptions
+        do {
+            items = try collector().collect(inputs)
+            options = try self.options(settings: settings)
+        } catch {
+            throw fail(error)
+        }
+        let summary: BatchSummary
+        let records: [ItemRecord]
+        do {
+            (summary, records) = try BatchRunner(options: options).run(items, label: label, work: work)
+        } catch {
+            throw fail(error)
+        }
+        BatchOutput.print(records, json: json)
+        if !quiet && (out != nil || items.count > 1) {
+            FileHandle.standardError.write(Data("\(label): \(summary.description)\n".utf8))
+        }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}

@@ -25,22 +25,9 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let registry = Inspectors.all
         let options = InspectOptions(showPHI: showPhi)
-        let items: [InputItem]
-        let batchOptions: BatchOptions
-        do {
-            items = try batch.collector().collect(inputs)
-            batchOptions = try batch.options(settings: ["command": "inspect", "show_phi": .bool(showPhi),
-                                                        "reticle": .string(ReticleVersion.string)])
-        } catch {
-            throw fail(error)
-        }
-        let (summary, records) = try BatchRunner(options: batchOptions).run(items, label: "inspect") { item in
+        try batch.runBatch(inputs, label: "inspect",
+                           settings: ["command": "inspect", "show_phi": .bool(showPhi), "reticle": .string(ReticleVersion.string)]) { item in
             try registry.inspect(path: item.path, options: options)
         }
-        BatchOutput.print(records, json: batch.json)
-        if !batch.quiet && (batch.out != nil || items.count > 1) {
-            FileHandle.standardError.write(Data("inspect: \(summary.description)\n".utf8))
-        }
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }

@@ -38,27 +38,18 @@ struct MicroCalibrateCommand: ParsableCommand {
 
     func run() throws {
         let calibration: MicrographCalibration
-        let items: [InputItem]
-        let options: BatchOptions
         do {
             calibration = try calibrationFlags.calibration()
-            var settings: JSONObject = ["command": "micro calibrate", "reticle": .string(ReticleVersion.string)]
-            for (k, v) in calibrationFlags.settings { settings[k] = v }
-            items = try batch.collector().collect(inputs)
-            options = try batch.options(settings: settings)
         } catch {
             throw fail(error)
         }
-        let (summary, records) = try BatchRunner(options: options).run(items, label: "calibrate") { item in
+        var settings: JSONObject = ["command": "micro calibrate", "reticle": .string(ReticleVersion.string)]
+        for (k, v) in calibrationFlags.settings { settings[k] = v }
+        try batch.runBatch(inputs, label: "calibrate", settings: settings) { item in
             let image = try ImageFile.read(path: item.path)
             var o: JSONObject = ["width": .int(image.width), "height": .int(image.height)]
             for (k, v) in try calibration.resolve(image, path: item.displayPath).json { o[k] = v }
             return o
         }
-        BatchOutput.print(records, json: batch.json)
-        if !batch.quiet && (batch.out != nil || items.count > 1) {
-            FileHandle.standardError.write(Data("calibrate: \(summary.description)\n".utf8))
-        }
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }

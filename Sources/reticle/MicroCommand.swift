@@ -4,6 +4,6 @@ import ArgumentParser
 struct MicroCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "micro",
-        abstract: "Steel microstructure: calibration, grain size, round-robin agreement.",
-        subcommands: [MicroCalibrateCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self])
+        abstract: "Steel microstructure: calibration, generated micrographs, grain size, round-robin agreement.",
+        subcommands: [MicroCalibrateCommand.self, MicroSynthCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self])
 }

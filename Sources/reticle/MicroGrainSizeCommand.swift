@@ -58,16 +58,12 @@ struct MicroGrainSizeCommand: ParsableCommand {
         settings["reticle"] = .string(ReticleVersion.string)
         for (k, v) in calibrationFlags.settings { settings[k] = v }
         let calibration: MicrographCalibration
-        let items: [InputItem]
-        let options: BatchOptions
         do {
             calibration = try calibrationFlags.calibration()
-            items = try batch.collector().collect(inputs)
-            options = try batch.options(settings: settings)
         } catch {
             throw fail(error)
         }
-        let (summary, records) = try BatchRunner(options: options).run(items, label: "grainsize") { item in
+        try batch.runBatch(inputs, label: "grainsize", settings: settings) { item in
             let image = try ImageFile.read(path: item.path)
             let resolved = try calibration.resolve(image, path: item.displayPath)
             var result: JSONObject = ["calibration": .object(resolved.json)]
@@ -76,10 +72,5 @@ struct MicroGrainSizeCommand: ParsableCommand {
             }
             return result
         }
-        BatchOutput.print(records, json: batch.json)
-        if !batch.quiet && (batch.out != nil || items.count > 1) {
-            FileHandle.standardError.write(Data("grainsize: \(summary.description)\n".utf8))
-        }
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }

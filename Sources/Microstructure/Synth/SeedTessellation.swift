@@ -17,6 +17,8 @@ struct SeedTessellation: Sendable {
     let boundaryDistance: [Float]
     /// Seeds per px² of the generating process (N_A in pixel units).
     let intensityPerPx2: Double
+    /// √(mean cell area) in px.
+    var cellSide: Double { (1 / intensityPerPx2).squareRoot() }
 
     /// - Parameter meanCellAreaPx: 1/λ in px².
     init(width: Int, height: Int, meanCellAreaPx: Double, seed: UInt64) {
