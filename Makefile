@@ -23,7 +23,7 @@ demo: release
 	scripts/demo $(DEMO_OUT)
 
 bench: release
-	$(SWIFT) run -c release reticle bench
+	scripts/bench-compare
 
 clean:
 	rm -rf .build $(DEMO_OUT)
