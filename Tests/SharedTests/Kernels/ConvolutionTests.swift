@@ -53,6 +53,10 @@ final class ConvolutionTests: XCTestCase {
         for i in 0..<40 { check(randomGeometry(&rng, depthwise: true), UInt64(100 + i)) }
         // Wide rows exercise the SIMD8 body, not just the scalar tail.
         check(ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 29, outChannels: 3, kernel: (3, 3), padding: (1, 1), groups: 3), 999)
+        for width in 33...36 {  // the stride-2 SIMD body and its tail, even and odd widths
+            check(ConvGeometry(batch: 1, inChannels: 2, height: 5, width: width, outChannels: 2, kernel: (3, 3), stride: (2, 2),
+                               padding: (1, 1), groups: 2), UInt64(width))
+        }
     }
 
     func testPointwiseAndFusedEpilogue() {
