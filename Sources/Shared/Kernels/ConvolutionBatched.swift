@@ -8,9 +8,14 @@ extension Convolution {
     /// Aim for GEMMs about this wide; narrower ones lose much of the machine's rate (0 turns the path off).
     nonisolated(unsafe) static var batchedColumns = 2048
 
+    /// Output planes up to this size take the wide path. Measured here (ResNet shapes, 3×3): it wins clearly
+    /// at 7×7 and 4×4 (N = 49 and 16 per image), loses a little from 8×8 up, where per-image GEMMs are wide enough.
+    nonisolated(unsafe) static var batchedPlaneLimit = 49
+
     /// Images per wide GEMM for `g`, or nil when per-image GEMMs are already wide enough.
     static func imagesPerBatchedGEMM(_ g: ConvGeometry) -> Int? {
         let ohw = g.outHeight * g.outWidth
+        guard ohw <= batchedPlaneLimit else { return nil }
         let images = Swift.min(g.batch, batchedColumns / Swift.max(ohw, 1))
         return images >= 2 && !g.isDepthwise ? images : nil
     }
