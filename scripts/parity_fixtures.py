@@ -11,6 +11,9 @@ It writes, with fixed seeds and torchvision parameter names:
   sgd3.initial.safetensors / .io.safetensors / .after.safetensors
       the Reticle compact CNN (widths 4, 8; 1 channel) before and after three SGD steps
       (lr 0.1, momentum 0.9, Nesterov, weight decay 1e-4, cross-entropy with label smoothing 0.1)
+  ops.safetensors
+      single ops on a fixed input x (and projection r): "<op>.out" = op(x) and "<op>.grad" = d(Σ r·op(x))/dx,
+      plus AdamW after three steps and weighted, smoothed cross-entropy
 Reticle matches logits to 1e-4 relative and the updated weights to 1e-5.
 The files are small (about 1 MB in all) and need no safetensors package: the writer is below.
 """
@@ -113,6 +116,55 @@ def export_sgd(out, gen):
     save_safetensors(os.path.join(out, "sgd3.after.safetensors"), state(model))
 
 
+def export_ops(out, gen):
+    """Ops whose PyTorch semantics Reticle copies: values and input gradients."""
+    x = torch.randn(2, 4, 6, 7, generator=gen)
+    tensors = {"x": x}
+    gamma, beta = torch.rand(4, generator=gen) + 0.5, torch.randn(4, generator=gen)
+    tensors["gamma"], tensors["beta"] = gamma, beta
+    ops = {
+        "gelu": lambda t: nn.functional.gelu(t),
+        "silu": lambda t: nn.functional.silu(t),
+        "leaky_relu": lambda t: nn.functional.leaky_relu(t, 0.1),
+        "sigmoid": torch.sigmoid,
+        "softmax": lambda t: torch.softmax(t, dim=-1),
+        "max_pool": lambda t: nn.functional.max_pool2d(t, 3, 2, 1),
+        "avg_pool": lambda t: nn.functional.avg_pool2d(t, 3, 2, 1),
+        "adaptive_avg": lambda t: nn.functional.adaptive_avg_pool2d(t, (4, 3)),
+        "adaptive_max": lambda t: nn.functional.adaptive_max_pool2d(t, (4, 3)),
+        "nearest": lambda t: nn.functional.interpolate(t, size=(11, 9), mode="nearest"),
+        "bilinear": lambda t: nn.functional.interpolate(t, size=(11, 9), mode="bilinear", align_corners=False),
+        "group_norm": lambda t: nn.functional.group_norm(t, 2, gamma, beta),
+        "layer_norm": lambda t: nn.functional.layer_norm(t, (6, 7)),
+        "batch_norm_train": lambda t: nn.functional.batch_norm(t, torch.zeros(4), torch.ones(4), gamma, beta, training=True),
+    }
+    for name, f in ops.items():
+        xi = x.clone().requires_grad_(True)
+        y = f(xi)
+        r = torch.randn(y.shape, generator=gen)
+        (y * r).sum().backward()
+        tensors[f"{name}.out"], tensors[f"{name}.r"], tensors[f"{name}.grad"] = y.detach(), r, xi.grad
+    # Cross-entropy with class weights and label smoothing, and its gradient.
+    logits = torch.randn(5, 3, generator=gen, requires_grad=True)
+    target = torch.tensor([0, 2, 1, 2, 0])
+    weight = torch.tensor([1.0, 2.0, 0.5])
+    loss = nn.functional.cross_entropy(logits, target, weight=weight, label_smoothing=0.2)
+    loss.backward()
+    tensors.update({"ce.logits": logits.detach(), "ce.loss": loss.detach().reshape(1), "ce.grad": logits.grad})
+    # AdamW: three steps with gradient g_t = t·c on one parameter.
+    p = torch.randn(6, generator=gen)
+    c = torch.randn(6, generator=gen)
+    tensors["adamw.initial"], tensors["adamw.c"] = p.clone(), c
+    param = nn.Parameter(p.clone())
+    opt = torch.optim.AdamW([param], lr=0.05, weight_decay=0.1)
+    for t in range(1, 4):
+        opt.zero_grad()
+        param.grad = c * t
+        opt.step()
+    tensors["adamw.after"] = param.detach()
+    save_safetensors(os.path.join(out, "ops.safetensors"), tensors)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "fixtures/parity"
     os.makedirs(out, exist_ok=True)
@@ -121,6 +173,7 @@ def main():
     export_inference(out, "resnet18_w0125", resnet18_reduced(), 64, gen)
     export_inference(out, "mobilenetv2_w025", torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10), 64, gen)
     export_sgd(out, gen)
+    export_ops(out, gen)
     print(f"wrote parity fixtures to {out}")
 
 

@@ -1,6 +1,7 @@
 // The two adjoints of the GEMM convolution, for training: the input gradient
 // (Wᵀ·dY, folded back by col2im) and the weight gradient (dY·colᵀ), with images
-// split across threads as in the forward pass.
+// split across threads as in the forward pass, or batched into wide GEMMs for
+// small planes (ConvolutionBatched.swift).
 
 extension Convolution {
     /// Gradient with respect to the input: conv-transpose of `gradOutput` with `weight`.
@@ -9,6 +10,7 @@ extension Convolution {
     public static func backwardInput(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
         precondition(gradOutput.shape == g.outputShape && weight.shape == g.weightShape, "conv backward shapes for \(g)")
         if g.isDepthwise { return Depthwise.backwardInput(g, gradOutput: gradOutput, weight: weight) }
+        if let images = imagesPerBatchedGEMM(g) { return backwardInputBatched(g, images: images, gradOutput: gradOutput, weight: weight) }
         // col2im accumulates, so the gradient starts at zero; pointwise GEMMs overwrite (beta = 0) instead.
         var gradInput = g.isPointwise ? Tensor(uninitializedShape: g.inputShape) : Tensor(shape: g.inputShape)
         let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
@@ -45,6 +47,9 @@ extension Convolution {
         precondition(input.shape == g.inputShape && gradOutput.shape == g.outputShape, "conv backward shapes for \(g)")
         let gradBias = gradOutput.channelSums()
         if g.isDepthwise { return (Depthwise.backwardWeight(g, input: input, gradOutput: gradOutput), gradBias) }
+        if let images = imagesPerBatchedGEMM(g) {
+            return (backwardWeightBatched(g, images: images, input: input, gradOutput: gradOutput), gradBias)
+        }
         let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
         let workers = Swift.max(1, Swift.min(threads, g.batch))
         // Each worker sums its images into its own buffer; the buffers are added at the end.

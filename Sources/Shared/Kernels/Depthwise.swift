@@ -26,7 +26,8 @@ enum Depthwise {
             let yAddress = Int(bitPattern: y)
             Convolution.parallel(workers) { worker in
                 let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw + 16)
+                padded.update(repeating: 0, count: ph * pw + 16)
                 defer { padded.deallocate() }
                 for plane in (planes * worker / workers)..<(planes * (worker + 1) / workers) {
                     let c = plane % g.inChannels
@@ -45,6 +46,21 @@ enum Depthwise {
                                     let src = padded + (oy * sy + ky * dy) * pw + ox
                                     for kx in 0..<kw {
                                         let v = UnsafeRawPointer(src + kx * dx).loadUnaligned(as: SIMD8<Float>.self)
+                                        acc.addProduct(v, SIMD8(repeating: wc[ky * kw + kx]))
+                                    }
+                                }
+                                UnsafeMutableRawPointer(row + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                ox += 8
+                            }
+                        } else if sx == 2 {
+                            // Stride 2 (MobileNet's downsampling): load sixteen inputs, keep the even ones.
+                            // The last load may read one float past the row: the buffer has slack for it.
+                            while ox + 8 <= ow {
+                                var acc = SIMD8<Float>(repeating: b)
+                                for ky in 0..<kh {
+                                    let src = padded + (oy * sy + ky * dy) * pw + 2 * ox
+                                    for kx in 0..<kw {
+                                        let v = UnsafeRawPointer(src + kx * dx).loadUnaligned(as: SIMD16<Float>.self).evenHalf
                                         acc.addProduct(v, SIMD8(repeating: wc[ky * kw + kx]))
                                     }
                                 }

@@ -40,15 +40,17 @@ enum Im2col {
         }
     }
 
-    /// Adds `columns` ([patchSize, H_out·W_out]) back into `input` ([C_in/groups, H, W]): the adjoint of `unfold`.
-    static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, input: UnsafeMutablePointer<Float>) {
+    /// Adds `columns` ([patchSize, H_out·W_out], rows `rowStride` apart) back into `input` ([C_in/groups, H, W]):
+    /// the adjoint of `unfold`.
+    static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, input: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width
+        let stride = rowStride ?? oh * ow
         var row = 0
         for c in 0..<g.inPerGroup {
             let dstPlane = input + c * plane
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
-                    let src = columns + row * oh * ow
+                    let src = columns + row * stride
                     let xOff = kx * g.dilationW
                     let xs = ConvGeometry.validRange(outExtent: ow, inExtent: g.width, stride: g.strideW, pad: g.padW, offset: xOff)
                     for oy in 0..<oh {

@@ -28,6 +28,15 @@ public enum ModelFile {
         return (network, manifest)
     }
 
+    /// Imports weights saved from PyTorch (`safetensors.torch.save_file(model.state_dict(), ...)`) for an architecture
+    /// given by `spec`, since such a file carries no Reticle manifest. torchvision names load directly.
+    public static func importWeights(from url: URL, spec: ModelSpec) throws -> Network {
+        try spec.validate()
+        let network = Network(spec: spec)
+        do { try loadWeights(into: network, from: SafeTensorsFile.read(contentsOf: url)) } catch let e as ReticleError { throw e.naming(url.path) }
+        return network
+    }
+
     /// Copies tensors into `network`'s parameters by name (PyTorch state-dict names).
     /// Every parameter must be present with its exact shape; extra tensors are ignored only when they are
     /// PyTorch's `num_batches_tracked` counters, or when `allowUnexpected` is set.

@@ -73,6 +73,7 @@ public struct ModelManifest: Equatable, Sendable {
         }
         formatVersion = version
         spec = try decode("spec", as: ModelSpec.self)
+        do { try spec.validate() } catch let e as ReticleError { throw ReticleError(e.kind, file: file, e.reason) }
         preprocessing = try decode("preprocessing", as: Preprocessing.self)
         provenance = value["provenance"]?.objectValue ?? [:]
     }

@@ -18,12 +18,12 @@ enum CompactCNN {
         }
         layers.append(GlobalAvgPool())
         if spec.dropout > 0 { layers.append(Dropout(spec.dropout)) }
-        return (Named(children: [("features", Sequential(layers))]), channels, "fc")
+        return (NamedLayers(children: [("features", Sequential(layers))]), channels, "fc")
     }
 }
 
 /// Children applied in order under explicit names (a module with named attributes, as in PyTorch).
-public struct Named: Layer {
+public struct NamedLayers: Layer {
     public var children: [(name: String, layer: any Layer)]
     public init(children: [(name: String, layer: any Layer)]) { self.children = children }
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { children.reduce(x) { $1.layer($0, ctx) } }

@@ -27,8 +27,8 @@ public func foldedForInference(_ layer: any Layer) -> any Layer {
     switch layer {
     case let s as Sequential:
         return Sequential(foldSequence(s.layers.map { ("", $0) }).map(\.1))
-    case let n as Named:
-        return Named(children: foldSequence(n.children.map { ($0.name, $0.layer) }).map { (name: $0.0, layer: $0.1) })
+    case let n as NamedLayers:
+        return NamedLayers(children: foldSequence(n.children.map { ($0.name, $0.layer) }).map { (name: $0.0, layer: $0.1) })
     case let b as BasicBlock:
         return FusedResidualBlock(body: [b.conv1.folding(b.bn1, activation: .relu)], last: b.conv2.folding(b.bn2, activation: .relu),
                                   shortcut: b.downsample.map(foldedForInference))

@@ -58,6 +58,6 @@ enum MobileNetV2 {
         features.append(convBNActivation(channels, last, kernel: 1, rng: &rng))
         var children: [(name: String, layer: any Layer)] = [("features", Sequential(features)), ("avgpool", GlobalAvgPool())]
         if spec.dropout > 0 { children.append(("dropout", Dropout(spec.dropout))) }
-        return (Named(children: children), last, "classifier.1")
+        return (NamedLayers(children: children), last, "classifier.1")
     }
 }

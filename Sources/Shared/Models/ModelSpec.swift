@@ -68,6 +68,22 @@ public struct ModelSpec: Codable, Equatable, Sendable {
                   widthMultiplier: widthMultiplier)
     }
 
+    /// Checks a spec that came from a file (decoding skips the initialisers' preconditions), so a hostile
+    /// manifest cannot make `Network(spec:)` trap or allocate without bound.
+    public func validate() throws {
+        func bad(_ reason: String) -> ReticleError { ReticleError(.corrupt, "model spec: \(reason)") }
+        guard (1...4096).contains(inputChannels) else { throw bad("input channel count \(inputChannels) is outside 1...4096") }
+        guard widthMultiplier.isFinite, widthMultiplier > 0, widthMultiplier <= 4 else { throw bad("width multiplier \(widthMultiplier) is outside (0, 4]") }
+        guard !compactWidths.isEmpty, compactWidths.count <= 16, compactWidths.allSatisfy({ (1...4096).contains($0) }) else {
+            throw bad("compact widths \(compactWidths) must be 1 to 16 stages of 1...4096 channels")
+        }
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout \(dropout) is outside [0, 1)") }
+        guard (1...64).contains(heads.count), Set(heads.map(\.name)).count == heads.count else { throw bad("needs 1 to 64 uniquely named heads") }
+        for h in heads where !(2...100_000).contains(h.classes.count) {
+            throw bad("head \(h.name) has \(h.classes.count) classes (2...100000 allowed)")
+        }
+    }
+
     /// Scales a channel count, keeping it a positive multiple of `divisor`.
     func scaled(_ channels: Int, divisor: Int = 1) -> Int {
         makeDivisible(Double(channels) * widthMultiplier, divisor: divisor)

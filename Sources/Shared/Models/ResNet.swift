@@ -37,6 +37,6 @@ enum ResNet {
         }
         children.append(("avgpool", GlobalAvgPool()))
         if spec.dropout > 0 { children.append(("dropout", Dropout(spec.dropout))) }
-        return (Named(children: children), channels, "fc")
+        return (NamedLayers(children: children), channels, "fc")
     }
 }

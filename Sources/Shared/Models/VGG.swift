@@ -23,7 +23,7 @@ enum VGG {
         let hidden = spec.scaled(4096)
         let classifier = Sequential(Linear(channels * 49, hidden, rng: &rng), Activation.relu, Dropout(0.5),
                                     Linear(hidden, hidden, rng: &rng), Activation.relu, Dropout(0.5))
-        return (Named(children: [("features", Sequential(features)), ("avgpool", AdaptivePool2d(.average, outH: 7, outW: 7)),
+        return (NamedLayers(children: [("features", Sequential(features)), ("avgpool", AdaptivePool2d(.average, outH: 7, outW: 7)),
                                  ("flatten", Flatten()), ("classifier", classifier)]), hidden, "classifier.6")
     }
 }

@@ -17,6 +17,17 @@ extension Tensor {
     public func sum(alongAxes axes: Set<Int>, keepingDimensions: Bool = false) -> Tensor {
         precondition(axes.allSatisfy { $0 >= 0 && $0 < rank }, "axes \(axes) out of range for \(shape)")
         let kept = shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+        let keptAxes = (0..<rank).filter { !axes.contains($0) }
+        if let first = keptAxes.first, keptAxes.last! - first + 1 == keptAxes.count {
+            // Kept axes contiguous (the common case: a channel sum over N, H, W): out[m] = Σ_outer Σ_inner x[outer, m, inner].
+            let outer = shape[..<first].reduce(1, *), middle = keptAxes.reduce(1) { $0 * shape[$1] }
+            let inner = shape[(keptAxes.last! + 1)...].reduce(1, *)
+            var out = Tensor(shape: kept)
+            withUnsafePointer { x in out.withUnsafeMutablePointer { o in
+                for a in 0..<outer { for m in 0..<middle { o[m] += Summation.sum(x + (a * middle + m) * inner, count: inner) } }
+            } }
+            return keepingDimensions ? out : out.reshaped(keptAxes.map { shape[$0] })
+        }
         var out = Tensor(shape: kept)
         let outStrides = broadcastStrides(kept, to: shape)
         let r = rank

@@ -89,7 +89,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.shape = shape
         storage = TensorStorage(count: scalars.count)
-        scalars.withUnsafeBufferPointer { storage.pointer.initialize(from: $0.baseAddress!, count: scalars.count) }
+        if !scalars.isEmpty { scalars.withUnsafeBufferPointer { storage.pointer.initialize(from: $0.baseAddress!, count: scalars.count) } }
     }
 
     /// A tensor whose scalars are written by `body` into uninitialised-but-zeroed memory.

@@ -13,6 +13,7 @@ public struct DataSplit: Equatable, Sendable {
     public static func stratified(labels: [Int], groups: [String]? = nil, validationFraction: Double,
                                   testFraction: Double = 0, seed: UInt64) -> DataSplit {
         precondition(groups == nil || groups!.count == labels.count, "one group key per sample")
+        precondition(labels.allSatisfy { $0 >= 0 }, "class indices must be non-negative")
         precondition(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1, "fractions must leave a training set")
         let keys = groups ?? labels.indices.map(String.init)
         var members: [String: [Int]] = [:]

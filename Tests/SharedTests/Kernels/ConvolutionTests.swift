@@ -40,7 +40,12 @@ final class ConvolutionTests: XCTestCase {
         let (dw, db) = Convolution.backwardWeight(g, input: x, gradOutput: dy)
         XCTAssertEqual((x * dx).sum(), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "input adjoint \(g)")
         XCTAssertEqual((w * dw).sum(), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "weight adjoint \(g)")
-        assertClose(db.scalars, dy.sum(alongAxes: [0, 2, 3]).scalars, rtol: 1e-5, atol: 1e-5)
+        // The bias gradient against channel sums accumulated in Double.
+        let ohw = g.outHeight * g.outWidth, dys = dy.scalars
+        let reference = (0..<g.outChannels).map { c in
+            Float((0..<g.batch).reduce(0.0) { acc, n in (0..<ohw).reduce(acc) { $0 + Double(dys[(n * g.outChannels + c) * ohw + $1]) } })
+        }
+        assertClose(db.scalars, reference, rtol: 1e-5, atol: 1e-4)
     }
 
     func testGemmConvolutionMatchesNaiveOverRandomGeometries() {
@@ -53,6 +58,10 @@ final class ConvolutionTests: XCTestCase {
         for i in 0..<40 { check(randomGeometry(&rng, depthwise: true), UInt64(100 + i)) }
         // Wide rows exercise the SIMD8 body, not just the scalar tail.
         check(ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 29, outChannels: 3, kernel: (3, 3), padding: (1, 1), groups: 3), 999)
+        for width in 33...36 {  // the stride-2 SIMD body and its tail, even and odd widths
+            check(ConvGeometry(batch: 1, inChannels: 2, height: 5, width: width, outChannels: 2, kernel: (3, 3), stride: (2, 2),
+                               padding: (1, 1), groups: 2), UInt64(width))
+        }
     }
 
     func testPointwiseAndFusedEpilogue() {
@@ -72,6 +81,13 @@ final class ConvolutionTests: XCTestCase {
         // Small planes and several images take the wide-GEMM path; check it with groups, bias, residual and ReLU6.
         let g = ConvGeometry(batch: 5, inChannels: 4, height: 5, width: 4, outChannels: 6, kernel: (3, 3), stride: (1, 2), padding: (1, 1), groups: 2)
         XCTAssertNotNil(Convolution.imagesPerBatchedGEMM(g))
+        check(g, 77)  // forward and both adjoints through the wide-GEMM path
+        // Larger planes in chunks (limit raised for the test): 7 images of 600 outputs go as 3, 3 and 1.
+        Convolution.batchedPlaneLimit = 1000
+        defer { Convolution.batchedPlaneLimit = 49 }
+        let chunked = ConvGeometry(batch: 7, inChannels: 2, height: 20, width: 30, outChannels: 3, kernel: (3, 3), padding: (1, 1))
+        XCTAssertEqual(Convolution.imagesPerBatchedGEMM(chunked), 3, "chunks of 3, 3 and 1 images")
+        check(chunked, 78)
         var r = SplitMix64(seed: 8)
         let x = Tensor.uniform(g.inputShape, low: -3, high: 3, using: &r), w = Tensor.uniform(g.weightShape, low: -1, high: 1, using: &r)
         let b = Tensor.uniform([6], low: -1, high: 1, using: &r), res = Tensor.uniform(g.outputShape, low: -3, high: 3, using: &r)

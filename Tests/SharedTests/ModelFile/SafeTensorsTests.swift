@@ -98,6 +98,25 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(info["manifest"]?["heads"]?.arrayValue?.count, 2)
     }
 
+    func testHostileManifestsAreRejectedBeforeBuilding() throws {
+        let spec = ModelSpec.classifier(.compactCNN, inputChannels: 1, classes: 2)
+        let good = ModelManifest(spec: spec, preprocessing: Preprocessing(height: 8, width: 8, channels: 1)).json.serialized()
+        XCTAssertNoThrow(try ModelManifest(json: good))
+        let hostile = [
+            good.replacingOccurrences(of: "\"inputChannels\":1", with: "\"inputChannels\":1000000000"),
+            good.replacingOccurrences(of: "\"widthMultiplier\":1", with: "\"widthMultiplier\":100000"),
+            good.replacingOccurrences(of: "\"classes\":[\"class0\",\"class1\"],\"kind\"", with: "\"classes\":[],\"kind\""),
+            good.replacingOccurrences(of: "\"format_version\":1", with: "\"format_version\":99"),
+            "{\"format_version\":1}", "not json",
+        ]
+        for text in hostile {
+            XCTAssertNotEqual(text, good)
+            XCTAssertThrowsError(try ModelManifest(json: text, file: "m.safetensors"), text) { error in
+                XCTAssertEqual((error as? ReticleError)?.file, "m.safetensors")
+            }
+        }
+    }
+
     func testLoadingWeightsChecksNamesAndShapes() throws {
         let net = Network(spec: .classifier(.compactCNN, inputChannels: 1, classes: 2), seed: 1)
         var tensors = net.namedParameters.map { (name: $0.name, tensor: $0.parameter.value) }

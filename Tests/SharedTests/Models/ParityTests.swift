@@ -19,9 +19,9 @@ final class ParityTests: XCTestCase {
     }
 
     func checkLogits(_ name: String, _ spec: ModelSpec) throws {
-        let weights = try fixture("\(name).weights.safetensors"), io = try fixture("\(name).io.safetensors")
-        let net = Network(spec: spec)
-        try ModelFile.loadWeights(into: net, from: weights)
+        _ = try fixture("\(name).weights.safetensors")
+        let io = try fixture("\(name).io.safetensors")
+        let net = try ModelFile.importWeights(from: Self.folder.appendingPathComponent("\(name).weights.safetensors"), spec: spec)
         let x = try io.tensor("input"), expected = try io.tensor("logits")
         assertClose(net(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) eval")
         // (Bound first: calling the returned existential directly crashes Swift 6.3's SILGen.)

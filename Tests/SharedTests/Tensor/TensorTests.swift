@@ -13,6 +13,12 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(b.scalars, [1, 9, 3, 4])
     }
 
+    func testEmptyTensors() {
+        XCTAssertEqual(Tensor(shape: [0, 3], scalars: []).count, 0)
+        XCTAssertEqual((Tensor(shape: [0, 3]) + Tensor(shape: [3])).shape, [0, 3])
+        XCTAssertEqual(Tensor(shape: [2, 0]).sum(), 0)
+    }
+
     func testReshapeInfersOneDimension() {
         let t = Tensor(shape: [2, 3, 4])
         XCTAssertEqual(t.reshaped([-1, 4]).shape, [6, 4])

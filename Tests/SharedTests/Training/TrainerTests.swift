@@ -7,6 +7,11 @@ import Foundation
 import TestSupport
 
 final class TrainerTests: XCTestCase {
+    func testProgressBarLine() {
+        XCTAssertEqual(ProgressBar(width: 10).line("epoch 1/3", done: 3, total: 6, note: "loss 0.5"), "epoch 1/3 [#####.....] 3/6  loss 0.5")
+        XCTAssertEqual(ProgressBar(width: 4).line("x", done: 9, total: 4), "x [####] 9/4")
+    }
+
     func testStratifiedGroupSplitKeepsGroupsTogether() {
         var rng = SplitMix64(seed: 1)
         let labels = (0..<300).map { _ in Int(rng.next() % 3) }
