@@ -49,7 +49,8 @@ final class ParityTests: XCTestCase {
         for _ in 0..<3 { net.trainStep(inputs: x, labels: [labels], optimizer: opt, options: LossOptions(labelSmoothing: 0.1)) }
         for (name, p) in net.namedParameters {
             let expected = try after.tensor(name)
-            assertClose(p.value.scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, name)
+            // The issue asks for agreement within 1e-5, absolute.
+            assertClose(p.value.scalars, expected.scalars, rtol: 0, atol: 1e-5, name)
         }
     }
 }
