@@ -1,4 +1,10 @@
 // Remote sensing: hyperspectral cubes (ENVI, MATLAB v5, GeoTIFF) fused with LiDAR.
+// This file lists what the module contributes to `reticle inspect`.
+
+import Shared
+
 public enum Remote {
-    public static let inspectorKinds: [String] = []
+    /// Inspectors for the files this module reads, most specific first.
+    public static let inspectors: [any FileInspector] = [LasInspector(), MatInspector(), EnviInspector()]
+    public static var inspectorKinds: [String] { inspectors.map(\.kind) }
 }

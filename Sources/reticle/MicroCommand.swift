@@ -5,5 +5,6 @@ struct MicroCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "micro",
         abstract: "Steel microstructure: calibration, generated micrographs, grain size, round-robin agreement.",
-        subcommands: [MicroCalibrateCommand.self, MicroSynthCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self])
+        subcommands: [MicroCalibrateCommand.self, MicroSynthCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self,
+                      MicroTrainCommand.self, MicroGradeCommand.self])
 }

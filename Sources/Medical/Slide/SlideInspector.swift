@@ -9,24 +9,30 @@ public struct SlideInspector: FileInspector {
 
     public init() {}
 
-    /// Any file OpenSlide detects, except a single-level generic tiled TIFF: that is an ordinary
-    /// image, left to the image inspector. (Detection opens the TIFF, so this is not free.)
+    /// Any file OpenSlide detects, except a generic tiled TIFF that has one level or that OpenSlide
+    /// cannot open (a JPEG COG with masks, say): those are ordinary images, left to the image
+    /// inspector. (Detection opens the TIFF, so this is not free.)
     public func recognizes(path: String, header: [UInt8]) -> Bool {
         guard let vendor = SlideSource.detectVendor(path: path) else { return false }
         if vendor != "generic-tiff" { return true }
-        guard let slide = try? SlideSource(path: path) else { return true }  // broken: let inspect say why
-        return slide.levelCount > 1
+        guard let slide = try? SlideSource(path: path), slide.levelCount > 1 else { return false }
+        return (try? probe(slide)) != nil
+    }
+
+    /// Reads one small region of a small level, so that a slide with undecodable tiles fails at
+    /// inspection, not in the middle of a batch.
+    func probe(_ slide: SlideSource) throws {
+        // The smallest level still a tile wide: narrower levels make libtiff warn on stderr.
+        let level = slide.levels.last { $0.width >= 256 && $0.height >= 256 } ?? slide.levels[0]
+        _ = try slide.readRegion(x: 0, y: 0, level: level.index, width: min(level.width, 64), height: min(level.height, 64))
     }
 
     /// Keys, in order: kind, format ("OpenSlide <vendor>"), vendor, width, height (level 0),
     /// levels [{level, width, height, downsample}], um_per_px_x, um_per_px_y, objective_power,
-    /// associated_images [{name, width, height}], calibration. Reads one small region of a small
-    /// level so that a slide with undecodable tiles fails here, not in the middle of a batch.
+    /// associated_images [{name, width, height}], calibration.
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
         let slide = try SlideSource(path: path)
-        // The smallest level still a tile wide: narrower levels make libtiff warn on stderr.
-        let probe = slide.levels.last { $0.width >= 256 && $0.height >= 256 } ?? slide.levels[0]
-        _ = try slide.readRegion(x: 0, y: 0, level: probe.index, width: min(probe.width, 64), height: min(probe.height, 64))
+        try probe(slide)
         let calibration = slide.calibration
         var o = JSONObject()
         o["kind"] = .string(kind)

@@ -33,7 +33,9 @@ public struct InspectorRegistry: Sendable {
     public func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> JSONObject {
         let header = try FileHeader.read(path: path, count: Self.headerLength)
         guard let inspector = inspectors.first(where: { $0.recognizes(path: path, header: header) }) else {
-            let known = inspectors.map(\.kind).joined(separator: ", ")
+            var kinds: [String] = []
+            for k in inspectors.map(\.kind) where !kinds.contains(k) { kinds.append(k) }
+            let known = kinds.joined(separator: ", ")
             throw ReticleError(.unsupported, file: path,
                                "not a file Reticle reads (\(known)); first bytes \(FileHeader.hexPrefix(header))")
         }

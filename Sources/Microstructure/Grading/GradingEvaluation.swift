@@ -1,0 +1,68 @@
+// Held-out evaluation of a grading model, per image as grading works: the mean of an
+// image's patch probabilities decides its class. Accuracy, per-class recall and the
+// confusion matrix for each head; mean absolute class error for the ordinal needle head.
+
+import Foundation
+import Shared
+
+public struct GradingEvaluation: Sendable {
+    /// Images evaluated (all on held-out specimens).
+    public var images: Int
+    public var specimens: Int
+    public var type: ConfusionMatrix
+    /// nil when the model has no needle head.
+    public var needle: ConfusionMatrix?
+    /// Patch-level type accuracy, for comparison with the image-level figure.
+    public var patchTypeAccuracy: Double
+
+    init(dataset: GradingDataset, prepared: [PreparedPatches], images: [Int], classifier: PatchClassifier) {
+        var type = ConfusionMatrix(classes: dataset.typeClasses)
+        var needle = classifier.network.heads.count > 1 ? ConfusionMatrix(classes: dataset.needleClasses) : nil
+        var patchCorrect = 0, patchTotal = 0
+        for i in images {
+            let m = dataset.micrographs[i]
+            let probs = classifier.probabilities(Tensor.stack(prepared[i].patches))
+            let t = PatchClassifier.argmax(PatchClassifier.mean(probs[0]))
+            type.add(truth: m.type, predicted: t)
+            patchCorrect += probs[0].filter { PatchClassifier.argmax($0) == m.type }.count
+            patchTotal += probs[0].count
+            if needle != nil, let truth = m.needleClass {
+                needle!.add(truth: truth, predicted: PatchClassifier.argmax(PatchClassifier.mean(probs[1])))
+            }
+        }
+        self.images = images.count
+        specimens = Set(images.map { dataset.micrographs[$0].specimen }).count
+        self.type = type
+        self.needle = needle
+        patchTypeAccuracy = patchTotal == 0 ? 0 : Double(patchCorrect) / Double(patchTotal)
+    }
+
+    /// evaluation.json: held-out figures per head.
+    public var json: JSONObject {
+        var o: JSONObject = ["held_out_images": .int(images), "held_out_specimens": .int(specimens), "split": "by specimen",
+                             "type": .object(type.json),
+                             "type_patch_accuracy": .number((patchTypeAccuracy * 10000).rounded() / 10000)]
+        if let needle {
+            var n = needle.json
+            n["mean_absolute_class_error"] = .number((needle.meanAbsoluteError * 10000).rounded() / 10000)
+            n["scale"] = .string(GradingLabels.houseScale)
+            o["needle_class"] = .object(n)
+        }
+        return o
+    }
+
+    /// What `reticle micro train` prints.
+    public var summary: String {
+        var out = "held-out: \(images) images of \(specimens) specimens (split by specimen)\n"
+        out += String(format: "type accuracy %.1f %% (patches %.1f %%)\n", 100 * type.accuracy, 100 * patchTypeAccuracy)
+        out += "type recall: " + zip(type.classes, type.recall).map { "\($0) \($1.map { String(format: "%.1f %%", 100 * $0) } ?? "–")" }.joined(separator: ", ") + "\n"
+        out += type.table
+        if let needle {
+            out += String(format: "needle-class accuracy %.1f %%, mean absolute class error %.3f\n", 100 * needle.accuracy, needle.meanAbsoluteError)
+            out += "needle-class recall: " + zip(needle.classes, needle.recall).map { "\($0) \($1.map { String(format: "%.1f %%", 100 * $0) } ?? "–")" }.joined(separator: ", ") + "\n"
+            out += needle.table
+            out += "(\(GradingLabels.houseScale))\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,165 @@
+// Training a grading model: every labelled micrograph calibrated, resampled to the model's
+// µm/px and cut into random patches away from scale bars; specimens dealt whole to train,
+// validation and test; a type head (categorical, label-smoothed) and, when the data has
+// needle classes, an ordinal needle-class head (CORAL); evaluation on held-out specimens;
+// a model file whose manifest says everything grading needs.
+
+import Foundation
+import Shared
+
+/// The outcome of a training run.
+public struct GradingTrainingResult {
+    public var network: Network
+    public var manifest: ModelManifest
+    public var evaluation: GradingEvaluation
+    public var epochs: [EpochRecord]
+    public var seconds: Double
+}
+
+public struct GradingTrainer {
+    public static let typeHead = "type", needleHead = "needle_class"
+
+    public var config: GradingTrainingConfig
+    /// Calibration for images whose manifest row gives no um_per_px (the same options as grading).
+    public var calibration: MicrographCalibration
+    /// Progress lines ("prepared 96 images", epoch summaries) for a CLI to print.
+    public var report: ((String) -> Void)?
+
+    public init(config: GradingTrainingConfig = GradingTrainingConfig(), calibration: MicrographCalibration = MicrographCalibration(),
+                report: ((String) -> Void)? = nil) {
+        self.config = config; self.calibration = calibration; self.report = report
+    }
+
+    /// Trains on `dataset`; `log` receives one JSON line per epoch.
+    /// - Throws: the first image that cannot be read or calibrated (named), or `.usage` for too little data.
+    public func train(_ dataset: GradingDataset, log: URL? = nil) throws -> GradingTrainingResult {
+        try config.validate()
+        let start = Date()
+        let prepared = try prepare(dataset)
+        report?("prepared \(dataset.micrographs.count) images, \(prepared.reduce(0) { $0 + $1.patches.count }) patches at \(MicrographCalibration.format(config.umPerPixel)) µm/px")
+
+        let specimens = dataset.specimenCount
+        let useValidation = specimens >= config.minimumSpecimensForValidation
+        let split = DataSplit.stratified(labels: dataset.micrographs.map(\.type), groups: dataset.micrographs.map(\.specimen),
+                                         validationFraction: useValidation ? config.validationFraction : 0,
+                                         testFraction: config.testFraction, seed: config.seed)
+        guard !split.train.isEmpty, !split.test.isEmpty else {
+            throw ReticleError(.usage, file: dataset.source, "\(specimens) specimens are too few for a specimen-level split")
+        }
+
+        var heads = [HeadSpec(name: Self.typeHead, kind: .categorical, classes: dataset.typeClasses)]
+        let needle = dataset.needleClasses.count >= 2
+        if needle { heads.append(HeadSpec(name: Self.needleHead, kind: .ordinal, classes: dataset.needleClasses)) }
+        let spec = ModelSpec(architecture: config.architecture, inputChannels: 1, heads: heads,
+                             widthMultiplier: config.architecture == .compactCNN ? 1 : config.widthMultiplier,
+                             compactWidths: config.compactWidths)
+        let network = Network(spec: spec, seed: config.seed)
+
+        let samples = GradingSamples(dataset, prepared, needle: needle)
+        let trainIndices = samples.indices(ofImages: split.train)
+        var trainer = TrainerConfig()
+        trainer.epochs = config.epochs
+        trainer.batchSize = config.batchSize
+        trainer.optimizer = .adamw
+        let steps = config.epochs * ((trainIndices.count + config.batchSize - 1) / config.batchSize)
+        trainer.learningRate = LearningRateSchedule(base: config.learningRate, .cosine(total: steps, minimum: config.learningRate / 50),
+                                                    warmupSteps: min(20, steps / 10))
+        trainer.weightDecay = 1e-4
+        trainer.loss = LossOptions(labelSmoothing: config.labelSmoothing)
+        trainer.augmentation.horizontalFlip = true
+        trainer.augmentation.verticalFlip = true
+        trainer.augmentation.rotate90 = true
+        trainer.augmentation.noise = 0.05
+        trainer.seed = config.seed
+        let fit = Trainer(network: network, config: trainer)
+        let records = try fit.fit(samples, train: trainIndices, validation: samples.indices(ofImages: split.validation), log: log)
+        for r in records {
+            let acc = zip(heads, r.validationAccuracy).map { "\($0.name) \(String(format: "%.3f", $1))" }.joined(separator: ", ")
+            report?("epoch \(r.epoch): train loss \(String(format: "%.4f", r.trainLoss))" + (acc.isEmpty ? "" : ", validation \(acc)")
+                    + String(format: " (%.1f s)", r.seconds))
+        }
+
+        let classifier = PatchClassifier(network: network)
+        let evaluation = GradingEvaluation(dataset: dataset, prepared: prepared, images: split.test, classifier: classifier)
+        let contrast = ContrastRange(split.train.map { prepared[$0].contrast })!
+        var provenance = JSONObject()
+        provenance["task"] = "steel micrograph grading (type, needle-length class)"
+        provenance["data"] = .string(dataset.source)
+        provenance["data_sha256"] = .string(dataset.labelHash)
+        provenance["images"] = .int(dataset.micrographs.count)
+        provenance["specimens"] = .int(specimens)
+        provenance["split"] = ["train_images": .int(split.train.count), "validation_images": .int(split.validation.count),
+                               "test_images": .int(split.test.count), "by": "specimen", "seed": .string(String(config.seed))]
+        provenance["epochs"] = .int(records.count)
+        provenance["seed"] = .string(String(config.seed))
+        provenance["training"] = config.json
+        provenance["label_smoothing"] = .number(Double(config.labelSmoothing))
+        provenance["soft_labels"] = .bool(dataset.hasSeveralRaters)
+        provenance["patch_normalization"] = "per-patch standardisation: (x − patch mean) / max(patch std, 0.02) on grey 0…1"
+        provenance["contrast_range"] = contrast.json
+        provenance["needle_scale"] = .string(GradingLabels.houseScale)
+        provenance["metrics"] = .object(evaluation.json)
+        provenance["trained_at"] = .string(ISO8601DateFormatter().string(from: Date()))
+        provenance["reticle"] = .string(ReticleVersion.string)
+        let preprocessing = Preprocessing(height: config.patchSize, width: config.patchSize, channels: 1,
+                                          scale: config.umPerPixel, scaleUnit: "um/px")
+        let manifest = ModelManifest(spec: spec, preprocessing: preprocessing, provenance: provenance)
+        return GradingTrainingResult(network: network, manifest: manifest, evaluation: evaluation, epochs: records,
+                                     seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Reads, calibrates and cuts every image, in parallel; the first failure is thrown.
+    func prepare(_ dataset: GradingDataset) throws -> [PreparedPatches] {
+        final class Slots: @unchecked Sendable {
+            var items: [PreparedPatches?]
+            var error: Error?
+            let lock = NSLock()
+            init(_ n: Int) { items = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(dataset.micrographs.count)
+        let config = self.config, calibration = self.calibration
+        let workers = max(1, config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount)
+        let next = Slots(0)
+        var counter = 0
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                next.lock.lock(); let i = counter; counter += 1; next.lock.unlock()
+                guard i < dataset.micrographs.count else { return }
+                let m = dataset.micrographs[i]
+                do {
+                    let p = try PreparedPatches(m, config: config, calibration: calibration, seed: config.seed &+ UInt64(i) &* 0x9E37_79B9)
+                    slots.lock.lock(); slots.items[i] = p; slots.lock.unlock()
+                } catch {
+                    slots.lock.lock(); if slots.error == nil { slots.error = error }; slots.lock.unlock()
+                }
+            }
+        }
+        if let error = slots.error { throw error }
+        return slots.items.map { $0! }
+    }
+}
+
+/// One training image's patches (network inputs) and grey-level statistics.
+struct PreparedPatches: Sendable {
+    /// Each [1, P, P].
+    var patches: [Tensor]
+    var contrast: ContrastStatistics
+
+    init(_ m: GradingDataset.Micrograph, config: GradingTrainingConfig, calibration: MicrographCalibration, seed: UInt64) throws {
+        do {
+            let image = try ImageFile.read(path: m.path)
+            var resolver = calibration
+            if let u = m.umPerPixel { resolver.given = u; resolver.givenSource = .protocolFile }
+            let resolved = try resolver.resolve(image, path: m.name)
+            let prepared = try PreparedMicrograph(image, umPerPixel: resolved.umPerPixel, excluded: resolved.excludedRegions,
+                                                  modelUmPerPixel: config.umPerPixel, patchSize: config.patchSize)
+            var rng = SplitMix64(seed: seed)
+            let rects = prepared.randomPatches(size: config.patchSize, count: config.patchesPerImage, rng: &rng)
+            guard !rects.isEmpty else { throw ReticleError(.usage, "no patch fits outside the scale bar") }
+            patches = rects.map(prepared.tensor)
+            contrast = prepared.contrast
+        } catch {
+            throw (error as? ReticleError)?.naming(m.name) ?? ReticleError(.io, file: m.name, "\(error)")
+        }
+    }
+}

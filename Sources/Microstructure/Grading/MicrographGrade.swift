@@ -1,0 +1,62 @@
+// The grade of one micrograph: type and needle class with probabilities, confidence,
+// review reasons, and the numbers behind them; `json` is what items/<id>.json holds.
+
+import Foundation
+import Shared
+
+public struct MicrographGrade: Sendable {
+    public var typeClasses: [String]
+    public var typeProbabilities: [Double]
+    public var needleClasses: [String] = []
+    public var needleProbabilities: [Double] = []
+    /// Patches the probabilities average over.
+    public var patches: Int
+    /// Image µm/px ÷ model µm/px.
+    public var scaleFactor: Double
+    public var contrast: ContrastStatistics
+    /// Empty: the grade can be trusted as is.
+    public var reviewReasons: [String] = []
+    /// Grad-CAM of the predicted type over `analysedImage` (only when asked for).
+    public var explanation: SaliencyMap?
+    /// The grey image at model scale that was analysed (only with an explanation).
+    public var analysedImage: Image?
+
+    public init(typeClasses: [String], typeProbabilities: [Double], patches: Int, scaleFactor: Double, contrast: ContrastStatistics) {
+        self.typeClasses = typeClasses; self.typeProbabilities = typeProbabilities
+        self.patches = patches; self.scaleFactor = scaleFactor; self.contrast = contrast
+    }
+
+    public var type: String { typeClasses[PatchClassifier.argmax(typeProbabilities)] }
+    /// Probability of the chosen type.
+    public var confidence: Double { typeProbabilities.max() ?? 0 }
+    public var needleClass: String? { needleProbabilities.isEmpty ? nil : needleClasses[PatchClassifier.argmax(needleProbabilities)] }
+    public var needleConfidence: Double? { needleProbabilities.max() }
+    public var needsReview: Bool { !reviewReasons.isEmpty }
+
+    static func rounded(_ v: Double) -> JSONValue { .number((v * 10000).rounded() / 10000) }
+
+    static func probabilities(_ names: [String], _ p: [Double]) -> JSONValue {
+        var o = JSONObject()
+        for (n, v) in zip(names, p) { o[n] = rounded(v) }
+        return .object(o)
+    }
+
+    public var json: JSONObject {
+        var o = JSONObject()
+        o["type"] = .string(type)
+        o["confidence"] = Self.rounded(confidence)
+        o["type_probabilities"] = Self.probabilities(typeClasses, typeProbabilities)
+        if let n = needleClass {
+            o["needle_class"] = .string(n)
+            o["needle_confidence"] = Self.rounded(needleConfidence ?? 0)
+            o["needle_probabilities"] = Self.probabilities(needleClasses, needleProbabilities)
+            o["needle_scale"] = .string(GradingLabels.houseScale)
+        }
+        o["needs_review"] = .bool(needsReview)
+        o["review_reasons"] = .array(reviewReasons.map { .string($0) })
+        o["patches"] = .int(patches)
+        o["scale_factor"] = Self.rounded(scaleFactor)
+        o["contrast"] = .object(contrast.json)
+        return o
+    }
+}

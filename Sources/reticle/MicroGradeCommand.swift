@@ -1,0 +1,120 @@
+// `reticle micro grade INPUT... --model M --out DIR`: type and needle class per image and per
+// specimen, review flags, optional grain size and Grad-CAM overlays, report.html.
+import ArgumentParser
+import Foundation
+import Microstructure
+import Shared
+
+struct MicroGradeCommand: ParsableCommand {
+    enum ExplainMethod: String, ExpressibleByArgument, CaseIterable { case gradcam }
+
+    static let configuration = CommandConfiguration(
+        commandName: "grade",
+        abstract: "Grade micrographs: type and needle-length class (house scale), review flags, report.html.",
+        discussion: """
+        Images are calibrated (same options as calibrate), resampled to the model's µm/px and \
+        classified patch by patch away from the scale bar. The needle-length class is a house scale \
+        in the style of ISO 643 comparison charts, not an ISO 643 G number; --grain-size adds a \
+        measured G (ASTM E112). Results: DIR/items/, results.csv/jsonl, specimens.json, report.html.
+        """)
+
+    @Argument(help: "Micrographs: files, folders or @list files.")
+    var inputs: [String]
+
+    @Option(help: "Grading model (.safetensors from micro train).")
+    var model: String
+
+    @Option(help: "Explanation overlays: gradcam.")
+    var explain: ExplainMethod?
+
+    @Flag(help: "Also measure grain size (planimetric and intercept, ASTM E112).")
+    var grainSize = false
+
+    @Option(help: "Regular expression on file names whose first group (or match) names the specimen.")
+    var specimenPattern: String?
+
+    @Option(help: "Manifest CSV (image, specimen) that names each image's specimen.")
+    var specimenManifest: String?
+
+    @Option(help: "Type confidence below which an image goes to the review queue.")
+    var minConfidence = 0.6
+
+    @OptionGroup var calibrationFlags: CalibrationFlags
+    @OptionGroup var batch: BatchFlags
+
+    func run() throws {
+        let grader: MicrographGrader
+        let calibration: MicrographCalibration
+        let items: [InputItem]
+        let options: BatchOptions
+        let grouping: SpecimenGrouping
+        let modelHash: String
+        do {
+            var policy = ReviewPolicy()
+            policy.minimumConfidence = minConfidence
+            grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
+            guard let data = FileManager.default.contents(atPath: model) else { throw ReticleError(.io, file: model, "cannot read the model") }
+            modelHash = FileFingerprint.sha256(data)
+            calibration = try calibrationFlags.calibration()
+            if let m = specimenManifest { grouping = try SpecimenGrouping.manifest(at: m) }
+            else { grouping = try SpecimenGrouping(specimenPattern.map { .pattern($0) } ?? .defaultRule) }
+            items = try batch.collector().collect(inputs)
+            var settings: JSONObject = ["command": "micro grade", "reticle": .string(ReticleVersion.string),
+                                        "model_sha256": .string(modelHash), "explain": explain.map { .string($0.rawValue) } ?? .null,
+                                        "grain_size": .bool(grainSize), "min_confidence": .number(minConfidence)]
+            for (k, v) in calibrationFlags.settings { settings[k] = v }
+            options = try batch.options(settings: settings)
+        } catch { throw fail(error) }
+
+        let outDir = options.outDir
+        let overlays = outDir?.appendingPathComponent("overlays")
+        if let overlays { try? FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) }
+        let explain = self.explain != nil, grainSize = self.grainSize
+        let analysis = GrainSizeAnalysis()
+        let (summary, records) = try BatchRunner(options: options).run(items, label: "grade") { item in
+            let image = try ImageFile.read(path: item.path)
+            let resolved = try calibration.resolve(image, path: item.displayPath)
+            let grade = try grader.grade(image, calibration: resolved, explain: explain && overlays != nil)
+            var result = grade.json
+            result["specimen"] = .string(grouping.specimen(of: item.displayPath))
+            result["calibration"] = .object(resolved.json)
+            if grainSize {
+                do { result["grain_size"] = .object(try analysis.measure(image, umPerPixel: resolved.umPerPixel, exclude: resolved.excludedRegions)) }
+                catch { result["grain_size"] = ["error": .string(error.localizedDescription)] }
+            }
+            if let overlays {
+                let thumb = try Self.thumbnail(image.grayscale())
+                try ImageFile.write(thumb, to: overlays.appendingPathComponent("\(item.id)-thumb.png").path)
+                result["thumbnail"] = .string("overlays/\(item.id)-thumb.png")
+                if let map = grade.explanation, let analysed = grade.analysedImage {
+                    let small = try Self.thumbnail(analysed)
+                    let overlay = HeatmapOverlay().render(small, map: map)
+                    try ImageFile.write(overlay, to: overlays.appendingPathComponent("\(item.id)-gradcam.png").path)
+                    result["overlay"] = .string("overlays/\(item.id)-gradcam.png")
+                }
+            }
+            return result
+        }
+        BatchOutput.print(records, json: batch.json)
+        if let outDir {
+            let all = (try? ItemStore(outDir: outDir, create: false).allRecords().records) ?? records
+            let specimens = SpecimenGrade.aggregate(all, grouping: grouping)
+            try GradingReport.write(all, specimens: specimens, model: "\(model) (sha256 \(modelHash.prefix(12))…)", to: outDir)
+        }
+        if !batch.quiet && (batch.out != nil || items.count > 1) {
+            FileHandle.standardError.write(Data("grade: \(summary.description)\n".utf8))
+        }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// At most 384 px on the long side, 8-bit grey, for the report.
+    static func thumbnail(_ gray: Image) throws -> Image {
+        let scale = min(1, 384 / Double(max(gray.width, gray.height)))
+        var out = gray
+        out.calibration = nil
+        if scale < 1 {
+            out = try Resampler.resample(out, width: max(1, Int(Double(gray.width) * scale)), height: max(1, Int(Double(gray.height) * scale)))
+        }
+        return out.converted(to: .uint8)
+    }
+}
