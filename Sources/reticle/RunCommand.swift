@@ -10,7 +10,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
         The protocol names a command and its options; this equals running that command with \
         the same flags, and every result records the protocol's SHA-256. Run options (--out, \
-        --shard, --force, --threads, --json, --quiet) come from the command line. Example:
+        --shard, --force, --threads, --json, --quiet, --include, --exclude, --no-recursive) come \
+        from the command line. Example:
 
           protocol: steel-grain-size
           command: micro grainsize
@@ -29,6 +30,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Items processed at once.") var threads: Int?
     @Flag(help: "Machine-readable JSON on stdout.") var json = false
     @Flag(help: "No progress output.") var quiet = false
+    @Option(help: "Only files matching this glob (repeatable).") var include: [String] = []
+    @Option(help: "Skip files matching this glob (repeatable).") var exclude: [String] = []
+    @Flag(help: "Do not descend into sub-folders.") var noRecursive = false
 
     func run() throws {
         let lab: LabProtocol
@@ -46,6 +50,9 @@ struct RunCommand: ParsableCommand {
         if force { args.append("--force") }
         if json { args.append("--json") }
         if quiet { args.append("--quiet") }
+        for g in include { args += ["--include", g] }
+        for g in exclude { args += ["--exclude", g] }
+        if noRecursive { args.append("--no-recursive") }
         args += ["--protocol-sha256", lab.sha256]
         var command: ParsableCommand
         do {

@@ -25,7 +25,8 @@ public struct LabProtocol: Equatable, Sendable {
 
     /// Options that only the command line can give: they say where and how a run happens,
     /// not what the procedure is.
-    public static let commandLineOnly: Set<String> = ["out", "shard", "force", "threads", "json", "quiet", "protocol-sha256"]
+    public static let commandLineOnly: Set<String> = ["out", "shard", "force", "threads", "json", "quiet", "protocol-sha256",
+                                                      "include", "exclude", "no-recursive"]
 
     /// - Throws: `ReticleError(.usage)` naming the file and the key at fault.
     public init(document: JSONValue, file: String, bytes: Data) throws {
