@@ -85,3 +85,25 @@ final class ProtocolRunCLITests: XCTestCase {
         XCTAssertTrue(outInProtocol.stderr.contains("belongs on the command line"), outInProtocol.stderr)
     }
 }
+
+final class SteelGradingProtocolCLITests: XCTestCase {
+    /// The bundled protocol finds its model beside it and grades as the same flags do.
+    func testBundledSteelGradingProtocolEqualsItsFlags() throws {
+        let root = Corpus.projectRoot
+        let inputs = root.appendingPathComponent("fixtures/demo-steel/images").path
+        let viaProtocol = try ReticleProcess.run(["run", root.appendingPathComponent("protocols/steel-grading.yaml").path,
+                                                  inputs, "--json", "--quiet"])
+        XCTAssertEqual(viaProtocol.status, 0, viaProtocol.stderr)
+        let viaFlags = try ReticleProcess.run(["micro", "grade", inputs, "--model",
+                                               root.appendingPathComponent("fixtures/models/steel-demo.safetensors").path,
+                                               "--explain", "gradcam", "--min-confidence", "0.6", "--scale-bar-um", "20",
+                                               "--json", "--quiet"])
+        XCTAssertEqual(viaFlags.status, 0, viaFlags.stderr)
+        let rows = try XCTUnwrap(JSONValue.parse(viaProtocol.stdout).arrayValue)
+        XCTAssertEqual(rows.count, 10)
+        XCTAssertEqual(try JSONValue.parse(viaProtocol.stdout), try JSONValue.parse(viaFlags.stdout))
+        // The TIFF tags give the scale; the 20 µm bar is found too, agrees, and is left out.
+        XCTAssertEqual(rows[0]["calibration"]?["source"], "tiff-resolution")
+        XCTAssertEqual(rows[0]["calibration"]?["scale_bar"]?["um_per_px"]?.doubleValue ?? 0, 0.5, accuracy: 0.005)
+    }
+}

@@ -62,6 +62,10 @@ public struct LabProtocol: Equatable, Sendable {
         self.sha256 = FileFingerprint.sha256(bytes)
     }
 
+    /// Options naming files: a relative path is taken from the protocol's folder, so a protocol
+    /// and its model or instrument profile can move together.
+    public static let pathOptions: Set<String> = ["model", "profile", "specimen-manifest"]
+
     /// The command line this protocol stands for (without inputs and run flags).
     /// - Throws: `ReticleError(.usage)` for values that cannot be flags (nested mappings, null).
     public func arguments() throws -> [String] {
@@ -72,6 +76,9 @@ public struct LabProtocol: Equatable, Sendable {
                 if b { args.append("--" + key) }
             case .array(let items):
                 for item in items { args += ["--" + key, try scalar(item, key)] }
+            case .string(let path) where Self.pathOptions.contains(key) && !path.hasPrefix("/"):
+                let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+                args += ["--" + key, folder.appendingPathComponent(path).standardizedFileURL.path]
             default:
                 args += ["--" + key, try scalar(value, key)]
             }
