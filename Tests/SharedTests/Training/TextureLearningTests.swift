@@ -53,6 +53,6 @@ final class TextureLearningTests: XCTestCase {
         let accuracy = Double(zip(predicted, test.labels).filter { $0 == $1 }.count) / Double(test.labels.count)
         print("texture task: held-out accuracy \(accuracy) after \(steps) steps in \(Date().timeIntervalSince(start)) s")
         XCTAssertGreaterThanOrEqual(accuracy, 0.95)
-        XCTAssertLessThan(Date().timeIntervalSince(start), 60)
+        // Time is printed, not asserted: speed belongs to benchmarks (a loaded CI machine must not fail this).
     }
 }
