@@ -29,7 +29,7 @@ struct MicroTrainCommand: ParsableCommand {
     var epochs = 12
 
     @Option(help: "Patch side in pixels at the model's scale.")
-    var patch = 48
+    var patch = 64
 
     @Option(help: "The model's scale in µm/px; every image is resampled to it.")
     var umPerPxModel = 1.0
@@ -39,6 +39,12 @@ struct MicroTrainCommand: ParsableCommand {
 
     @Option(help: "Architecture: \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
     var architecture: ModelSpec.Architecture = .compactCNN
+
+    @Option(help: "Stage widths of the compact CNN, comma-separated.")
+    var widths = "16,32,64,128"
+
+    @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).")
+    var learningRate: Float = 3e-3
 
     @Option(help: "Label smoothing of the type head (robustness to rater noise).")
     var labelSmoothing: Float = 0.1
@@ -59,6 +65,12 @@ struct MicroTrainCommand: ParsableCommand {
         config.patchesPerImage = patchesPerImage
         config.architecture = architecture
         config.labelSmoothing = labelSmoothing
+        config.learningRate = learningRate
+        let stageWidths = widths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !stageWidths.isEmpty, stageWidths.count == widths.split(separator: ",").count, stageWidths.allSatisfy({ $0 >= 1 }) else {
+            throw fail(ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\""))
+        }
+        config.compactWidths = stageWidths
         config.seed = seed
         let dataset: GradingDataset
         let calibration: MicrographCalibration

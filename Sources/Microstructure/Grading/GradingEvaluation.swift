@@ -1,5 +1,5 @@
-// Held-out evaluation of a grading model, per image as grading works: the mean of an
-// image's patch probabilities decides its class. Accuracy, per-class recall and the
+// Held-out evaluation of a grading model, per image as grading works: the geometric mean of an
+// image's grid-patch probabilities decides its class. Accuracy, per-class recall and the
 // confusion matrix for each head; mean absolute class error for the ordinal needle head.
 
 import Foundation
@@ -21,13 +21,13 @@ public struct GradingEvaluation: Sendable {
         var patchCorrect = 0, patchTotal = 0
         for i in images {
             let m = dataset.micrographs[i]
-            let probs = classifier.probabilities(Tensor.stack(prepared[i].patches))
-            let t = PatchClassifier.argmax(PatchClassifier.mean(probs[0]))
+            let probs = classifier.probabilities(Tensor.stack(prepared[i].gridPatches.isEmpty ? prepared[i].patches : prepared[i].gridPatches))
+            let t = PatchClassifier.argmax(PatchClassifier.aggregate(probs[0]))
             type.add(truth: m.type, predicted: t)
             patchCorrect += probs[0].filter { PatchClassifier.argmax($0) == m.type }.count
             patchTotal += probs[0].count
             if needle != nil, let truth = m.needleClass {
-                needle!.add(truth: truth, predicted: PatchClassifier.argmax(PatchClassifier.mean(probs[1])))
+                needle!.add(truth: truth, predicted: PatchClassifier.argmax(PatchClassifier.aggregate(probs[1])))
             }
         }
         self.images = images.count

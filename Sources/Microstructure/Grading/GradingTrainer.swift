@@ -40,9 +40,16 @@ public struct GradingTrainer {
 
         let specimens = dataset.specimenCount
         let useValidation = specimens >= config.minimumSpecimensForValidation
-        let split = DataSplit.stratified(labels: dataset.micrographs.map(\.type), groups: dataset.micrographs.map(\.specimen),
-                                         validationFraction: useValidation ? config.validationFraction : 0,
-                                         testFraction: config.testFraction, seed: config.seed)
+        // Strata are type × needle class, so that every needle class has specimens on the training
+        // side; too few specimens for that (a side left empty) fall back to strata by type.
+        let strata = dataset.micrographs.map { $0.type * (dataset.needleClasses.count + 1) + ($0.needleClass.map { $0 + 1 } ?? 0) }
+        func makeSplit(_ labels: [Int]) -> DataSplit {
+            DataSplit.stratified(labels: labels, groups: dataset.micrographs.map(\.specimen),
+                                 validationFraction: useValidation ? config.validationFraction : 0,
+                                 testFraction: config.testFraction, seed: config.seed)
+        }
+        var split = makeSplit(strata)
+        if split.train.isEmpty || split.test.isEmpty { split = makeSplit(dataset.micrographs.map(\.type)) }
         guard !split.train.isEmpty, !split.test.isEmpty else {
             throw ReticleError(.usage, file: dataset.source, "\(specimens) specimens are too few for a specimen-level split")
         }
@@ -143,6 +150,8 @@ public struct GradingTrainer {
 struct PreparedPatches: Sendable {
     /// Each [1, P, P].
     var patches: [Tensor]
+    /// The grading grid's patches (half-patch stride), for the held-out evaluation.
+    var gridPatches: [Tensor]
     var contrast: ContrastStatistics
 
     init(_ m: GradingDataset.Micrograph, config: GradingTrainingConfig, calibration: MicrographCalibration, seed: UInt64) throws {
@@ -157,6 +166,7 @@ struct PreparedPatches: Sendable {
             let rects = prepared.randomPatches(size: config.patchSize, count: config.patchesPerImage, rng: &rng)
             guard !rects.isEmpty else { throw ReticleError(.usage, "no patch fits outside the scale bar") }
             patches = rects.map(prepared.tensor)
+            gridPatches = prepared.gradingPatches(size: config.patchSize).map(prepared.tensor)
             contrast = prepared.contrast
         } catch {
             throw (error as? ReticleError)?.naming(m.name) ?? ReticleError(.io, file: m.name, "\(error)")

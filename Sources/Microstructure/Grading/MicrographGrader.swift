@@ -59,7 +59,7 @@ public struct MicrographGrader {
     public func grade(_ image: Image, calibration: ResolvedCalibration, explain: Bool = false) throws -> MicrographGrade {
         let prepared = try PreparedMicrograph(image, umPerPixel: calibration.umPerPixel, excluded: calibration.excludedRegions,
                                               modelUmPerPixel: umPerPixel, patchSize: patchSize)
-        var rects = prepared.patchGrid(size: patchSize)
+        var rects = prepared.gradingPatches(size: patchSize)
         guard !rects.isEmpty else { throw ReticleError(.usage, "no \(patchSize) px patch fits outside the scale bar") }
         if rects.count > maximumPatches {
             let step = Double(rects.count) / Double(maximumPatches)
@@ -67,13 +67,13 @@ public struct MicrographGrader {
         }
         let batch = Tensor.stack(rects.map(prepared.tensor))
         let probs = classifier.probabilities(batch)
-        let typeP = PatchClassifier.mean(probs[0])
+        let typeP = PatchClassifier.aggregate(probs[0])
         let type = PatchClassifier.argmax(typeP)
         var grade = MicrographGrade(typeClasses: manifest.spec.heads[0].classes, typeProbabilities: typeP,
                                     patches: rects.count, scaleFactor: prepared.scaleFactor, contrast: prepared.contrast)
         if hasNeedleHead {
             grade.needleClasses = manifest.spec.heads[1].classes
-            grade.needleProbabilities = PatchClassifier.mean(probs[1])
+            grade.needleProbabilities = PatchClassifier.aggregate(probs[1])
         }
 
         if grade.confidence < policy.minimumConfidence {

@@ -63,6 +63,19 @@ public struct PatchClassifier {
         return sum.map { $0 / Double(rows.count) }
     }
 
+    /// The image's probabilities from its patches: the normalised geometric mean (the mean of
+    /// log-probabilities, floored at 1e-6), so that patches agreeing confidently outweigh a few
+    /// ambiguous ones as independent evidence would.
+    public static func aggregate(_ rows: [[Double]]) -> [Double] {
+        guard let first = rows.first else { return [] }
+        var sum = [Double](repeating: 0, count: first.count)
+        for r in rows { for j in r.indices { sum[j] += Foundation.log(max(r[j], 1e-6)) } }
+        let top = sum.max() ?? 0
+        let e = sum.map { Foundation.exp(($0 - top) / Double(rows.count)) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+
     public static func argmax(_ p: [Double]) -> Int {
         var best = 0
         for (i, v) in p.enumerated() where v > p[best] { best = i }

@@ -43,6 +43,10 @@ public struct PreparedMicrograph: Sendable {
         return grid.tiles.map { PixelRect(x: $0.x, y: $0.y, width: size, height: size) }.filter { isClear($0) }
     }
 
+    /// The patches grading and the held-out evaluation look at: the grid at half-patch stride
+    /// (overlapping, so that structures cut by one patch border are whole in a neighbour).
+    public func gradingPatches(size: Int) -> [PixelRect] { patchGrid(size: size, stride: max(1, size / 2)) }
+
     /// `count` seeded random patch positions that avoid the excluded regions (fewer if the image has no room).
     public func randomPatches(size: Int, count: Int, rng: inout SplitMix64) -> [PixelRect] {
         var out: [PixelRect] = []
