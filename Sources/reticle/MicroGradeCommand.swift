@@ -69,32 +69,9 @@ struct MicroGradeCommand: ParsableCommand {
         let outDir = options.outDir
         let overlays = outDir?.appendingPathComponent("overlays")
         if let overlays { try? FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) }
-        let explain = self.explain != nil, grainSize = self.grainSize
-        let analysis = GrainSizeAnalysis()
-        let (summary, records) = try BatchRunner(options: options).run(items, label: "grade") { item in
-            let image = try ImageFile.read(path: item.path)
-            let resolved = try calibration.resolve(image, path: item.displayPath)
-            let grade = try grader.grade(image, calibration: resolved, explain: explain && overlays != nil)
-            var result = grade.json
-            result["specimen"] = .string(grouping.specimen(of: item.displayPath))
-            result["calibration"] = .object(resolved.json)
-            if grainSize {
-                do { result["grain_size"] = .object(try analysis.measure(image, umPerPixel: resolved.umPerPixel, exclude: resolved.excludedRegions)) }
-                catch { result["grain_size"] = ["error": .string(error.localizedDescription)] }
-            }
-            if let overlays {
-                let thumb = try Self.thumbnail(image.grayscale())
-                try ImageFile.write(thumb, to: overlays.appendingPathComponent("\(item.id)-thumb.png").path)
-                result["thumbnail"] = .string("overlays/\(item.id)-thumb.png")
-                if let map = grade.explanation, let analysed = grade.analysedImage {
-                    let small = try Self.thumbnail(analysed)
-                    let overlay = HeatmapOverlay().render(small, map: map)
-                    try ImageFile.write(overlay, to: overlays.appendingPathComponent("\(item.id)-gradcam.png").path)
-                    result["overlay"] = .string("overlays/\(item.id)-gradcam.png")
-                }
-            }
-            return result
-        }
+        let job = MicrographGradingJob(grader: grader, calibration: calibration, grouping: grouping, grainSize: grainSize,
+                                       explain: explain != nil, overlaysDir: overlays)
+        let (summary, records) = try BatchRunner(options: options).run(items, label: "grade") { item in try job.grade(item) }
         BatchOutput.print(records, json: batch.json)
         if let outDir {
             let all = (try? ItemStore(outDir: outDir, create: false).allRecords().records) ?? records
@@ -105,16 +82,5 @@ struct MicroGradeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("grade: \(summary.description)\n".utf8))
         }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-    }
-
-    /// At most 384 px on the long side, 8-bit grey, for the report.
-    static func thumbnail(_ gray: Image) throws -> Image {
-        let scale = min(1, 384 / Double(max(gray.width, gray.height)))
-        var out = gray
-        out.calibration = nil
-        if scale < 1 {
-            out = try Resampler.resample(out, width: max(1, Int(Double(gray.width) * scale)), height: max(1, Int(Double(gray.height) * scale)))
-        }
-        return out.converted(to: .uint8)
     }
 }

@@ -145,7 +145,7 @@ public struct MatFile: Sendable {
         return Tag(type: first, length: length, dataOffset: o + 8, next: o + 8 + padded)
     }
 
-    /// Parses one miMATRIX element; nil for an empty placeholder element.
+    /// Parses one miMATRIX element; nil for an empty element that only reserves a slot.
     static func matrix(_ r: ByteReader, _ element: Tag, file: String) throws -> MatVariable? {
         if element.length == 0 { return nil }
         let end = element.dataOffset + element.length

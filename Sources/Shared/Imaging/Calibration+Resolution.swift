@@ -1,11 +1,11 @@
 // Turning "pixels per unit" fields (TIFF resolution, PNG pHYs, JFIF density, BMP
 // pixels per metre) into a calibration, and telling real figures from the
-// placeholders that image programs write by default.
+// default figures (72, 96 or 1 dpi) that image programs write regardless of scale.
 
 import Foundation
 
 extension Calibration {
-    /// µm/px from pixels per unit, or nil when the figures are missing, non-positive or a placeholder.
+    /// µm/px from pixels per unit, or nil when the figures are missing, non-positive or a program default rather than a scale.
     /// - Parameter micronsPerUnit: 25400 for inch, 10000 for cm, 1e6 for metre.
     static func fromResolution(x: Double, y: Double, micronsPerUnit: Double,
                                source: CalibrationSource, detail: String) -> Calibration? {

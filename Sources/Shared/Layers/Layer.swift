@@ -64,7 +64,7 @@ public struct Sequential: Layer {
     }
 }
 
-/// Passes its input through unchanged (a placeholder where a layer is optional).
+/// Passes its input through unchanged (stands in where a layer is optional).
 public struct Identity: Layer {
     public init() {}
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { x }

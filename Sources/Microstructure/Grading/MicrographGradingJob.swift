@@ -1,0 +1,71 @@
+// Grading one micrograph file as a batch item: calibrate, classify, optionally measure grain
+// size, and write the thumbnail and Grad-CAM overlay the report links to. `reticle micro grade`
+// runs this for every input through the batch pipeline.
+
+import Foundation
+import Shared
+
+public struct MicrographGradingJob: Sendable {
+    public let grader: MicrographGrader
+    public let calibration: MicrographCalibration
+    public let grouping: SpecimenGrouping
+    /// Also measure grain size (ASTM E112, every method).
+    public var grainSize: Bool
+    /// Compute Grad-CAM and write overlays (needs `overlaysDir`).
+    public var explain: Bool
+    /// Where thumbnails and overlays go; nil writes none.
+    public var overlaysDir: URL?
+
+    public init(grader: MicrographGrader, calibration: MicrographCalibration, grouping: SpecimenGrouping,
+                grainSize: Bool = false, explain: Bool = false, overlaysDir: URL? = nil) {
+        self.grader = grader
+        self.calibration = calibration
+        self.grouping = grouping
+        self.grainSize = grainSize
+        self.explain = explain
+        self.overlaysDir = overlaysDir
+    }
+
+    /// The item's result fields: the grade, specimen, calibration, grain size (or its error),
+    /// and the overlay paths relative to the output folder.
+    public func grade(_ item: InputItem) throws -> JSONObject {
+        let image = try ImageFile.read(path: item.path)
+        let resolved = try calibration.resolve(image, path: item.displayPath)
+        let grade = try grader.grade(image, calibration: resolved, explain: explain && overlaysDir != nil)
+        var result = grade.json
+        result["specimen"] = .string(grouping.specimen(of: item.displayPath))
+        result["calibration"] = .object(resolved.json)
+        if grainSize {
+            // A grain-size failure (too few grains, say) must not lose the classification.
+            do {
+                result["grain_size"] = .object(try GrainSizeAnalysis().measure(image, umPerPixel: resolved.umPerPixel,
+                                                                               exclude: resolved.excludedRegions))
+            } catch {
+                result["grain_size"] = ["error": .string(error.localizedDescription)]
+            }
+        }
+        if let overlaysDir {
+            let thumb = try Self.thumbnail(image.grayscale())
+            try ImageFile.write(thumb, to: overlaysDir.appendingPathComponent("\(item.id)-thumb.png").path)
+            result["thumbnail"] = .string("overlays/\(item.id)-thumb.png")
+            if let map = grade.explanation, let analysed = grade.analysedImage {
+                let overlay = HeatmapOverlay().render(try Self.thumbnail(analysed), map: map)
+                try ImageFile.write(overlay, to: overlaysDir.appendingPathComponent("\(item.id)-gradcam.png").path)
+                result["overlay"] = .string("overlays/\(item.id)-gradcam.png")
+            }
+        }
+        return result
+    }
+
+    /// At most 384 px on the long side, 8-bit grey, for the report.
+    public static func thumbnail(_ gray: Image) throws -> Image {
+        let scale = min(1, 384 / Double(max(gray.width, gray.height)))
+        var out = gray
+        out.calibration = nil
+        if scale < 1 {
+            out = try Resampler.resample(out, width: max(1, Int(Double(gray.width) * scale)),
+                                         height: max(1, Int(Double(gray.height) * scale)))
+        }
+        return out.converted(to: .uint8)
+    }
+}
