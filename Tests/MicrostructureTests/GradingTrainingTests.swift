@@ -2,7 +2,7 @@
 // small, fast run (80 specimens, 12 epochs) held to floors below what it reaches. The
 // acceptance figures (type ≥ 95 %, needle class ≥ 90 %) need more data and come from the
 // documented run `scripts/train-demo-model` (240 specimens), which prints them;
-// RETICLE_GRADING_ACCEPTANCE=1 GRADING_TEST_SPECIMENS=240 GRADING_TEST_EPOCHS=16 asserts
+// RETICLE_GRADING_ACCEPTANCE=1 GRADING_TEST_SPECIMENS=240 GRADING_TEST_EPOCHS=24 asserts
 // them here. Run it optimised (`make test`); debug builds are far too slow.
 
 import Foundation
@@ -43,7 +43,8 @@ final class GradingTrainingTests: XCTestCase {
         // This run (80 specimens, 12 epochs, ≈ 40 s) reached type 95 %, needle class 65 % held out;
         // the floors guard regressions. The acceptance thresholds (type ≥ 95 %, needle ≥ 90 %) are
         // asserted with RETICLE_GRADING_ACCEPTANCE=1; the documented run scripts/train-demo-model
-        // (240 specimens, 16 epochs) reaches type ≈ 97 % but needle class ≈ 87 % so far.
+        // (240 specimens, 24 epochs, median decision for the ordinal needle head) reaches type ≈ 97 %
+        // and needle class ≈ 93 %.
         let acceptance = env["RETICLE_GRADING_ACCEPTANCE"] == "1"
         XCTAssertGreaterThanOrEqual(result.evaluation.type.accuracy, acceptance ? 0.95 : 0.85)
         XCTAssertGreaterThanOrEqual(result.evaluation.needle?.accuracy ?? 0, acceptance ? 0.90 : 0.5)

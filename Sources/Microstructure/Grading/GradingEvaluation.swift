@@ -1,5 +1,6 @@
 // Held-out evaluation of a grading model, per image as grading works: the geometric mean of an
-// image's grid-patch probabilities decides its class. Accuracy, per-class recall and the
+// image's grid-patch probabilities decides its class (the argmax for the type, the median for the
+// ordinal needle class). Accuracy, per-class recall and the
 // confusion matrix for each head; mean absolute class error for the ordinal needle head.
 
 import Foundation
@@ -27,7 +28,7 @@ public struct GradingEvaluation: Sendable {
             patchCorrect += probs[0].filter { PatchClassifier.argmax($0) == m.type }.count
             patchTotal += probs[0].count
             if needle != nil, let truth = m.needleClass {
-                needle!.add(truth: truth, predicted: PatchClassifier.argmax(PatchClassifier.aggregate(probs[1])))
+                needle!.add(truth: truth, predicted: PatchClassifier.median(PatchClassifier.aggregate(probs[1])))
             }
         }
         self.images = images.count

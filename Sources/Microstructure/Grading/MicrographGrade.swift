@@ -29,8 +29,9 @@ public struct MicrographGrade: Sendable {
     public var type: String { typeClasses[PatchClassifier.argmax(typeProbabilities)] }
     /// Probability of the chosen type.
     public var confidence: Double { typeProbabilities.max() ?? 0 }
-    public var needleClass: String? { needleProbabilities.isEmpty ? nil : needleClasses[PatchClassifier.argmax(needleProbabilities)] }
-    public var needleConfidence: Double? { needleProbabilities.max() }
+    /// The median of the ordinal distribution (see `PatchClassifier.median`).
+    public var needleClass: String? { needleProbabilities.isEmpty ? nil : needleClasses[PatchClassifier.median(needleProbabilities)] }
+    public var needleConfidence: Double? { needleProbabilities.isEmpty ? nil : needleProbabilities[PatchClassifier.median(needleProbabilities)] }
     public var needsReview: Bool { !reviewReasons.isEmpty }
 
     static func rounded(_ v: Double) -> JSONValue { .number((v * 10000).rounded() / 10000) }

@@ -76,6 +76,19 @@ public struct PatchClassifier {
         return e.map { $0 / s }
     }
 
+    /// The class of an ordinal distribution: its median, i.e. the number of thresholds whose
+    /// cumulative probability P(y > j) exceeds one half (the CORAL decision rule). Unlike the
+    /// argmax it never skips over the mass of neighbouring classes.
+    public static func median(_ p: [Double]) -> Int {
+        let total = p.reduce(0, +)
+        var cumulative = 0.0
+        for (i, v) in p.enumerated() {
+            cumulative += v
+            if cumulative >= total / 2 { return i }
+        }
+        return max(0, p.count - 1)
+    }
+
     public static func argmax(_ p: [Double]) -> Int {
         var best = 0
         for (i, v) in p.enumerated() where v > p[best] { best = i }

@@ -25,7 +25,9 @@ public struct SpecimenGrade: Sendable {
         }
         return order.map { s in
             let members = groups[s]!
-            func pooled(_ key: String) -> (String, Double)? {
+            // Mean probabilities over the specimen's images; the most probable type, and for the
+            // ordinal needle head the median class, as for single images.
+            func pooled(_ key: String, ordinal: Bool = false) -> (String, Double)? {
                 var sum: [String: Double] = [:]
                 var names: [String] = []
                 for r in members {
@@ -34,7 +36,9 @@ public struct SpecimenGrade: Sendable {
                         sum[k, default: 0] += v.doubleValue ?? 0
                     }
                 }
-                guard let best = names.max(by: { sum[$0]! < sum[$1]! }) else { return nil }
+                guard !names.isEmpty else { return nil }
+                let values = names.map { sum[$0]! }
+                let best = names[ordinal ? PatchClassifier.median(values) : PatchClassifier.argmax(values)]
                 return (best, sum[best]! / Double(members.count))
             }
             let (type, confidence) = pooled("type_probabilities") ?? ("", 0)
@@ -44,7 +48,7 @@ public struct SpecimenGrade: Sendable {
             let types = Set(members.compactMap { $0.result["type"]?.stringValue })
             if types.count > 1 { reasons.append("images disagree on the type: \(types.sorted().joined(separator: ", "))") }
             return SpecimenGrade(specimen: s, images: members.map(\.file), type: type, confidence: confidence,
-                                 needleClass: pooled("needle_probabilities")?.0, needsReview: !reasons.isEmpty, reasons: reasons)
+                                 needleClass: pooled("needle_probabilities", ordinal: true)?.0, needsReview: !reasons.isEmpty, reasons: reasons)
         }
     }
 
