@@ -5,10 +5,7 @@ import Foundation
 import Shared
 
 public enum Medical {
-    /// Names of the inspectors this module contributes to `reticle inspect`, most specific first.
-    public static let inspectorKinds = ["dicom", "slide"]
-
-    /// The inspectors themselves, in that order.
+    /// The inspectors this module contributes to `reticle inspect`, most specific first.
     public static let inspectors: [any FileInspector] = [DicomInspector(), SlideInspector()]
 
     /// A calibration as inspect output: µm per pixel in x and y, its source and detail; null when unknown.

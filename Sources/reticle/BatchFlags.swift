@@ -62,8 +62,10 @@ func fail(_ error: Error) -> ExitCode {
 extension BatchFlags {
     /// The whole of a batch command after its own setup: collect the inputs, run `work` on each
     /// through the batch pipeline, print the rows, say how it went, exit 2 when items failed.
-    /// A failure before any item is processed (inputs, output folder) exits 1.
+    /// A failure before any item is processed (inputs, output folder) exits 1. `finish` runs once
+    /// all items are done, with the output folder (when there is one): reports built from items/.
     func runBatch(_ inputs: [String], label: String, settings: JSONObject,
+                  finish: ((URL) throws -> Void)? = nil,
                   work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
         let items: [InputItem]
         let options: BatchOptions
@@ -81,6 +83,7 @@ extension BatchFlags {
             throw fail(error)
         }
         BatchOutput.print(records, json: json)
+        if let finish, let outDir = options.outDir { try finish(outDir) }
         if !quiet && (out != nil || items.count > 1) {
             FileHandle.standardError.write(Data("\(label): \(summary.description)\n".utf8))
         }

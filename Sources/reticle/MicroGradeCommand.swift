@@ -43,44 +43,34 @@ struct MicroGradeCommand: ParsableCommand {
     @OptionGroup var batch: BatchFlags
 
     func run() throws {
-        let grader: MicrographGrader
-        let calibration: MicrographCalibration
-        let items: [InputItem]
-        let options: BatchOptions
-        let grouping: SpecimenGrouping
+        let job: MicrographGradingJob
         let modelHash: String
+        var settings: JSONObject
         do {
             var policy = ReviewPolicy()
             policy.minimumConfidence = minConfidence
-            grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
+            let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
             guard let data = FileManager.default.contents(atPath: model) else { throw ReticleError(.io, file: model, "cannot read the model") }
             modelHash = FileFingerprint.sha256(data)
-            calibration = try calibrationFlags.calibration()
-            if let m = specimenManifest { grouping = try SpecimenGrouping.manifest(at: m) }
-            else { grouping = try SpecimenGrouping(specimenPattern.map { .pattern($0) } ?? .defaultRule) }
-            items = try batch.collector().collect(inputs)
-            var settings: JSONObject = ["command": "micro grade", "reticle": .string(ReticleVersion.string),
-                                        "model_sha256": .string(modelHash), "explain": explain.map { .string($0.rawValue) } ?? .null,
-                                        "grain_size": .bool(grainSize), "min_confidence": .number(minConfidence)]
+            let grouping = try specimenManifest.map(SpecimenGrouping.manifest(at:))
+                ?? SpecimenGrouping(specimenPattern.map { .pattern($0) } ?? .defaultRule)
+            let overlays = batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") }
+            if let overlays { try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) }
+            job = MicrographGradingJob(grader: grader, calibration: try calibrationFlags.calibration(), grouping: grouping,
+                                       grainSize: grainSize, explain: explain != nil, overlaysDir: overlays)
+            settings = ["command": "micro grade", "reticle": .string(ReticleVersion.string),
+                        "model_sha256": .string(modelHash), "explain": explain.map { .string($0.rawValue) } ?? .null,
+                        "grain_size": .bool(grainSize), "min_confidence": .number(minConfidence)]
             for (k, v) in calibrationFlags.settings { settings[k] = v }
-            options = try batch.options(settings: settings)
-        } catch { throw fail(error) }
-
-        let outDir = options.outDir
-        let overlays = outDir?.appendingPathComponent("overlays")
-        if let overlays { try? FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) }
-        let job = MicrographGradingJob(grader: grader, calibration: calibration, grouping: grouping, grainSize: grainSize,
-                                       explain: explain != nil, overlaysDir: overlays)
-        let (summary, records) = try BatchRunner(options: options).run(items, label: "grade") { item in try job.grade(item) }
-        BatchOutput.print(records, json: batch.json)
-        if let outDir {
-            let all = (try? ItemStore(outDir: outDir, create: false).allRecords().records) ?? records
-            let specimens = SpecimenGrade.aggregate(all, grouping: grouping)
+        } catch {
+            throw fail(error)
+        }
+        let model = self.model
+        try batch.runBatch(inputs, label: "grade", settings: settings, finish: { outDir in
+            // The report covers every item in the folder, shards copied in included.
+            let all = try ItemStore(outDir: outDir, create: false).allRecords().records
+            let specimens = SpecimenGrade.aggregate(all, grouping: job.grouping)
             try GradingReport.write(all, specimens: specimens, model: "\(model) (sha256 \(modelHash.prefix(12))…)", to: outDir)
-        }
-        if !batch.quiet && (batch.out != nil || items.count > 1) {
-            FileHandle.standardError.write(Data("grade: \(summary.description)\n".utf8))
-        }
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        }) { item in try job.grade(item) }
     }
 }
