@@ -9,13 +9,14 @@ extension Variable {
     /// → [N, C_out, H_out, W_out].
     public func conv2d(weight: Variable, bias: Variable?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                        dilation: (Int, Int) = (1, 1), groups: Int = 1, residual: Variable? = nil,
-                       activation: FusedActivation = .none) -> Variable {
+                       activation: FusedActivation = .none, packed: PackedConvWeights? = nil) -> Variable {
         precondition(value.rank == 4 && weight.value.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         let g = ConvGeometry(batch: shape[0], inChannels: shape[1], height: shape[2], width: shape[3],
                              outChannels: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]),
                              stride: stride, padding: padding, dilation: dilation, groups: groups)
         let (x, w) = (value, weight.value)
-        let y = Convolution.forward(g, input: x, weight: w, bias: bias?.value, residual: residual?.value, activation: activation)
+        let y = Convolution.forward(g, input: x, weight: w, bias: bias?.value, residual: residual?.value, activation: activation,
+                                    packed: packed)
         let hasBias = bias != nil
         let inputs = [self, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
         return Variable.record(y, inputs: inputs) { gradOut, needs in

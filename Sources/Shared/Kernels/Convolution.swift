@@ -39,8 +39,10 @@ public enum Convolution {
     /// Forward convolution: out = act(conv(input, weight) + bias + residual).
     ///
     /// Shapes: input `g.inputShape`, weight `g.weightShape`, bias [C_out], residual `g.outputShape`.
+    /// `packed`: the weights already packed for the micro-kernels (inference); packed here when nil.
     public static func forward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor? = nil,
-                               residual: Tensor? = nil, activation: FusedActivation = .none) -> Tensor {
+                               residual: Tensor? = nil, activation: FusedActivation = .none,
+                               packed: PackedConvWeights? = nil) -> Tensor {
         precondition(input.shape == g.inputShape, "conv input \(input.shape) ≠ \(g.inputShape) for \(g)")
         precondition(weight.shape == g.weightShape, "conv weight \(weight.shape) ≠ \(g.weightShape) for \(g)")
         precondition(bias == nil || bias!.shape == [g.outChannels], "conv bias must be [\(g.outChannels)]")
@@ -50,6 +52,10 @@ public enum Convolution {
             var out = Depthwise.forward(g, input: input, weight: weight, bias: bias)
             epilogue(g, &out, bias: nil, residual: residual, activation: activation)
             return out
+        }
+        if microKernels {
+            return forwardPacked(g, input: input, packed: packed ?? PackedConvWeights(weight: weight, groups: g.groups),
+                                 bias: bias, residual: residual, activation: activation)
         }
         if let images = imagesPerBatchedGEMM(g) {
             return forwardBatched(g, images: images, input: input, weight: weight, bias: bias, residual: residual, activation: activation)

@@ -10,6 +10,7 @@ extension Convolution {
     public static func backwardInput(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
         precondition(gradOutput.shape == g.outputShape && weight.shape == g.weightShape, "conv backward shapes for \(g)")
         if g.isDepthwise { return Depthwise.backwardInput(g, gradOutput: gradOutput, weight: weight) }
+        if microKernels { return backwardInputPacked(g, gradOutput: gradOutput, weight: weight) }
         if let images = imagesPerBatchedGEMM(g) { return backwardInputBatched(g, images: images, gradOutput: gradOutput, weight: weight) }
         // col2im accumulates, so the gradient starts at zero; pointwise GEMMs overwrite (beta = 0) instead.
         var gradInput = g.isPointwise ? Tensor(uninitializedShape: g.inputShape) : Tensor(shape: g.inputShape)
@@ -47,6 +48,7 @@ extension Convolution {
         precondition(input.shape == g.inputShape && gradOutput.shape == g.outputShape, "conv backward shapes for \(g)")
         let gradBias = gradOutput.channelSums()
         if g.isDepthwise { return (Depthwise.backwardWeight(g, input: input, gradOutput: gradOutput), gradBias) }
+        if microKernels { return (backwardWeightPacked(g, input: input, gradOutput: gradOutput), gradBias) }
         if let images = imagesPerBatchedGEMM(g) {
             return (backwardWeightBatched(g, images: images, input: input, gradOutput: gradOutput), gradBias)
         }

@@ -31,6 +31,8 @@ public struct Conv2d: Layer {
     public let bias: Parameter?
     /// An activation fused into the convolution's epilogue (set when BatchNorm and ReLU are folded in for inference).
     public var fusedActivation: FusedActivation = .none
+    /// The weight packed for the convolution kernels once, for inference (`prepacked()`); nil while training.
+    public var packedWeight: PackedConvWeights?
 
     /// PyTorch's default initialisation, from `rng`.
     public init(_ config: Conv2dConfig, rng: inout SplitMix64) {
@@ -70,7 +72,17 @@ public struct Conv2d: Layer {
     func convolve(_ x: Variable, weight w: Variable, residual: Variable? = nil, _ ctx: ForwardContext) -> Variable {
         let c = config
         return x.conv2d(weight: w, bias: bias.map { ctx.variable($0) }, stride: (c.stride, c.stride), padding: (c.padding, c.padding),
-                        dilation: (c.dilation, c.dilation), groups: c.groups, residual: residual, activation: fusedActivation)
+                        dilation: (c.dilation, c.dilation), groups: c.groups, residual: residual, activation: fusedActivation,
+                        packed: w.value.storage === weight.value.storage ? packedWeight : nil)
+    }
+
+    /// This convolution with its weight packed for the kernels, so inference does not repack it on every call.
+    /// The packing is a copy: train the original, not this one.
+    public func prepacked() -> Conv2d {
+        var copy = self
+        let isDepthwise = config.groups == config.inChannels && config.groups == config.outChannels && config.groups > 1
+        if !isDepthwise { copy.packedWeight = PackedConvWeights(weight: weight.value, groups: config.groups) }
+        return copy
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {

@@ -18,7 +18,7 @@ extension Conv2d {
         var cfg = config
         cfg.bias = true
         return Conv2d(cfg, weight: w, bias: Tensor(shape: [config.outChannels], scalars: (0..<config.outChannels).map { b[$0] * scale[$0] + shift[$0] }),
-                      fusedActivation: activation)
+                      fusedActivation: activation).prepacked()
     }
 }
 
@@ -61,7 +61,7 @@ private func foldSequence(_ items: [(String, any Layer)]) -> [(String, any Layer
                 conv.fusedActivation = fused
                 i += 1
             }
-            out.append((name, conv))
+            out.append((name, conv.packedWeight == nil ? conv.prepacked() : conv))
         } else {
             out.append((name, foldedForInference(layer)))
         }

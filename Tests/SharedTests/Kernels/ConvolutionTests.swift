@@ -101,3 +101,54 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(g.outputShape, [1, 64, 112, 112])
     }
 }
+
+/// The micro-kernel paths (Sources/CKernels) on shapes that reach every branch: tiles written in place and through
+/// the scatter path, pixel panels straddling images, depth split into several cache blocks, a partial channel
+/// panel, channels split across threads when there are few pixels; on AVX-512 and on AVX2.
+final class MicroKernelConvolutionTests: XCTestCase {
+    let shapes = [
+        // 3 images of 11×13: panels straddle images; K = 70·9 = 630 > 512: two depth blocks; 20 channels: a partial panel.
+        ConvGeometry(batch: 3, inChannels: 70, height: 11, width: 13, outChannels: 20, kernel: (3, 3), padding: (1, 1)),
+        // One image of 8×12 = two whole panels, in place; 16 channels.
+        ConvGeometry(batch: 1, inChannels: 5, height: 8, width: 12, outChannels: 16, kernel: (3, 3), padding: (1, 1)),
+        // 7×7 output from one image: too few pixels, threads split the channels; stride 2 and dilation.
+        ConvGeometry(batch: 1, inChannels: 9, height: 15, width: 16, outChannels: 40, kernel: (3, 3), stride: (2, 2),
+                     padding: (2, 2), dilation: (2, 2)),
+        // Pointwise, grouped, many pixels.
+        ConvGeometry(batch: 2, inChannels: 12, height: 20, width: 31, outChannels: 24, kernel: (1, 1), groups: 3),
+        // ResNet's stem shape, small: 7×7 stride 2, 3 channels.
+        ConvGeometry(batch: 2, inChannels: 3, height: 30, width: 34, outChannels: 8, kernel: (7, 7), stride: (2, 2), padding: (3, 3)),
+    ]
+
+    func check(_ g: ConvGeometry, seed: UInt64) {
+        var r = SplitMix64(seed: seed)
+        let x = Tensor.uniform(g.inputShape, low: -1, high: 1, using: &r)
+        let w = Tensor.uniform(g.weightShape, low: -1, high: 1, using: &r)
+        let b = Tensor.uniform([g.outChannels], low: -1, high: 1, using: &r)
+        let res = Tensor.uniform(g.outputShape, low: -2, high: 2, using: &r)
+        let reference = Convolution.naiveForward(g, input: x, weight: w, bias: b)
+        let fused = Convolution.forward(g, input: x, weight: w, bias: b, residual: res, activation: .relu6)
+        assertClose(fused.scalars, (reference + res).map { min(max($0, 0), 6) }.scalars, rtol: 1e-4, atol: 1e-4, "forward \(g)")
+        let prepacked = Convolution.forward(g, input: x, weight: w, bias: b, packed: PackedConvWeights(weight: w, groups: g.groups))
+        assertClose(prepacked.scalars, reference.scalars, rtol: 1e-4, atol: 1e-4, "prepacked \(g)")
+
+        // Both adjoints element by element against the OpenBLAS path, which the adjoint identities above check.
+        let dy = Tensor.uniform(g.outputShape, low: -1, high: 1, using: &r)
+        let dx = Convolution.backwardInput(g, gradOutput: dy, weight: w)
+        let dw = Convolution.backwardWeight(g, input: x, gradOutput: dy).weight
+        Convolution.microKernels = false
+        defer { Convolution.microKernels = true }
+        assertClose(dx.scalars, Convolution.backwardInput(g, gradOutput: dy, weight: w).scalars, rtol: 1e-4, atol: 1e-4, "dx \(g)")
+        assertClose(dw.scalars, Convolution.backwardWeight(g, input: x, gradOutput: dy).weight.scalars, rtol: 1e-4, atol: 1e-3, "dw \(g)")
+    }
+
+    func testEveryBranchMatchesTheReference() {
+        for (i, g) in shapes.enumerated() { check(g, seed: UInt64(i)) }
+    }
+
+    func testAVX2KernelsMatchTheReference() {
+        Convolution.forceAVX2(true)
+        defer { Convolution.forceAVX2(false) }
+        for (i, g) in shapes.enumerated() { check(g, seed: UInt64(10 + i)) }
+    }
+}

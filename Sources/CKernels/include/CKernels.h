@@ -1,0 +1,55 @@
+// Convolution as packed GEMM with register-blocked micro-kernels (AVX-512 where
+// the CPU has it, AVX2+FMA otherwise), the im2col unfolding fused into the
+// packing of each cache block and bias, residual and activation applied while
+// the output tile is still in registers. Swift owns the threads: every entry
+// point does one `part` of `parts` and touches nothing another part writes.
+#ifndef RETICLE_CKERNELS_H
+#define RETICLE_CKERNELS_H
+
+#include <stddef.h>
+
+/// One group of a 2-D convolution over NCHW tensors.
+typedef struct {
+    int batch, channels, height, width;       // input; `channels` of this group
+    int out_channels, out_height, out_width;  // of this group
+    int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+    long input_image_stride;   // floats from one image to the next in the input (C_in·H·W for the whole tensor)
+    long output_image_stride;  // likewise in the output
+} rk_conv;
+
+/// 2 = AVX-512 micro-kernels, 1 = AVX2+FMA ones.
+int rk_isa(void);
+/// Forces the AVX2 kernels (1) or the best available (0); for tests on AVX-512 machines.
+void rk_force_avx2(int on);
+
+/// Panel widths: RK_GEMM_PANEL rows for the GEMM kernels, RK_DIRECT_PANEL output channels for the direct one.
+#define RK_GEMM_PANEL 8
+#define RK_DIRECT_PANEL 32
+
+/// Floats needed to pack a `rows` × `depth` operand into panels of `width` rows.
+size_t rk_packed_count(int rows, int depth, int width);
+/// packed[(r/width)·depth + d][r%width] = src[r·row_stride + d·depth_stride], zero rows up to a multiple of width.
+void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed);
+
+/// Copies x into xpad [N][C][H + 2·pad_h][W + 2·pad_w] with zero borders; parts split the planes.
+/// `c->input_image_stride` is x's; xpad's planes are packed.
+void rk_pad_input(const rk_conv *c, int channels_total, const float *x, float *xpad, int part, int parts);
+
+/// The direct convolution (no im2col): y = act(conv(xpad, W) + bias + residual) with xpad the zero-padded input
+/// (or x itself when the convolution has no padding) and `c->input_image_stride` xpad's; W packed by
+/// rk_pack_panels(w, C_out, K, K, 1, RK_DIRECT_PANEL). Parts split the output pixels.
+void rk_conv_direct(const rk_conv *c, const float *xpad, const float *packed_w, const float *bias,
+                    const float *residual, int activation, float *y, int part, int parts);
+
+/// y = act(W·im2col(x) + bias + residual); W packed by rk_pack_panels(w, C_out, K, K, 1, RK_GEMM_PANEL).
+/// bias [C_out] and residual (laid out as y) may be NULL. activation: 0 none, 1 ReLU, 2 ReLU6.
+void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, const float *bias,
+                     const float *residual, int activation, float *y, int part, int parts);
+
+/// dx += col2im(Wᵀ·dy); Wᵀ packed by rk_pack_panels(w, K, C_out, 1, K, RK_GEMM_PANEL). Parts split the images.
+void rk_conv_backward_input(const rk_conv *c, const float *dy, const float *packed_wt, float *dx, int part, int parts);
+
+/// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images; give each part its own dw.
+void rk_conv_backward_weight(const rk_conv *c, const float *x, const float *dy, float *dw, int part, int parts);
+
+#endif

@@ -1,0 +1,193 @@
+// Convolution on Reticle's own micro-kernels (Sources/CKernels): windows of
+// more than one tap or with a stride run the direct kernel (input samples
+// broadcast against packed output-channel vectors, no im2col); 1×1 convolutions
+// and both adjoints run the packed GEMM kernel with the im2col fused into the
+// packing of each cache block. Bias, residual and activation are applied as the
+// output is written (README "Performance").
+
+import CKernels
+import Foundation
+
+/// Convolution weights packed for the micro-kernels, one block per group. Build once for inference
+/// (`Conv2d.folding` does); training packs per step because the weights change.
+public final class PackedConvWeights: @unchecked Sendable {
+    let scalars: UnsafeMutablePointer<Float>
+    let count: Int
+    /// Floats per group's block.
+    let groupStride: Int
+    /// Rows per panel: RK_DIRECT_PANEL for the direct kernel, RK_GEMM_PANEL for the GEMM one.
+    let panel: Int32
+
+    /// Packs `weight` [C_out, C_in/groups, kH, kW] as `groups` row-major [C_out/groups × patch] matrices,
+    /// for the kernel that runs convolutions with this weight's window (`Convolution.runsDirect`).
+    public convenience init(weight: Tensor, groups: Int) {
+        let outPerGroup = weight.shape[0] / groups, patch = weight.count / weight.shape[0]
+        let panel = Convolution.runsDirect(kernelH: weight.shape[2], kernelW: weight.shape[3]) ? RK_DIRECT_PANEL : RK_GEMM_PANEL
+        self.init(groups: groups, rows: outPerGroup, depth: patch, panel: panel) { grp, dst in
+            weight.withUnsafePointer { w in
+                rk_pack_panels(w + grp * outPerGroup * patch, Int32(outPerGroup), Int32(patch), patch, 1, panel, dst)
+            }
+        }
+    }
+
+    /// The transposed weights for the input gradient: per group [patch × C_out/groups].
+    convenience init(transposing weight: Tensor, groups: Int) {
+        let outPerGroup = weight.shape[0] / groups, patch = weight.count / weight.shape[0]
+        self.init(groups: groups, rows: patch, depth: outPerGroup, panel: RK_GEMM_PANEL) { grp, dst in
+            weight.withUnsafePointer { w in
+                rk_pack_panels(w + grp * outPerGroup * patch, Int32(patch), Int32(outPerGroup), 1, patch, RK_GEMM_PANEL, dst)
+            }
+        }
+    }
+
+    private init(groups: Int, rows: Int, depth: Int, panel: Int32, pack: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        self.panel = panel
+        groupStride = rk_packed_count(Int32(rows), Int32(depth), panel)
+        count = groupStride * groups
+        scalars = .allocate(capacity: Swift.max(count, 1))
+        for grp in 0..<groups { pack(grp, scalars + grp * groupStride) }
+    }
+
+    deinit { scalars.deallocate() }
+}
+
+extension Convolution {
+    /// Use the micro-kernels for every non-depthwise convolution (false: im2col + OpenBLAS, kept for comparison).
+    nonisolated(unsafe) public static var microKernels = true
+
+    /// Which micro-kernels run: "avx512" or "avx2".
+    public static var microKernelISA: String { rk_isa() == 2 ? "avx512" : "avx2" }
+
+    /// Runs the AVX2 micro-kernels even where AVX-512 is available (tests cover both on one machine).
+    static func forceAVX2(_ on: Bool) { rk_force_avx2(on ? 1 : 0) }
+
+    /// The C description of group `grp` of `g`; pointers are offset by the caller.
+    static func kernelShape(_ g: ConvGeometry) -> rk_conv {
+        rk_conv(batch: Int32(g.batch), channels: Int32(g.inPerGroup), height: Int32(g.height), width: Int32(g.width),
+                out_channels: Int32(g.outPerGroup), out_height: Int32(g.outHeight), out_width: Int32(g.outWidth),
+                kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                pad_h: Int32(g.padH), pad_w: Int32(g.padW), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                input_image_stride: g.inChannels * g.height * g.width,
+                output_image_stride: g.outChannels * g.outHeight * g.outWidth)
+    }
+
+    /// Runs `body(part)` for parts 0..<parts on the machine's cores.
+    static func runParts(_ parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    /// Windows of one tap (1×1, any stride) go to the GEMM kernel: their "im2col" is a plain copy reused by every
+    /// output channel, and measured faster than the direct kernel's per-tile stores (81 against 66 GFLOP/s).
+    static func runsDirect(kernelH: Int, kernelW: Int) -> Bool { kernelH * kernelW > 1 }
+
+    /// `forward` on the micro-kernels. Shapes as `forward`.
+    static func forwardPacked(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
+                              residual: Tensor?, activation: FusedActivation) -> Tensor {
+        let direct = runsDirect(kernelH: g.kernelH, kernelW: g.kernelW)
+        precondition(packed.panel == (direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL), "weights packed for the other kernel")
+        return direct ? forwardDirect(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
+                      : forwardGEMM(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
+    }
+
+    /// The direct kernel on a zero-padded copy of the input (the input itself when there is no padding).
+    static func forwardDirect(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
+                              residual: Tensor?, activation: FusedActivation) -> Tensor {
+        var out = Tensor(uninitializedShape: g.outputShape)
+        var shape = kernelShape(g)
+        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let parts = Swift.max(1, threads)
+        let padded: Tensor
+        if g.padH > 0 || g.padW > 0 {
+            var p = Tensor(uninitializedShape: [g.batch, g.inChannels, g.height + 2 * g.padH, g.width + 2 * g.padW])
+            input.withUnsafePointer { x in p.withUnsafeMutablePointer { xp in
+                runParts(parts) { part in rk_pad_input(&shape, Int32(g.inChannels), x, xp, Int32(part), Int32(parts)) }
+            } }
+            padded = p
+        } else {
+            padded = input
+        }
+        let paddedPlane = padded.shape[2] * padded.shape[3]
+        shape.input_image_stride = g.inChannels * paddedPlane
+        let inGroup = g.inPerGroup * paddedPlane, outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        withExtendedLifetime((packed, bias, residual)) {
+            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
+            padded.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
+                runParts(parts) { part in
+                    for grp in 0..<g.groups {
+                        rk_conv_direct(&shape, x + grp * inGroup, packed.scalars + grp * packed.groupStride,
+                                       b.map { $0 + grp * g.outPerGroup }, r.map { $0 + grp * outGroup }, act,
+                                       y + grp * outGroup, Int32(part), Int32(parts))
+                    }
+                }
+            } }
+        }
+        return out
+    }
+
+    /// The packed-GEMM kernel with im2col fused into its packing.
+    static func forwardGEMM(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
+                              residual: Tensor?, activation: FusedActivation) -> Tensor {
+        var out = Tensor(uninitializedShape: g.outputShape)
+        var shape = kernelShape(g)
+        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let inGroup = g.inPerGroup * g.height * g.width, outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        let parts = Swift.max(1, threads)
+        withExtendedLifetime((packed, bias, residual)) {
+            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
+            input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
+                runParts(parts) { part in
+                    for grp in 0..<g.groups {
+                        rk_conv_forward(&shape, x + grp * inGroup, packed.scalars + grp * packed.groupStride,
+                                        b.map { $0 + grp * g.outPerGroup }, r.map { $0 + grp * outGroup }, act,
+                                        y + grp * outGroup, Int32(part), Int32(parts))
+                    }
+                }
+            } }
+        }
+        return out
+    }
+
+    /// `backwardInput` on the micro-kernels; parts split the images.
+    static func backwardInputPacked(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
+        var gradInput = Tensor(shape: g.inputShape)
+        let packed = PackedConvWeights(transposing: weight, groups: g.groups)
+        var shape = kernelShape(g)
+        let inGroup = g.inPerGroup * g.height * g.width, outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        let parts = Swift.max(1, Swift.min(threads, g.batch))
+        withExtendedLifetime(packed) {
+            gradOutput.withUnsafePointer { dy in gradInput.withUnsafeMutablePointer { dx in
+                runParts(parts) { part in
+                    for grp in 0..<g.groups {
+                        rk_conv_backward_input(&shape, dy + grp * outGroup, packed.scalars + grp * packed.groupStride,
+                                               dx + grp * inGroup, Int32(part), Int32(parts))
+                    }
+                }
+            } }
+        }
+        return gradInput
+    }
+
+    /// The weight gradient on the micro-kernels: each part sums its images into its own buffer.
+    static func backwardWeightPacked(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor) -> Tensor {
+        var shape = kernelShape(g)
+        let inGroup = g.inPerGroup * g.height * g.width, outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        let weightGroup = g.outPerGroup * g.patchSize
+        let parts = Swift.max(1, Swift.min(threads, g.batch))
+        var partials = (0..<parts).map { _ in Tensor(shape: g.weightShape) }
+        let addresses = (0..<parts).map { i in partials[i].withUnsafeMutablePointer { Int(bitPattern: $0) } }
+        withExtendedLifetime(partials) {
+            input.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in
+                runParts(parts) { part in
+                    let dw = UnsafeMutablePointer<Float>(bitPattern: addresses[part])!
+                    for grp in 0..<g.groups {
+                        rk_conv_backward_weight(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
+                                                Int32(part), Int32(parts))
+                    }
+                }
+            } }
+        }
+        var gradWeight = partials.removeFirst()
+        for p in partials { gradWeight.add(p) }
+        return gradWeight
+    }
+}
