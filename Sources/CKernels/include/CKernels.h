@@ -49,6 +49,10 @@ void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, co
 /// dx += col2im(Wᵀ·dy); Wᵀ packed by rk_pack_panels(w, K, C_out, 1, K, RK_GEMM_PANEL). Parts split the images.
 void rk_conv_backward_input(const rk_conv *c, const float *dy, const float *packed_wt, float *dx, int part, int parts);
 
+/// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images without im2col; xpad and `c->input_image_stride` as for
+/// rk_conv_direct. Give each part its own dw.
+void rk_conv_weight_grad_direct(const rk_conv *c, const float *xpad, const float *dy, float *dw, int part, int parts);
+
 /// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images; give each part its own dw.
 void rk_conv_backward_weight(const rk_conv *c, const float *x, const float *dy, float *dw, int part, int parts);
 

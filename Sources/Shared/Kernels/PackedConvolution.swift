@@ -89,26 +89,27 @@ extension Convolution {
                       : forwardGEMM(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
     }
 
+    /// The input with `g`'s padding as zeros (the input itself when there is none), and the C description of `g`
+    /// over it, for the direct kernels.
+    static func padded(_ g: ConvGeometry, _ input: Tensor, parts: Int) -> (Tensor, rk_conv) {
+        var shape = kernelShape(g)
+        guard g.padH > 0 || g.padW > 0 else { return (input, shape) }
+        var p = Tensor(uninitializedShape: [g.batch, g.inChannels, g.height + 2 * g.padH, g.width + 2 * g.padW])
+        input.withUnsafePointer { x in p.withUnsafeMutablePointer { xp in
+            runParts(parts) { part in rk_pad_input(&shape, Int32(g.inChannels), x, xp, Int32(part), Int32(parts)) }
+        } }
+        shape.input_image_stride = p.count / g.batch
+        return (p, shape)
+    }
+
     /// The direct kernel on a zero-padded copy of the input (the input itself when there is no padding).
     static func forwardDirect(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
                               residual: Tensor?, activation: FusedActivation) -> Tensor {
         var out = Tensor(uninitializedShape: g.outputShape)
-        var shape = kernelShape(g)
         let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
         let parts = Swift.max(1, threads)
-        let padded: Tensor
-        if g.padH > 0 || g.padW > 0 {
-            var p = Tensor(uninitializedShape: [g.batch, g.inChannels, g.height + 2 * g.padH, g.width + 2 * g.padW])
-            input.withUnsafePointer { x in p.withUnsafeMutablePointer { xp in
-                runParts(parts) { part in rk_pad_input(&shape, Int32(g.inChannels), x, xp, Int32(part), Int32(parts)) }
-            } }
-            padded = p
-        } else {
-            padded = input
-        }
-        let paddedPlane = padded.shape[2] * padded.shape[3]
-        shape.input_image_stride = g.inChannels * paddedPlane
-        let inGroup = g.inPerGroup * paddedPlane, outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        var (padded, shape) = Self.padded(g, input, parts: parts)
+        let inGroup = g.inPerGroup * padded.shape[2] * padded.shape[3], outGroup = g.outPerGroup * g.outHeight * g.outWidth
         withExtendedLifetime((packed, bias, residual)) {
             let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
             padded.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
@@ -147,8 +148,43 @@ extension Convolution {
         return out
     }
 
-    /// `backwardInput` on the micro-kernels; parts split the images.
+    /// `backwardInput` on the micro-kernels. With stride 1 it is a forward convolution of the output gradient
+    /// (padded by dilation·(k − 1) − padding) with the weight flipped in space and transposed in channels, so it
+    /// runs on the direct kernel; strided convolutions scatter Wᵀ·dY back through col2im.
     static func backwardInputPacked(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
+        let padH = g.dilationH * (g.kernelH - 1) - g.padH, padW = g.dilationW * (g.kernelW - 1) - g.padW
+        if g.strideH == 1 && g.strideW == 1 && padH >= 0 && padW >= 0 {
+            let t = ConvGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                                 outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (padH, padW),
+                                 dilation: (g.dilationH, g.dilationW), groups: g.groups)
+            let flipped = flippedTransposed(g, weight)
+            return forwardPacked(t, input: gradOutput, packed: PackedConvWeights(weight: flipped, groups: g.groups),
+                                 bias: nil, residual: nil, activation: .none)
+        }
+        return backwardInputScatter(g, gradOutput: gradOutput, weight: weight)
+    }
+
+    /// W′[group's c_in][c_out][kH−1−ky][kW−1−kx] = W[c_out][c_in][ky][kx], group by group.
+    /// Shapes: weight `g.weightShape` → [C_in, C_out/groups, kH, kW].
+    static func flippedTransposed(_ g: ConvGeometry, _ weight: Tensor) -> Tensor {
+        var out = Tensor(uninitializedShape: [g.inChannels, g.outPerGroup, g.kernelH, g.kernelW])
+        let taps = g.kernelH * g.kernelW
+        weight.withUnsafePointer { w in out.withUnsafeMutablePointer { o in
+            for grp in 0..<g.groups {
+                for co in 0..<g.outPerGroup {
+                    for ci in 0..<g.inPerGroup {
+                        let src = w + ((grp * g.outPerGroup + co) * g.inPerGroup + ci) * taps
+                        let dst = o + ((grp * g.inPerGroup + ci) * g.outPerGroup + co) * taps
+                        for t in 0..<taps { dst[taps - 1 - t] = src[t] }
+                    }
+                }
+            }
+        } }
+        return out
+    }
+
+    /// The input gradient as Wᵀ·dY on the GEMM kernel, folded back by col2im; parts split the images.
+    static func backwardInputScatter(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) -> Tensor {
         var gradInput = Tensor(shape: g.inputShape)
         let packed = PackedConvWeights(transposing: weight, groups: g.groups)
         var shape = kernelShape(g)
@@ -167,21 +203,28 @@ extension Convolution {
         return gradInput
     }
 
-    /// The weight gradient on the micro-kernels: each part sums its images into its own buffer.
+    /// The weight gradient on the micro-kernels (the direct one for windows of several taps): each part sums its
+    /// images into its own buffer.
     static func backwardWeightPacked(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor) -> Tensor {
-        var shape = kernelShape(g)
-        let inGroup = g.inPerGroup * g.height * g.width, outGroup = g.outPerGroup * g.outHeight * g.outWidth
-        let weightGroup = g.outPerGroup * g.patchSize
+        let direct = runsDirect(kernelH: g.kernelH, kernelW: g.kernelW)
         let parts = Swift.max(1, Swift.min(threads, g.batch))
+        var (source, shape) = direct ? padded(g, input, parts: parts) : (input, kernelShape(g))
+        let inGroup = g.inPerGroup * source.shape[2] * source.shape[3], outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        let weightGroup = g.outPerGroup * g.patchSize
         var partials = (0..<parts).map { _ in Tensor(shape: g.weightShape) }
         let addresses = (0..<parts).map { i in partials[i].withUnsafeMutablePointer { Int(bitPattern: $0) } }
         withExtendedLifetime(partials) {
-            input.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in
+            source.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in
                 runParts(parts) { part in
                     let dw = UnsafeMutablePointer<Float>(bitPattern: addresses[part])!
                     for grp in 0..<g.groups {
-                        rk_conv_backward_weight(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
-                                                Int32(part), Int32(parts))
+                        if direct {
+                            rk_conv_weight_grad_direct(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
+                                                       Int32(part), Int32(parts))
+                        } else {
+                            rk_conv_backward_weight(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
+                                                    Int32(part), Int32(parts))
+                        }
                     }
                 }
             } }

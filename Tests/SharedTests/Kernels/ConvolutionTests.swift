@@ -102,9 +102,10 @@ final class ConvolutionTests: XCTestCase {
     }
 }
 
-/// The micro-kernel paths (Sources/CKernels) on shapes that reach every branch: tiles written in place and through
-/// the scatter path, pixel panels straddling images, depth split into several cache blocks, a partial channel
-/// panel, channels split across threads when there are few pixels; on AVX-512 and on AVX2.
+/// The micro-kernel paths (Sources/CKernels) on shapes that reach every branch: direct and GEMM kernels, tiles
+/// written in place and through the scatter path, pixel panels straddling images, depth split into several cache
+/// blocks, partial channel panels and tap groups, channels split across threads when there are few pixels, both
+/// input-gradient routes (direct with stride 1, col2im otherwise); on AVX-512 and on AVX2.
 final class MicroKernelConvolutionTests: XCTestCase {
     let shapes = [
         // 3 images of 11×13: panels straddle images; K = 70·9 = 630 > 512: two depth blocks; 20 channels: a partial panel.
@@ -116,6 +117,9 @@ final class MicroKernelConvolutionTests: XCTestCase {
                      padding: (2, 2), dilation: (2, 2)),
         // Pointwise, grouped, many pixels.
         ConvGeometry(batch: 2, inChannels: 12, height: 20, width: 31, outChannels: 24, kernel: (1, 1), groups: 3),
+        // Grouped, rectangular window, stride 1: the input gradient runs as a direct convolution with the weight
+        // flipped and transposed group by group.
+        ConvGeometry(batch: 2, inChannels: 8, height: 9, width: 10, outChannels: 6, kernel: (3, 2), padding: (1, 1), groups: 2),
         // ResNet's stem shape, small: 7×7 stride 2, 3 channels.
         ConvGeometry(batch: 2, inChannels: 3, height: 30, width: 34, outChannels: 8, kernel: (7, 7), stride: (2, 2), padding: (3, 3)),
     ]
