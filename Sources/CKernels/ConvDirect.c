@@ -68,6 +68,55 @@ AVX2 static void direct_avx2(long taps, const float *const *px, const long *tap,
     }
 }
 
+// In-register transpose of 16 rows of 16 floats: r[i][j] becomes r[j][i].
+AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // Per 128-bit lane L of group G (rows 4G..4G+3): u[4G + c] holds column 4L + c of those rows.
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        t[c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+        t[4 + c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+        t[8 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        t[12 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+        r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
+        r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+        r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xDD);
+    }
+}
+
+// y[j·plane + i] = act(tile[i][j] + bias[j] + residual[j·plane + i]) for the 12 pixels i and `channels` channels j:
+// the tile transposed 16 channels at a time, each channel's twelve pixels stored as one masked vector.
+AVX512 static void store_tile_avx512(const float *tile, float *y, const float *residual, long plane, int channels,
+                                     const float *bias, int act) {
+    const __mmask16 mask = (1 << TP) - 1;
+    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
+    for (int j0 = 0; j0 < channels; j0 += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) r[i] = i < TP ? _mm512_loadu_ps(tile + i * TC + j0) : zero;
+        transpose16(r);
+        for (int j = 0; j < 16 && j0 + j < channels; j++) {
+            __m512 v = r[j];
+            if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[j0 + j]));
+            if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, residual + (j0 + j) * plane));
+            if (act) v = _mm512_max_ps(v, zero);
+            if (act == 2) v = _mm512_min_ps(v, six);
+            _mm512_mask_storeu_ps(y + (j0 + j) * plane, mask, v);
+        }
+    }
+}
+
 void rk_pad_input(const rk_conv *c, int channels_total, const float *x, float *xpad, int part, int parts) {
     const int H = c->height, W = c->width, Hp = H + 2 * c->pad_h, Wp = W + 2 * c->pad_w;
     const long planes = (long)c->batch * channels_total;
@@ -88,6 +137,7 @@ void rk_pad_input(const rk_conv *c, int channels_total, const float *x, float *x
 void rk_conv_direct(const rk_conv *c, const float *xpad, const float *packed_w, const float *bias,
                     const float *residual, int act, float *y, int part, int parts) {
     const direct_fn kernel = rk_isa() == 2 ? direct_avx512 : direct_avx2;
+    const int vector_store = rk_isa() == 2;
     const int M = c->out_channels, khw = c->kernel_h * c->kernel_w, K = c->channels * khw;
     const long Hp = c->height + 2 * c->pad_h, Wp = c->width + 2 * c->pad_w;
     const long ow = c->out_width, ohw = (long)c->out_height * ow, total = (long)c->batch * ohw;
@@ -129,7 +179,19 @@ void rk_conv_direct(const rk_conv *c, const float *xpad, const float *packed_w, 
             const float *w = packed_w + (size_t)cp * K * TC;
             const int m0 = cp * TC, channels = M - m0 < TC ? M - m0 : TC;
             for (int b = 0; b < nt; b++) {
+                // Fetch the output lines while the kernel runs: the stores at its end otherwise wait for them
+                // (measured: 9 % of the layer at 56×56 with 64 channels).
+                for (int j = 0; j < channels; j++) {
+                    __builtin_prefetch(y + out[b][0] + (long)(m0 + j) * ohw, 1, 3);
+                    __builtin_prefetch(y + out[b][valid[b] - 1] + (long)(m0 + j) * ohw, 1, 3);
+                }
                 kernel(K, px[b], tap, w, tile);
+                // All twelve pixels in a row of the output plane (the tile does not straddle images): vector stores.
+                if (vector_store && valid[b] == TP && out[b][TP - 1] - out[b][0] == TP - 1) {
+                    store_tile_avx512(tile, y + out[b][0] + (long)m0 * ohw, residual ? residual + out[b][0] + (long)m0 * ohw : NULL,
+                                      ohw, channels, bias ? bias + m0 : NULL, act);
+                    continue;
+                }
                 for (int j = 0; j < channels; j++) {
                     const long plane = (long)(m0 + j) * ohw;
                     const float add = bias ? bias[m0 + j] : 0;

@@ -43,7 +43,8 @@ extension Variable {
     /// Max pooling. Shapes: [N, C, H, W] → [N, C, H_out, W_out].
     public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Variable {
         let g = poolGeometry(kernel, stride ?? kernel, padding)
-        let (y, argmax) = Pooling.maxForward(g, input: value)
+        // Without a tape nothing will ask for the gradient, so the winners' indices are not kept.
+        let (y, argmax) = Pooling.maxForward(g, input: value, indices: tape != nil)
         return Variable.record(y, inputs: [self]) { gy, _ in [Pooling.maxBackward(inputShape: g.inputShape, gradOutput: gy, argmax: argmax)] }
     }
 

@@ -23,30 +23,44 @@ public struct PoolGeometry: Equatable, Sendable {
 
 public enum Pooling {
     /// Max pooling; also returns, for each output, the flat index of the winning input (for the backward pass).
-    public static func maxForward(_ g: PoolGeometry, input: Tensor) -> (output: Tensor, argmax: [Int32]) {
+    /// `indices: false` (inference) skips the argmax and returns it empty.
+    public static func maxForward(_ g: PoolGeometry, input: Tensor, indices: Bool = true) -> (output: Tensor, argmax: [Int32]) {
         precondition(input.shape == g.inputShape, "max pool input \(input.shape) ≠ \(g.inputShape)")
-        var out = Tensor(shape: g.outputShape)
-        var argmax = [Int32](repeating: 0, count: out.count)
-        let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width
+        var out = Tensor(uninitializedShape: g.outputShape)
+        var argmax = [Int32](repeating: 0, count: indices ? out.count : 1)
+        let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width, planes = g.batch * g.channels
+        // Planes split across the cores: ResNet's stem pool is otherwise a few per cent of a forward pass.
+        let parts = Swift.max(1, Swift.min(Convolution.threads, planes))
         input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in argmax.withUnsafeMutableBufferPointer { am in
-            for p in 0..<(g.batch * g.channels) {
-                let src = x + p * plane
-                for oy in 0..<oh {
-                    let y0 = Swift.max(oy * g.strideH - g.padH, 0), y1 = Swift.min(oy * g.strideH - g.padH + g.kernelH, g.height)
-                    for ox in 0..<ow {
-                        let x0 = Swift.max(ox * g.strideW - g.padW, 0), x1 = Swift.min(ox * g.strideW - g.padW + g.kernelW, g.width)
-                        var best = -Float.infinity, bestIndex = y0 * g.width + x0
-                        for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best {
-                            best = src[iy * g.width + ix]; bestIndex = iy * g.width + ix
-                        } }
-                        let o = (p * oh + oy) * ow + ox
-                        y[o] = best
-                        am[o] = Int32(p * plane + bestIndex)
+            let (xAddress, yAddress, amAddress) = (Int(bitPattern: x), Int(bitPattern: y), Int(bitPattern: am.baseAddress))
+            Convolution.runParts(parts) { part in
+                let x = UnsafePointer<Float>(bitPattern: xAddress)!, y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
+                let am = UnsafeMutablePointer<Int32>(bitPattern: amAddress)!
+                for p in (planes * part / parts)..<(planes * (part + 1) / parts) {
+                    let src = x + p * plane
+                    for oy in 0..<oh {
+                        let y0 = Swift.max(oy * g.strideH - g.padH, 0), y1 = Swift.min(oy * g.strideH - g.padH + g.kernelH, g.height)
+                        for ox in 0..<ow {
+                            let x0 = Swift.max(ox * g.strideW - g.padW, 0), x1 = Swift.min(ox * g.strideW - g.padW + g.kernelW, g.width)
+                            let o = (p * oh + oy) * ow + ox
+                            var best = -Float.infinity
+                            guard indices else {
+                                for iy in y0..<y1 { for ix in x0..<x1 { best = Swift.max(best, src[iy * g.width + ix]) } }
+                                y[o] = best
+                                continue
+                            }
+                            var bestIndex = y0 * g.width + x0
+                            for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best {
+                                best = src[iy * g.width + ix]; bestIndex = iy * g.width + ix
+                            } }
+                            y[o] = best
+                            am[o] = Int32(p * plane + bestIndex)
+                        }
                     }
                 }
             }
         } } }
-        return (out, argmax)
+        return (out, indices ? argmax : [])
     }
 
     /// Routes each output gradient to the input that won the max.
