@@ -56,4 +56,8 @@ void rk_conv_weight_grad_direct(const rk_conv *c, const float *xpad, const float
 /// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images; give each part its own dw.
 void rk_conv_backward_weight(const rk_conv *c, const float *x, const float *dy, float *dw, int part, int parts);
 
+/// Max pooling without indices over `planes` planes [height × width] → [out_height × out_width]; parts split the planes.
+void rk_max_pool(const float *x, float *y, long planes, int height, int width, int kernel_h, int kernel_w,
+                 int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width, int part, int parts);
+
 #endif

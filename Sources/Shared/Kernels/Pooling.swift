@@ -2,6 +2,8 @@
 // floor output size, max ignores padding, average counts it) and adaptive
 // pooling to a fixed output size (the building block of global pooling and SPP).
 
+import CKernels
+
 /// Window geometry of a pooling layer. Shapes: input [N, C, H, W] → [N, C, H_out, W_out].
 public struct PoolGeometry: Equatable, Sendable {
     public var batch, channels, height, width: Int
@@ -27,10 +29,19 @@ public enum Pooling {
     public static func maxForward(_ g: PoolGeometry, input: Tensor, indices: Bool = true) -> (output: Tensor, argmax: [Int32]) {
         precondition(input.shape == g.inputShape, "max pool input \(input.shape) ≠ \(g.inputShape)")
         var out = Tensor(uninitializedShape: g.outputShape)
-        var argmax = [Int32](repeating: 0, count: indices ? out.count : 1)
         let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width, planes = g.batch * g.channels
         // Planes split across the cores: ResNet's stem pool is otherwise a few per cent of a forward pass.
         let parts = Swift.max(1, Swift.min(Convolution.threads, planes))
+        if !indices {
+            input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
+                Convolution.runParts(parts) { part in
+                    rk_max_pool(x, y, planes, Int32(g.height), Int32(g.width), Int32(g.kernelH), Int32(g.kernelW), Int32(g.strideH),
+                                Int32(g.strideW), Int32(g.padH), Int32(g.padW), Int32(oh), Int32(ow), Int32(part), Int32(parts))
+                }
+            } }
+            return (out, [])
+        }
+        var argmax = [Int32](repeating: 0, count: out.count)
         input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in argmax.withUnsafeMutableBufferPointer { am in
             let (xAddress, yAddress, amAddress) = (Int(bitPattern: x), Int(bitPattern: y), Int(bitPattern: am.baseAddress))
             Convolution.runParts(parts) { part in
@@ -43,13 +54,7 @@ public enum Pooling {
                         for ox in 0..<ow {
                             let x0 = Swift.max(ox * g.strideW - g.padW, 0), x1 = Swift.min(ox * g.strideW - g.padW + g.kernelW, g.width)
                             let o = (p * oh + oy) * ow + ox
-                            var best = -Float.infinity
-                            guard indices else {
-                                for iy in y0..<y1 { for ix in x0..<x1 { best = Swift.max(best, src[iy * g.width + ix]) } }
-                                y[o] = best
-                                continue
-                            }
-                            var bestIndex = y0 * g.width + x0
+                            var best = -Float.infinity, bestIndex = y0 * g.width + x0
                             for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best {
                                 best = src[iy * g.width + ix]; bestIndex = iy * g.width + ix
                             } }
@@ -60,7 +65,7 @@ public enum Pooling {
                 }
             }
         } } }
-        return (out, indices ? argmax : [])
+        return (out, argmax)
     }
 
     /// Routes each output gradient to the input that won the max.

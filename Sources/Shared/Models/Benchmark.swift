@@ -75,12 +75,16 @@ public enum Benchmark {
     public static func standardSuite(includeTraining: Bool = true) -> JSONValue {
         let sgemm = sgemmGFLOPS()
         let resnet = ModelSpec.classifier(.resnet18, classes: 1000)
+        // 10 classes at 128 px, as ../shared/anchors/torch_train.py uses by default (it also times inference there).
+        let small = ModelSpec.classifier(.resnet18, classes: 10)
         var results = [forwardThroughput(spec: resnet, batch: 1, size: 224, iterations: 10),
-                       forwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 4)]
-        // 10 classes, as ../shared/anchors/torch_train.py uses by default.
-        if includeTraining { results.append(trainingThroughput(spec: .classifier(.resnet18, classes: 10), batch: 32, size: 128, iterations: 3)) }
+                       forwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 4),
+                       forwardThroughput(spec: small, batch: 32, size: 128, iterations: 4),
+                       forwardThroughput(spec: .classifier(.mobilenetV2, classes: 1000), batch: 1, size: 224, iterations: 20)]
+        if includeTraining { results.append(trainingThroughput(spec: small, batch: 32, size: 128, iterations: 3)) }
         return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
                 "blas_threads": .int(Gemm.threads), "conv_threads": .int(Convolution.threads),
+                "conv_kernels": .string(Convolution.microKernelISA),
                 "results": .array(results.map(\.json))]
     }
 }

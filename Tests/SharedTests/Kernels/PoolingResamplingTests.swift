@@ -31,6 +31,10 @@ final class PoolingResamplingTests: XCTestCase {
             let g = PoolGeometry(batch: 2, channels: 2, height: h, width: w, kernel: k, stride: s, padding: p)
             let x = distinctTensor(g.inputShape, seed: UInt64(i))
             XCTAssertEqual(Pooling.maxForward(g, input: x).output.scalars, referencePool(g, x, max: true).scalars, "max \(g)")
+            // The inference kernel (no indices, Sources/CKernels/MaxPool.c).
+            let plain = Pooling.maxForward(g, input: x, indices: false)
+            XCTAssertEqual(plain.output.scalars, referencePool(g, x, max: true).scalars, "max without indices \(g)")
+            XCTAssertTrue(plain.argmax.isEmpty)
             assertClose(Pooling.averageForward(g, input: x).scalars, referencePool(g, x, max: false).scalars, rtol: 1e-5, atol: 1e-6)
         }
     }
