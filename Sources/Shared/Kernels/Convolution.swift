@@ -1,9 +1,7 @@
-// 2-D convolution lowered to GEMM: per image and group, im2col then
-// cblas_sgemm (1×1 stride-1 convolutions skip im2col), images (or bands of rows)
-// split across threads; small planes batch several images into one wide GEMM
-// (ConvolutionBatched.swift); depthwise convolutions go to the direct SIMD kernel
-// (Depthwise.swift). The naive 7-loop kernel at the end is the reference the
-// property tests compare against.
+// 2-D convolution: depthwise convolutions on the direct SIMD kernel
+// (Depthwise.swift), every other one on Reticle's own micro-kernels
+// (PackedConvolution.swift, Sources/CKernels). The naive 7-loop kernel at the
+// end is the reference the property tests compare against.
 
 import Foundation
 
@@ -53,62 +51,8 @@ public enum Convolution {
             epilogue(g, &out, bias: nil, residual: residual, activation: activation)
             return out
         }
-        if microKernels {
-            return forwardPacked(g, input: input, packed: packed ?? PackedConvWeights(weight: weight, groups: g.groups),
-                                 bias: bias, residual: residual, activation: activation)
-        }
-        if let images = imagesPerBatchedGEMM(g) {
-            return forwardBatched(g, images: images, input: input, weight: weight, bias: bias, residual: residual, activation: activation)
-        }
-        // Every output element is written by exactly one GEMM (beta = 0), so no zero fill.
-        var out = Tensor(uninitializedShape: g.outputShape)
-        let ohw = g.outHeight * g.outWidth, inPlane = g.height * g.width
-        // Work items: (image, band of output rows). Images run in parallel with single-threaded GEMMs
-        // (per-image GEMMs are too narrow for OpenBLAS to split well: N = 49 in ResNet's last stage);
-        // with fewer images than threads, each image is cut into bands of output rows instead.
-        let workers = Swift.max(1, Swift.min(Convolution.threads, g.batch * g.outHeight))
-        let bands = g.batch >= workers ? 1 : Swift.min(g.outHeight, (workers + g.batch - 1) / g.batch)
-        let items = g.batch * bands
-        let biasScalars = bias?.scalars
-        // The residual's storage is a class instance kept alive by `residual` for the whole call.
-        let residualBase = residual.map { UnsafePointer($0.storage.pointer) }
-        withExtendedLifetime(residual) {
-        input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
-            let yAddress = Int(bitPattern: y)
-            Convolution.parallel(Swift.min(workers, items)) { worker in
-                let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
-                let maxRows = (g.outHeight + bands - 1) / bands
-                // One im2col buffer per worker, taken from the storage pool, so it is reused across calls.
-                var scratch = g.isPointwise ? nil : Tensor(uninitializedShape: [g.patchSize * maxRows * g.outWidth])
-                let share = Swift.min(workers, items)
-                for item in (items * worker / share)..<(items * (worker + 1) / share) {
-                    let n = item / bands, band = item % bands
-                    let rows = (g.outHeight * band / bands)..<(g.outHeight * (band + 1) / bands)
-                    let cols = (rows.lowerBound * g.outWidth)..<(rows.upperBound * g.outWidth)
-                    for grp in 0..<g.groups {
-                        let src = x + (n * g.inChannels + grp * g.inPerGroup) * inPlane
-                        let dst = y + (n * g.outChannels + grp * g.outPerGroup) * ohw + cols.lowerBound
-                        let wg = w + grp * g.outPerGroup * g.patchSize
-                        if g.isPointwise {
-                            Gemm.sgemm(m: g.outPerGroup, n: cols.count, k: g.patchSize, a: wg, b: src + cols.lowerBound, ldb: ohw, c: dst, ldc: ohw)
-                        } else {
-                            scratch!.withUnsafeMutablePointer { col in
-                                Im2col.unfold(g, input: src, columns: col, rows: rows)
-                                Gemm.sgemm(m: g.outPerGroup, n: cols.count, k: g.patchSize, a: wg, b: col, c: dst, ldc: ohw)
-                            }
-                        }
-                    }
-                    // The epilogue runs on the band just written, while it is still in cache.
-                    for oc in 0..<g.outChannels {
-                        let plane = n * g.outChannels + oc
-                        applyEpilogue(y + plane * ohw + cols.lowerBound, count: cols.count, bias: biasScalars?[oc],
-                                      residual: residualBase.map { $0 + plane * ohw + cols.lowerBound }, activation: activation)
-                    }
-                }
-            }
-        } } }
-        }
-        return out
+        return forwardPacked(g, input: input, packed: packed ?? PackedConvWeights(weight: weight, groups: g.groups),
+                             bias: bias, residual: residual, activation: activation)
     }
 
     /// y = act(y + bias + residual) over `count` contiguous outputs.

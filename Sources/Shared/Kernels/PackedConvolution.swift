@@ -56,9 +56,6 @@ public final class PackedConvWeights: @unchecked Sendable {
 }
 
 extension Convolution {
-    /// Use the micro-kernels for every non-depthwise convolution (false: im2col + OpenBLAS, kept for comparison).
-    nonisolated(unsafe) public static var microKernels = true
-
     /// Which micro-kernels run: "avx512" or "avx2".
     public static var microKernelISA: String { rk_isa() == 2 ? "avx512" : "avx2" }
 

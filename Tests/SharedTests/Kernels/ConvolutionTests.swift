@@ -1,5 +1,5 @@
-// Fast convolution kernels (im2col+sgemm, depthwise SIMD) against the naive
-// reference over random geometries, forward and both adjoints.
+// Convolution kernels (Reticle's micro-kernels, depthwise SIMD) against the naive
+// references over random geometries, forward and both adjoints.
 
 import XCTest
 @testable import Shared
@@ -48,7 +48,7 @@ final class ConvolutionTests: XCTestCase {
         assertClose(db.scalars, reference, rtol: 1e-5, atol: 1e-4)
     }
 
-    func testGemmConvolutionMatchesNaiveOverRandomGeometries() {
+    func testConvolutionMatchesNaiveOverRandomGeometries() {
         var rng = SeededRandom(seed: 42)
         for i in 0..<60 { check(randomGeometry(&rng), UInt64(i)) }
     }
@@ -77,17 +77,11 @@ final class ConvolutionTests: XCTestCase {
         assertClose(fused.scalars, plain.scalars, rtol: 1e-4, atol: 1e-5)
     }
 
-    func testBatchedWideGemmPathWithEpilogue() {
-        // Small planes and several images take the wide-GEMM path; check it with groups, bias, residual and ReLU6.
+    func testManySmallImagesWithGroupsAndEpilogue() {
+        // Small planes and several images: tiles and panels straddle images; with groups, bias, residual and ReLU6.
         let g = ConvGeometry(batch: 5, inChannels: 4, height: 5, width: 4, outChannels: 6, kernel: (3, 3), stride: (1, 2), padding: (1, 1), groups: 2)
-        XCTAssertNotNil(Convolution.imagesPerBatchedGEMM(g))
-        check(g, 77)  // forward and both adjoints through the wide-GEMM path
-        // Larger planes in chunks (limit raised for the test): 7 images of 600 outputs go as 3, 3 and 1.
-        Convolution.batchedPlaneLimit = 1000
-        defer { Convolution.batchedPlaneLimit = 49 }
-        let chunked = ConvGeometry(batch: 7, inChannels: 2, height: 20, width: 30, outChannels: 3, kernel: (3, 3), padding: (1, 1))
-        XCTAssertEqual(Convolution.imagesPerBatchedGEMM(chunked), 3, "chunks of 3, 3 and 1 images")
-        check(chunked, 78)
+        check(g, 77)
+        check(ConvGeometry(batch: 7, inChannels: 2, height: 20, width: 30, outChannels: 3, kernel: (3, 3), padding: (1, 1)), 78)
         var r = SplitMix64(seed: 8)
         let x = Tensor.uniform(g.inputShape, low: -3, high: 3, using: &r), w = Tensor.uniform(g.weightShape, low: -1, high: 1, using: &r)
         let b = Tensor.uniform([6], low: -1, high: 1, using: &r), res = Tensor.uniform(g.outputShape, low: -3, high: 3, using: &r)
@@ -115,7 +109,9 @@ final class MicroKernelConvolutionTests: XCTestCase {
         // 7×7 output from one image: too few pixels, threads split the channels; stride 2 and dilation.
         ConvGeometry(batch: 1, inChannels: 9, height: 15, width: 16, outChannels: 40, kernel: (3, 3), stride: (2, 2),
                      padding: (2, 2), dilation: (2, 2)),
-        // Pointwise, grouped, many pixels.
+        // Pointwise with a long patch: the direct kernel with AVX-512, the GEMM one in two depth blocks with AVX2.
+        ConvGeometry(batch: 2, inChannels: 600, height: 3, width: 5, outChannels: 20, kernel: (1, 1)),
+        // Pointwise, grouped (a short patch: the GEMM kernel), many pixels.
         ConvGeometry(batch: 2, inChannels: 12, height: 20, width: 31, outChannels: 24, kernel: (1, 1), groups: 3),
         // Grouped, rectangular window, stride 1: the input gradient runs as a direct convolution with the weight
         // flipped and transposed group by group.
@@ -136,14 +132,32 @@ final class MicroKernelConvolutionTests: XCTestCase {
         let prepacked = Convolution.forward(g, input: x, weight: w, bias: b, packed: PackedConvWeights(weight: w, groups: g.groups))
         assertClose(prepacked.scalars, reference.scalars, rtol: 1e-4, atol: 1e-4, "prepacked \(g)")
 
-        // Both adjoints element by element against the OpenBLAS path, which the adjoint identities above check.
+        // Both adjoints element by element against direct sums in Double.
         let dy = Tensor.uniform(g.outputShape, low: -1, high: 1, using: &r)
-        let dx = Convolution.backwardInput(g, gradOutput: dy, weight: w)
-        let dw = Convolution.backwardWeight(g, input: x, gradOutput: dy).weight
-        Convolution.microKernels = false
-        defer { Convolution.microKernels = true }
-        assertClose(dx.scalars, Convolution.backwardInput(g, gradOutput: dy, weight: w).scalars, rtol: 1e-4, atol: 1e-4, "dx \(g)")
-        assertClose(dw.scalars, Convolution.backwardWeight(g, input: x, gradOutput: dy).weight.scalars, rtol: 1e-4, atol: 1e-3, "dw \(g)")
+        let (dxReference, dwReference) = naiveBackward(g, input: x, weight: w, gradOutput: dy)
+        assertClose(Convolution.backwardInput(g, gradOutput: dy, weight: w).scalars, dxReference.scalars, rtol: 1e-4, atol: 1e-4, "dx \(g)")
+        assertClose(Convolution.backwardWeight(g, input: x, gradOutput: dy).weight.scalars, dwReference.scalars,
+                    rtol: 1e-4, atol: 1e-3, "dw \(g)")
+    }
+
+    /// dx[n, c, iy, ix] = Σ w[o, c, ky, kx]·dy[n, o, oy, ox] and dw[o, c, ky, kx] = Σ x[n, c, iy, ix]·dy[n, o, oy, ox]
+    /// over every (output pixel, tap) whose input position lies inside the image.
+    func naiveBackward(_ g: ConvGeometry, input: Tensor, weight: Tensor, gradOutput: Tensor) -> (Tensor, Tensor) {
+        var dx = [Double](repeating: 0, count: input.count), dw = [Double](repeating: 0, count: weight.count)
+        let x = input.scalars, w = weight.scalars, dy = gradOutput.scalars
+        for n in 0..<g.batch { for o in 0..<g.outChannels { for oy in 0..<g.outHeight { for ox in 0..<g.outWidth {
+            let grad = Double(dy[((n * g.outChannels + o) * g.outHeight + oy) * g.outWidth + ox])
+            let grp = o / g.outPerGroup
+            for ic in 0..<g.inPerGroup { for ky in 0..<g.kernelH { for kx in 0..<g.kernelW {
+                let iy = oy * g.strideH - g.padH + ky * g.dilationH, ix = ox * g.strideW - g.padW + kx * g.dilationW
+                guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
+                let xi = ((n * g.inChannels + grp * g.inPerGroup + ic) * g.height + iy) * g.width + ix
+                let wi = ((o * g.inPerGroup + ic) * g.kernelH + ky) * g.kernelW + kx
+                dx[xi] += Double(w[wi]) * grad
+                dw[wi] += Double(x[xi]) * grad
+            } } }
+        } } } }
+        return (Tensor(shape: g.inputShape, scalars: dx.map(Float.init)), Tensor(shape: g.weightShape, scalars: dw.map(Float.init)))
     }
 
     func testEveryBranchMatchesTheReference() {
