@@ -164,16 +164,19 @@ void rk_conv_direct(const rk_conv *c, const float *xpad, const float *packed_w, 
     int valid[BLOCK_TILES];
     for (long t0 = t_begin; t0 < t_end; t0 += BLOCK_TILES) {
         const int nt = (int)(t_end - t0 < BLOCK_TILES ? t_end - t0 : BLOCK_TILES);
+        // Walk the block's pixels in order (image, row, column) instead of dividing for each one.
+        const long q_first = t0 * TP;
+        long n = q_first / ohw, r = q_first - n * ohw, oy = r / ow, ox = r - oy * ow;
         for (int b = 0; b < nt; b++) {
             const long q0 = (t0 + b) * TP;
             valid[b] = total - q0 < TP ? (int)(total - q0) : TP;
-            for (int i = 0; i < TP; i++) {
-                // Pixels past the end repeat the last one; their results are not stored.
-                const long q = q0 + (i < valid[b] ? i : valid[b] - 1);
-                const long n = q / ohw, r = q - n * ohw, oy = r / ow, ox = r - oy * ow;
+            for (int i = 0; i < valid[b]; i++) {
                 px[b][i] = xpad + n * c->input_image_stride + oy * c->stride_h * Wp + ox * c->stride_w;
-                out[b][i] = n * c->output_image_stride + r;
+                out[b][i] = n * c->output_image_stride + oy * ow + ox;
+                if (++ox == ow) { ox = 0; if (++oy == c->out_height) { oy = 0; n++; } }
             }
+            // Pixels past the end repeat the last one; their results are not stored.
+            for (int i = valid[b]; i < TP; i++) { px[b][i] = px[b][valid[b] - 1]; out[b][i] = out[b][valid[b] - 1]; }
         }
         for (int cp = cp_begin; cp < cp_end; cp++) {
             const float *w = packed_w + (size_t)cp * K * TC;

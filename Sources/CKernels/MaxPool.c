@@ -23,13 +23,41 @@ void rk_max_pool(const float *x, float *y, long planes, int height, int width, i
                 const float *r = src + (long)iy * width;
                 for (int i = 0; i < width; i++) row[i] = r[i] > row[i] ? r[i] : row[i];
             }
+            float *out = dst + (long)oy * out_width;
+            // Outputs whose window lies inside the row: lo..<hi, without clipping (the common 2×2 and 3×3
+            // stride-2 windows unrolled); the few at the edges clip.
+            int lo = (pad_w + stride_w - 1) / stride_w;
+            int hi = width - kernel_w + pad_w < 0 ? 0 : (width - kernel_w + pad_w) / stride_w + 1;
+            if (hi > out_width) hi = out_width;
+            if (lo > hi) lo = hi;
+            if (kernel_w == 2 && stride_w == 2) {
+                for (int ox = lo; ox < hi; ox++) {
+                    const float *r = row + 2 * ox - pad_w;
+                    out[ox] = r[0] > r[1] ? r[0] : r[1];
+                }
+            } else if (kernel_w == 3 && stride_w == 2) {
+                for (int ox = lo; ox < hi; ox++) {
+                    const float *r = row + 2 * ox - pad_w;
+                    const float m = r[0] > r[1] ? r[0] : r[1];
+                    out[ox] = m > r[2] ? m : r[2];
+                }
+            } else {
+                for (int ox = lo; ox < hi; ox++) {
+                    const float *r = row + ox * stride_w - pad_w;
+                    float best = r[0];
+                    for (int ix = 1; ix < kernel_w; ix++) best = r[ix] > best ? r[ix] : best;
+                    out[ox] = best;
+                }
+            }
             for (int ox = 0; ox < out_width; ox++) {
+                if (ox == lo) ox = hi;
+                if (ox >= out_width) break;
                 int x0 = ox * stride_w - pad_w, x1 = x0 + kernel_w;
                 if (x0 < 0) x0 = 0;
                 if (x1 > width) x1 = width;
                 float best = row[x0];
                 for (int ix = x0 + 1; ix < x1; ix++) best = row[ix] > best ? row[ix] : best;
-                dst[(long)oy * out_width + ox] = best;
+                out[ox] = best;
             }
         }
     }

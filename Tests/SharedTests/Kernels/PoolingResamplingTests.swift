@@ -23,7 +23,7 @@ final class PoolingResamplingTests: XCTestCase {
 
     func testWindowedPoolingMatchesReference() {
         var rng = SeededRandom(seed: 1)
-        for i in 0..<30 {
+        for i in 0..<80 {
             let k = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
             let p = (Int.random(in: 0...(k.0 / 2), using: &rng), Int.random(in: 0...(k.1 / 2), using: &rng))
             let s = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
