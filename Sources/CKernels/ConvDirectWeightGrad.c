@@ -3,7 +3,8 @@
 // registers over a chunk of about 256 output pixels: per pixel, two vectors of dy
 // (the chunk is first transposed to pixel-major, 32 channels per panel) times twelve
 // broadcast input samples. Tiles accumulate in a buffer laid out as the kernel
-// stores them and are transposed into dW once at the end.
+// stores them and are transposed into dW once at the end. Parts split the tiles,
+// so one large layer's gradient (512×4608) is neither zeroed, summed nor added twice.
 
 #include "CKernels.h"
 #include "KernelSupport.h"
@@ -14,41 +15,34 @@
 #define TC RK_DIRECT_PANEL  // output channels per tile (32)
 #define CHUNK_PIXELS 256
 
-typedef void (*grad_fn)(int rows, const float *const *row_base, const long *tap, int width, long stride,
-                        const float *dyt, float *tile);
+typedef void (*grad_fn)(int pixels, const long *offset, const float *xpad, const long *tap, const float *dyt, float *tile);
 
 #define ROW(i) __asm__("vfmadd231ps (%[p],%[o],4)%{1to16%}, %[d0], %[c0]\n\t" \
                        "vfmadd231ps (%[p],%[o],4)%{1to16%}, %[d1], %[c1]" \
                        : [c0] "+v"(c##i##0), [c1] "+v"(c##i##1) : [p] "r"(p##i), [o] "r"(off), [d0] "v"(d0), [d1] "v"(d1));
-#define LOAD(i, n) __m512 c##i##0 = _mm512_loadu_ps(tile + n * TC), c##i##1 = _mm512_loadu_ps(tile + n * TC + 16);
+#define LOAD(i, n) __m512 c##i##0 = _mm512_loadu_ps(tile + n * TC), c##i##1 = _mm512_loadu_ps(tile + n * TC + 16); \
+                   const float *p##i = xpad + tap[n];
 #define STORE(i, n) _mm512_storeu_ps(tile + n * TC, c##i##0); _mm512_storeu_ps(tile + n * TC + 16, c##i##1);
-#define BASE(i, n) const float *p##i = base + tap[n];
 
-// tile[i][0..31] += Σ over the rows' pixels of xpad[row_base + ox·stride + tap[i]] · dyt[pixel][0..31]
-// (inline assembly for the embedded-broadcast FMAs, as in ConvDirect.c; the input is only read).
-AVX512 static void grad_avx512(int rows, const float *const *row_base, const long *tap, int width, long stride,
-                               const float *dyt, float *tile) {
+// tile[i][0..31] += Σ_p xpad[offset[p] + tap[i]] · dyt[p][0..31]: per pixel one offset, two vectors of dy and
+// 24 embedded-broadcast FMAs (inline assembly, as in ConvDirect.c; the input is only read).
+AVX512 static void grad_avx512(int pixels, const long *offset, const float *xpad, const long *tap, const float *dyt,
+                               float *tile) {
     LOAD(0, 0) LOAD(1, 1) LOAD(2, 2) LOAD(3, 3) LOAD(4, 4) LOAD(5, 5)
     LOAD(6, 6) LOAD(7, 7) LOAD(8, 8) LOAD(9, 9) LOAD(A, 10) LOAD(B, 11)
-    for (int r = 0; r < rows; r++) {
-        const float *base = row_base[r];
-        BASE(0, 0) BASE(1, 1) BASE(2, 2) BASE(3, 3) BASE(4, 4) BASE(5, 5)
-        BASE(6, 6) BASE(7, 7) BASE(8, 8) BASE(9, 9) BASE(A, 10) BASE(B, 11)
-        long off = 0;
-        for (int ox = 0; ox < width; ox++) {
-            const __m512 d0 = _mm512_loadu_ps(dyt), d1 = _mm512_loadu_ps(dyt + 16);
-            ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(A) ROW(B)
-            dyt += TC;
-            off += stride;
-        }
+    for (int p = 0; p < pixels; p++) {
+        const long off = offset[p];
+        const __m512 d0 = _mm512_loadu_ps(dyt), d1 = _mm512_loadu_ps(dyt + 16);
+        ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(A) ROW(B)
+        dyt += TC;
     }
     STORE(0, 0) STORE(1, 1) STORE(2, 2) STORE(3, 3) STORE(4, 4) STORE(5, 5)
     STORE(6, 6) STORE(7, 7) STORE(8, 8) STORE(9, 9) STORE(A, 10) STORE(B, 11)
 }
 
 // The same in passes of 6 taps × 16 channels.
-AVX2 static void grad_avx2(int rows, const float *const *row_base, const long *tap, int width, long stride,
-                           const float *dyt, float *tile) {
+AVX2 static void grad_avx2(int pixels, const long *offset, const float *xpad, const long *tap, const float *dyt,
+                           float *tile) {
     for (int t0 = 0; t0 < TT; t0 += 6) {
         for (int c0 = 0; c0 < TC; c0 += 16) {
             __m256 acc[6][2];
@@ -57,18 +51,16 @@ AVX2 static void grad_avx2(int rows, const float *const *row_base, const long *t
                 acc[i][1] = _mm256_loadu_ps(tile + (t0 + i) * TC + c0 + 8);
             }
             const float *d = dyt + c0;
-            for (int r = 0; r < rows; r++) {
-                for (int ox = 0; ox < width; ox++) {
-                    const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
-                    const float *p = row_base[r] + ox * stride;
+            for (int p = 0; p < pixels; p++) {
+                const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
+                const float *x = xpad + offset[p];
 #pragma clang loop unroll(full)
-                    for (int i = 0; i < 6; i++) {
-                        const __m256 a = _mm256_broadcast_ss(p + tap[t0 + i]);
-                        acc[i][0] = _mm256_fmadd_ps(a, d0, acc[i][0]);
-                        acc[i][1] = _mm256_fmadd_ps(a, d1, acc[i][1]);
-                    }
-                    d += TC;
+                for (int i = 0; i < 6; i++) {
+                    const __m256 a = _mm256_broadcast_ss(x + tap[t0 + i]);
+                    acc[i][0] = _mm256_fmadd_ps(a, d0, acc[i][0]);
+                    acc[i][1] = _mm256_fmadd_ps(a, d1, acc[i][1]);
                 }
+                d += TC;
             }
             for (int i = 0; i < 6; i++) {
                 _mm256_storeu_ps(tile + (t0 + i) * TC + c0, acc[i][0]);
@@ -83,31 +75,35 @@ void rk_conv_weight_grad_direct(const rk_conv *c, const float *xpad, const float
     const int M = c->out_channels, khw = c->kernel_h * c->kernel_w, K = c->channels * khw;
     const long Hp = c->height + 2 * c->pad_h, Wp = c->width + 2 * c->pad_w;
     const int oh = c->out_height, ow = c->out_width;
-    const long ohw = (long)oh * ow;
-    const long row_begin = (long)c->batch * part / parts * oh, row_end = (long)c->batch * (part + 1) / parts * oh;
-    if (row_begin >= row_end) return;
+    const long ohw = (long)oh * ow, rows_total = (long)c->batch * oh;
     const int groups = (K + TT - 1) / TT, c_panels = (M + TC - 1) / TC;
+    // Parts split the (channel panel, tap group) tiles, panel by panel, and each sweeps every pixel: no part
+    // shares an output, so nothing is summed afterwards, and each transposes only its own panels of dy.
+    const long items = (long)c_panels * groups, begin = items * part / parts, end = items * (part + 1) / parts;
+    if (begin >= end) return;
+    const int cp_lo = (int)(begin / groups), cp_hi = (int)((end - 1) / groups) + 1;
     const int chunk_rows = ow >= CHUNK_PIXELS ? 1 : CHUNK_PIXELS / ow;
-    const size_t acc_count = (size_t)c_panels * groups * TT * TC;
+    const size_t acc_count = (size_t)(end - begin) * TT * TC;
     float *acc = rk_scratch(0, acc_count);
-    long *tap = (long *)rk_scratch(1, (size_t)groups * TT * 2 + (size_t)chunk_rows * 2);
-    float *dyt = rk_scratch(2, (size_t)c_panels * chunk_rows * ow * TC);
+    long *tap = (long *)rk_scratch(1, (size_t)groups * TT * 2 + (size_t)chunk_rows * ow * 2);
+    float *dyt = rk_scratch(2, (size_t)(cp_hi - cp_lo) * chunk_rows * ow * TC);
     if (!acc || !tap || !dyt) __builtin_trap();
-    const float **row_base = (const float **)(tap + (size_t)groups * TT);
+    long *offset = tap + (size_t)groups * TT;  // per pixel of the chunk: where its window starts in xpad
     memset(acc, 0, sizeof(float) * acc_count);
     for (int k = 0; k < groups * TT; k++) {
         // Taps past K repeat tap 0; their sums land in rows of the buffer that are never read back.
         const int kk = k < K ? k : 0, ci = kk / khw, t = kk - ci * khw, ky = t / c->kernel_w, kx = t - ky * c->kernel_w;
         tap[k] = ci * Hp * Wp + (long)ky * c->dilation_h * Wp + (long)kx * c->dilation_w;
     }
-    for (long r0 = row_begin; r0 < row_end; r0 += chunk_rows) {
-        const int rows = (int)(row_end - r0 < chunk_rows ? row_end - r0 : chunk_rows), pixels = rows * ow;
+    for (long r0 = 0; r0 < rows_total; r0 += chunk_rows) {
+        const int rows = (int)(rows_total - r0 < chunk_rows ? rows_total - r0 : chunk_rows), pixels = rows * ow;
         // dy for the chunk, pixel-major in panels of 32 channels (zero past the last channel).
         for (int r = 0; r < rows; r++) {
             const long n = (r0 + r) / oh, oy = (r0 + r) - n * oh;
-            row_base[r] = xpad + n * c->input_image_stride + oy * c->stride_h * Wp;
-            for (int cp = 0; cp < c_panels; cp++) {
-                float *d = dyt + ((size_t)cp * pixels + (size_t)r * ow) * TC;
+            for (int ox = 0; ox < ow; ox++)
+                offset[r * ow + ox] = n * c->input_image_stride + oy * c->stride_h * Wp + (long)ox * c->stride_w;
+            for (int cp = cp_lo; cp < cp_hi; cp++) {
+                float *d = dyt + ((size_t)(cp - cp_lo) * pixels + (size_t)r * ow) * TC;
                 for (int j = 0; j < TC; j++) {
                     const int m = cp * TC + j;
                     if (m < M) {
@@ -119,19 +115,18 @@ void rk_conv_weight_grad_direct(const rk_conv *c, const float *xpad, const float
                 }
             }
         }
-        for (int cp = 0; cp < c_panels; cp++) {
-            const float *d = dyt + (size_t)cp * pixels * TC;
-            for (int g = 0; g < groups; g++)
-                kernel(rows, row_base, tap + g * TT, ow, c->stride_w, d, acc + ((size_t)cp * groups + g) * TT * TC);
+        for (long item = begin; item < end; item++) {
+            const int cp = (int)(item / groups), g = (int)(item - (long)cp * groups);
+            kernel(pixels, offset, xpad, tap + g * TT, dyt + (size_t)(cp - cp_lo) * pixels * TC,
+                   acc + (size_t)(item - begin) * TT * TC);
         }
     }
-    for (int cp = 0; cp < c_panels; cp++) {
-        for (int g = 0; g < groups; g++) {
-            const float *tile = acc + ((size_t)cp * groups + g) * TT * TC;
-            for (int j = 0; j < TC && cp * TC + j < M; j++) {
-                float *row = dw + (long)(cp * TC + j) * K + g * TT;
-                for (int i = 0; i < TT && g * TT + i < K; i++) row[i] += tile[i * TC + j];
-            }
+    for (long item = begin; item < end; item++) {
+        const int cp = (int)(item / groups), g = (int)(item - (long)cp * groups);
+        const float *tile = acc + (size_t)(item - begin) * TT * TC;
+        for (int j = 0; j < TC && cp * TC + j < M; j++) {
+            float *row = dw + (long)(cp * TC + j) * K + g * TT;
+            for (int i = 0; i < TT && g * TT + i < K; i++) row[i] = tile[i * TC + j];
         }
     }
 }

@@ -114,6 +114,20 @@ void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long
     }
 }
 
+void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed) {
+    const int depth = out_channels * taps;
+    for (int r0 = 0; r0 < in_channels; r0 += width) {
+        float *panel = packed + (size_t)r0 * depth;
+        for (int co = 0; co < out_channels; co++) {
+            for (int t = 0; t < taps; t++) {
+                float *dst = panel + ((size_t)co * taps + t) * width;
+                const float *src = w + ((size_t)co * in_channels + r0) * taps + (taps - 1 - t);
+                for (int i = 0; i < width; i++) dst[i] = r0 + i < in_channels ? src[(size_t)i * taps] : 0;
+            }
+        }
+    }
+}
+
 // A stretch of consecutive output pixels on one output row: image n, row oy, columns ox..ox+len−1,
 // stored at column j of the packed block.
 typedef struct { long n; int oy, ox, len, j; } run_t;

@@ -31,6 +31,11 @@ size_t rk_packed_count(int rows, int depth, int width);
 /// packed[(r/width)·depth + d][r%width] = src[r·row_stride + d·depth_stride], zero rows up to a multiple of width.
 void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed);
 
+/// Packs W′[c_in][c_out][t] = W[c_out][c_in][taps−1−t] (one group's weight [c_out][c_in][taps], flipped in space and
+/// transposed in channels: the input gradient of a stride-1 convolution as a forward one) like rk_pack_panels
+/// with rows c_in and depth c_out·taps.
+void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed);
+
 /// Copies x into xpad [N][C][H + 2·pad_h][W + 2·pad_w] with zero borders; parts split the planes.
 /// `c->input_image_stride` is x's; xpad's planes are packed.
 void rk_pad_input(const rk_conv *c, int channels_total, const float *x, float *xpad, int part, int parts);
@@ -49,8 +54,8 @@ void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, co
 /// dx += col2im(Wᵀ·dy); Wᵀ packed by rk_pack_panels(w, K, C_out, 1, K, RK_GEMM_PANEL). Parts split the images.
 void rk_conv_backward_input(const rk_conv *c, const float *dy, const float *packed_wt, float *dx, int part, int parts);
 
-/// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images without im2col; xpad and `c->input_image_stride` as for
-/// rk_conv_direct. Give each part its own dw.
+/// dw[C_out][K] = dy·im2col(x)ᵀ without im2col; xpad and `c->input_image_stride` as for rk_conv_direct. Parts split
+/// the entries of dw (all parts together write each once) and share one dw.
 void rk_conv_weight_grad_direct(const rk_conv *c, const float *xpad, const float *dy, float *dw, int part, int parts);
 
 /// dw[C_out][K] += dy·im2col(x)ᵀ over this part's images; give each part its own dw.

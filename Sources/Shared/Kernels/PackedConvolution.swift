@@ -17,8 +17,8 @@ public final class PackedConvWeights: @unchecked Sendable {
     let groupStride: Int
     /// Rows per panel: RK_DIRECT_PANEL for the direct kernel, RK_GEMM_PANEL for the GEMM one.
     let panel: Int32
-    /// What was packed (shares the tensor's storage), to pack again for the other kernel.
-    let weight: Tensor
+    /// What was packed (shares the tensor's storage), to pack again for the other kernel; nil for flipped weights.
+    let weight: Tensor?
 
     /// Packs `weight` [C_out, C_in/groups, kH, kW] as `groups` row-major [C_out/groups × patch] matrices,
     /// for the kernel that runs convolutions with this weight's window (`Convolution.runsDirect`).
@@ -42,7 +42,19 @@ public final class PackedConvWeights: @unchecked Sendable {
         }
     }
 
-    private init(_ weight: Tensor, groups: Int, rows: Int, depth: Int, panel: Int32,
+    /// The weight of a stride-1 convolution `g` flipped in space and transposed in channels, group by group, for
+    /// its input gradient run as a forward convolution (`backwardInputPacked`).
+    convenience init(flipping weight: Tensor, _ g: ConvGeometry, panel: Int32) {
+        let taps = g.kernelH * g.kernelW
+        self.init(nil, groups: g.groups, rows: g.inPerGroup, depth: g.outPerGroup * taps, panel: panel) { grp, dst in
+            weight.withUnsafePointer { w in
+                rk_pack_flipped(w + grp * g.outPerGroup * g.inPerGroup * taps, Int32(g.outPerGroup), Int32(g.inPerGroup),
+                                Int32(taps), panel, dst)
+            }
+        }
+    }
+
+    private init(_ weight: Tensor?, groups: Int, rows: Int, depth: Int, panel: Int32,
                  pack: (Int, UnsafeMutablePointer<Float>) -> Void) {
         self.weight = weight
         self.panel = panel
@@ -91,7 +103,7 @@ extension Convolution {
         let direct = runsDirect(kernelH: g.kernelH, kernelW: g.kernelW, patch: g.patchSize)
         // Weights packed before the kernel choice changed (a test forcing AVX2) are packed again.
         let packed = packed.panel == (direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL) ? packed
-            : PackedConvWeights(weight: packed.weight, groups: g.groups)
+            : PackedConvWeights(weight: packed.weight!, groups: g.groups)
         return direct ? forwardDirect(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
                       : forwardGEMM(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
     }
@@ -164,30 +176,11 @@ extension Convolution {
             let t = ConvGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
                                  outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (padH, padW),
                                  dilation: (g.dilationH, g.dilationW), groups: g.groups)
-            let flipped = flippedTransposed(g, weight)
-            return forwardPacked(t, input: gradOutput, packed: PackedConvWeights(weight: flipped, groups: g.groups),
-                                 bias: nil, residual: nil, activation: .none)
+            let direct = runsDirect(kernelH: t.kernelH, kernelW: t.kernelW, patch: t.patchSize)
+            let packed = PackedConvWeights(flipping: weight, g, panel: direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL)
+            return forwardPacked(t, input: gradOutput, packed: packed, bias: nil, residual: nil, activation: .none)
         }
         return backwardInputScatter(g, gradOutput: gradOutput, weight: weight)
-    }
-
-    /// W′[group's c_in][c_out][kH−1−ky][kW−1−kx] = W[c_out][c_in][ky][kx], group by group.
-    /// Shapes: weight `g.weightShape` → [C_in, C_out/groups, kH, kW].
-    static func flippedTransposed(_ g: ConvGeometry, _ weight: Tensor) -> Tensor {
-        var out = Tensor(uninitializedShape: [g.inChannels, g.outPerGroup, g.kernelH, g.kernelW])
-        let taps = g.kernelH * g.kernelW
-        weight.withUnsafePointer { w in out.withUnsafeMutablePointer { o in
-            for grp in 0..<g.groups {
-                for co in 0..<g.outPerGroup {
-                    for ci in 0..<g.inPerGroup {
-                        let src = w + ((grp * g.outPerGroup + co) * g.inPerGroup + ci) * taps
-                        let dst = o + ((grp * g.inPerGroup + ci) * g.outPerGroup + co) * taps
-                        for t in 0..<taps { dst[taps - 1 - t] = src[t] }
-                    }
-                }
-            }
-        } }
-        return out
     }
 
     /// The input gradient as Wᵀ·dY on the GEMM kernel, folded back by col2im; parts split the images.
@@ -210,35 +203,47 @@ extension Convolution {
         return gradInput
     }
 
-    /// The weight gradient on the micro-kernels (the direct one for windows of several taps): each part sums its
-    /// images into its own buffer.
+    /// The weight gradient on the micro-kernels.
     static func backwardWeightPacked(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor) -> Tensor {
-        // The direct weight gradient lost to the GEMM one on 1×1 windows at every size measured (55 against 65 GFLOP/s).
-        let direct = g.kernelH * g.kernelW > 1
-        let parts = Swift.max(1, Swift.min(threads, g.batch))
-        var (source, shape) = direct ? padded(g, input, parts: parts) : (input, kernelShape(g))
-        let inGroup = g.inPerGroup * source.shape[2] * source.shape[3], outGroup = g.outPerGroup * g.outHeight * g.outWidth
-        let weightGroup = g.outPerGroup * g.patchSize
-        var partials = (0..<parts).map { _ in Tensor(shape: g.weightShape) }
-        let addresses = (0..<parts).map { i in partials[i].withUnsafeMutablePointer { Int(bitPattern: $0) } }
-        withExtendedLifetime(partials) {
-            source.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in
-                runParts(parts) { part in
-                    let dw = UnsafeMutablePointer<Float>(bitPattern: addresses[part])!
-                    for grp in 0..<g.groups {
-                        if direct {
-                            rk_conv_weight_grad_direct(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
-                                                       Int32(part), Int32(parts))
-                        } else {
+        var shape = kernelShape(g)
+        let outGroup = g.outPerGroup * g.outHeight * g.outWidth, weightGroup = g.outPerGroup * g.patchSize
+        guard g.kernelH * g.kernelW > 1 else {
+            // 1×1 windows: the GEMM kernel, images split across parts, each summing into its own buffer (the direct
+            // weight gradient lost to it on 1×1 windows at every size measured: 55 against 65 GFLOP/s).
+            let parts = Swift.max(1, Swift.min(threads, g.batch))
+            let inGroup = g.inPerGroup * g.height * g.width
+            var partials = (0..<parts).map { _ in Tensor(shape: g.weightShape) }
+            let addresses = (0..<parts).map { i in partials[i].withUnsafeMutablePointer { Int(bitPattern: $0) } }
+            withExtendedLifetime(partials) {
+                input.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in
+                    runParts(parts) { part in
+                        let dw = UnsafeMutablePointer<Float>(bitPattern: addresses[part])!
+                        for grp in 0..<g.groups {
                             rk_conv_backward_weight(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
                                                     Int32(part), Int32(parts))
                         }
                     }
-                }
-            } }
+                } }
+            }
+            var gradWeight = partials.removeFirst()
+            for p in partials { gradWeight.add(p) }
+            return gradWeight
         }
-        var gradWeight = partials.removeFirst()
-        for p in partials { gradWeight.add(p) }
+        // Windows of several taps: the direct kernel; parts split the entries of the one gradient, which they
+        // write once each.
+        let parts = Swift.max(1, threads)
+        let (source, paddedShape) = padded(g, input, parts: parts)
+        shape = paddedShape
+        let inGroup = g.inPerGroup * source.shape[2] * source.shape[3]
+        var gradWeight = Tensor(uninitializedShape: g.weightShape)
+        source.withUnsafePointer { x in gradOutput.withUnsafePointer { dy in gradWeight.withUnsafeMutablePointer { dw in
+            runParts(parts) { part in
+                for grp in 0..<g.groups {
+                    rk_conv_weight_grad_direct(&shape, x + grp * inGroup, dy + grp * outGroup, dw + grp * weightGroup,
+                                               Int32(part), Int32(parts))
+                }
+            }
+        } } }
         return gradWeight
     }
 }
