@@ -104,8 +104,25 @@ extension Convolution {
         // Weights packed before the kernel choice changed (a test forcing AVX2) are packed again.
         let packed = packed.panel == (direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL) ? packed
             : PackedConvWeights(weight: packed.weight!, groups: g.groups)
-        return direct ? forwardDirect(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
-                      : forwardGEMM(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation)
+        var out = Tensor(uninitializedShape: g.outputShape)
+        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let parts = Swift.max(1, threads)
+        // The direct kernel reads a zero-padded copy of the input; the GEMM kernel pads as it packs.
+        var (source, shape) = direct ? padded(g, input, parts: parts) : (input, kernelShape(g))
+        let kernel = direct ? rk_conv_direct : rk_conv_forward
+        let inGroup = g.inPerGroup * source.shape[2] * source.shape[3], outGroup = g.outPerGroup * g.outHeight * g.outWidth
+        withExtendedLifetime((packed, bias, residual)) {
+            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
+            source.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
+                runParts(parts) { part in
+                    for grp in 0..<g.groups {
+                        kernel(&shape, x + grp * inGroup, packed.scalars + grp * packed.groupStride, b.map { $0 + grp * g.outPerGroup },
+                               r.map { $0 + grp * outGroup }, act, y + grp * outGroup, Int32(part), Int32(parts))
+                    }
+                }
+            } }
+        }
+        return out
     }
 
     /// The input with `g`'s padding as zeros (the input itself when there is none), and the C description of `g`
@@ -119,52 +136,6 @@ extension Convolution {
         } }
         shape.input_image_stride = p.count / g.batch
         return (p, shape)
-    }
-
-    /// The direct kernel on a zero-padded copy of the input (the input itself when there is no padding).
-    static func forwardDirect(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
-                              residual: Tensor?, activation: FusedActivation) -> Tensor {
-        var out = Tensor(uninitializedShape: g.outputShape)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
-        let parts = Swift.max(1, threads)
-        var (padded, shape) = Self.padded(g, input, parts: parts)
-        let inGroup = g.inPerGroup * padded.shape[2] * padded.shape[3], outGroup = g.outPerGroup * g.outHeight * g.outWidth
-        withExtendedLifetime((packed, bias, residual)) {
-            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
-            padded.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
-                runParts(parts) { part in
-                    for grp in 0..<g.groups {
-                        rk_conv_direct(&shape, x + grp * inGroup, packed.scalars + grp * packed.groupStride,
-                                       b.map { $0 + grp * g.outPerGroup }, r.map { $0 + grp * outGroup }, act,
-                                       y + grp * outGroup, Int32(part), Int32(parts))
-                    }
-                }
-            } }
-        }
-        return out
-    }
-
-    /// The packed-GEMM kernel with im2col fused into its packing.
-    static func forwardGEMM(_ g: ConvGeometry, input: Tensor, packed: PackedConvWeights, bias: Tensor?,
-                              residual: Tensor?, activation: FusedActivation) -> Tensor {
-        var out = Tensor(uninitializedShape: g.outputShape)
-        var shape = kernelShape(g)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
-        let inGroup = g.inPerGroup * g.height * g.width, outGroup = g.outPerGroup * g.outHeight * g.outWidth
-        let parts = Swift.max(1, threads)
-        withExtendedLifetime((packed, bias, residual)) {
-            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
-            input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in
-                runParts(parts) { part in
-                    for grp in 0..<g.groups {
-                        rk_conv_forward(&shape, x + grp * inGroup, packed.scalars + grp * packed.groupStride,
-                                        b.map { $0 + grp * g.outPerGroup }, r.map { $0 + grp * outGroup }, act,
-                                        y + grp * outGroup, Int32(part), Int32(parts))
-                    }
-                }
-            } }
-        }
-        return out
     }
 
     /// `backwardInput` on the micro-kernels. With stride 1 it is a forward convolution of the output gradient
