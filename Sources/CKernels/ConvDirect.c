@@ -232,7 +232,8 @@ void rk_conv_direct(const rk_conv *c, const float *xpad, const float *packed_w, 
         const int ci = k / khw, t = k - ci * khw, ky = t / c->kernel_w, kx = t - ky * c->kernel_w;
         tap[k] = ci * Hp * Wp + (long)ky * c->dilation_h * Wp + (long)kx * c->dilation_w;
     }
-    const direct_job job = {c, rk_isa() == 2 ? direct_avx512 : direct_avx2, rk_isa() == 2, c->out_channels, K, act,
+    const int avx512 = rk_isa() == 2;
+    const direct_job job = {c, avx512 ? direct_avx512 : direct_avx2, avx512, c->out_channels, K, act,
                             Wp, ow, ohw, total, tap, xpad, packed_w, bias, residual, y, tile};
     if (tiles >= 16L * parts) {
         // Many tiles: parts split the pixels; each block of tiles meets every channel panel while its input is in L2.

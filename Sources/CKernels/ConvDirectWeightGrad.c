@@ -20,12 +20,14 @@ typedef void (*grad_fn)(int pixels, const long *offset, const float *xpad, const
 #define ROW(i) __asm__("vfmadd231ps (%[p],%[o],4)%{1to16%}, %[d0], %[c0]\n\t" \
                        "vfmadd231ps (%[p],%[o],4)%{1to16%}, %[d1], %[c1]" \
                        : [c0] "+v"(c##i##0), [c1] "+v"(c##i##1) : [p] "r"(p##i), [o] "r"(off), [d0] "v"(d0), [d1] "v"(d1));
-#define LOAD(i, n) __m512 c##i##0 = _mm512_loadu_ps(tile + n * TC), c##i##1 = _mm512_loadu_ps(tile + n * TC + 16); \
-                   const float *p##i = xpad + tap[n];
-#define STORE(i, n) _mm512_storeu_ps(tile + n * TC, c##i##0); _mm512_storeu_ps(tile + n * TC + 16, c##i##1);
+#define LOAD(i, n) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = c##i##0; const float *p##i = xpad + tap[n];
+#define STORE(i, n) _mm512_storeu_ps(tile + n * TC, _mm512_add_ps(_mm512_loadu_ps(tile + n * TC), c##i##0)); \
+                    _mm512_storeu_ps(tile + n * TC + 16, _mm512_add_ps(_mm512_loadu_ps(tile + n * TC + 16), c##i##1));
 
 // tile[i][0..31] += Σ_p xpad[offset[p] + tap[i]] · dyt[p][0..31]: per pixel one offset, two vectors of dy and
-// 24 embedded-broadcast FMAs (inline assembly, as in ConvDirect.c; the input is only read).
+// 24 embedded-broadcast FMAs (inline assembly, as in ConvDirect.c; the input is only read). The chunk's sum
+// starts from zero and is added to the tile at the end: one running float sum over every pixel of a batch of
+// 1600×1200 images drifted by 4e-3 relative, chunk sums added up stay within 1e-5.
 AVX512 static void grad_avx512(int pixels, const long *offset, const float *xpad, const long *tap, const float *dyt,
                                float *tile) {
     LOAD(0, 0) LOAD(1, 1) LOAD(2, 2) LOAD(3, 3) LOAD(4, 4) LOAD(5, 5)
@@ -46,10 +48,7 @@ AVX2 static void grad_avx2(int pixels, const long *offset, const float *xpad, co
     for (int t0 = 0; t0 < TT; t0 += 6) {
         for (int c0 = 0; c0 < TC; c0 += 16) {
             __m256 acc[6][2];
-            for (int i = 0; i < 6; i++) {
-                acc[i][0] = _mm256_loadu_ps(tile + (t0 + i) * TC + c0);
-                acc[i][1] = _mm256_loadu_ps(tile + (t0 + i) * TC + c0 + 8);
-            }
+            for (int i = 0; i < 6; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
             const float *d = dyt + c0;
             for (int p = 0; p < pixels; p++) {
                 const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
@@ -63,8 +62,9 @@ AVX2 static void grad_avx2(int pixels, const long *offset, const float *xpad, co
                 d += TC;
             }
             for (int i = 0; i < 6; i++) {
-                _mm256_storeu_ps(tile + (t0 + i) * TC + c0, acc[i][0]);
-                _mm256_storeu_ps(tile + (t0 + i) * TC + c0 + 8, acc[i][1]);
+                float *t = tile + (t0 + i) * TC + c0;
+                _mm256_storeu_ps(t, _mm256_add_ps(_mm256_loadu_ps(t), acc[i][0]));
+                _mm256_storeu_ps(t + 8, _mm256_add_ps(_mm256_loadu_ps(t + 8), acc[i][1]));
             }
         }
     }

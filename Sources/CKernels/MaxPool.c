@@ -1,9 +1,12 @@
 // Max pooling for inference (no argmax): per output row, the elementwise maximum of the window's input rows
 // (contiguous, vectorised), then the maximum over each output's columns of that row. PyTorch semantics: padding
-// never wins, windows are clipped to the image.
+// never wins, windows are clipped to the image, a NaN in the window wins.
 
 #include "CKernels.h"
 #include "KernelSupport.h"
+
+// max(a, b) with a NaN in either winning, as PyTorch's max pooling does.
+static inline float nan_max(float a, float b) { return (a > b || a != a) ? a : b; }
 
 void rk_max_pool(const float *x, float *y, long planes, int height, int width, int kernel_h, int kernel_w,
                  int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width, int part, int parts) {
@@ -21,7 +24,7 @@ void rk_max_pool(const float *x, float *y, long planes, int height, int width, i
             for (int i = 0; i < width; i++) row[i] = first[i];
             for (int iy = y0 + 1; iy < y1; iy++) {
                 const float *r = src + (long)iy * width;
-                for (int i = 0; i < width; i++) row[i] = r[i] > row[i] ? r[i] : row[i];
+                for (int i = 0; i < width; i++) row[i] = nan_max(r[i], row[i]);
             }
             float *out = dst + (long)oy * out_width;
             // Outputs whose window lies inside the row: lo..<hi, without clipping (the common 2×2 and 3×3
@@ -33,19 +36,18 @@ void rk_max_pool(const float *x, float *y, long planes, int height, int width, i
             if (kernel_w == 2 && stride_w == 2) {
                 for (int ox = lo; ox < hi; ox++) {
                     const float *r = row + 2 * ox - pad_w;
-                    out[ox] = r[0] > r[1] ? r[0] : r[1];
+                    out[ox] = nan_max(r[0], r[1]);
                 }
             } else if (kernel_w == 3 && stride_w == 2) {
                 for (int ox = lo; ox < hi; ox++) {
                     const float *r = row + 2 * ox - pad_w;
-                    const float m = r[0] > r[1] ? r[0] : r[1];
-                    out[ox] = m > r[2] ? m : r[2];
+                    out[ox] = nan_max(nan_max(r[0], r[1]), r[2]);
                 }
             } else {
                 for (int ox = lo; ox < hi; ox++) {
                     const float *r = row + ox * stride_w - pad_w;
                     float best = r[0];
-                    for (int ix = 1; ix < kernel_w; ix++) best = r[ix] > best ? r[ix] : best;
+                    for (int ix = 1; ix < kernel_w; ix++) best = nan_max(r[ix], best);
                     out[ox] = best;
                 }
             }
@@ -56,7 +58,7 @@ void rk_max_pool(const float *x, float *y, long planes, int height, int width, i
                 if (x0 < 0) x0 = 0;
                 if (x1 > width) x1 = width;
                 float best = row[x0];
-                for (int ix = x0 + 1; ix < x1; ix++) best = row[ix] > best ? row[ix] : best;
+                for (int ix = x0 + 1; ix < x1; ix++) best = nan_max(row[ix], best);
                 out[ox] = best;
             }
         }

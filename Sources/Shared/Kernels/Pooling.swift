@@ -55,7 +55,7 @@ public enum Pooling {
                             let x0 = Swift.max(ox * g.strideW - g.padW, 0), x1 = Swift.min(ox * g.strideW - g.padW + g.kernelW, g.width)
                             let o = (p * oh + oy) * ow + ox
                             var best = -Float.infinity, bestIndex = y0 * g.width + x0
-                            for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best {
+                            for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best || src[iy * g.width + ix].isNaN {
                                 best = src[iy * g.width + ix]; bestIndex = iy * g.width + ix
                             } }
                             y[o] = best
@@ -144,7 +144,7 @@ public enum Pooling {
                         let o = (p * outH + oy) * outW + ox
                         if useMax {
                             var best = -Float.infinity, bestIndex = ys.lowerBound * w + xs.lowerBound
-                            for iy in ys { for ix in xs where src[iy * w + ix] > best { best = src[iy * w + ix]; bestIndex = iy * w + ix } }
+                            for iy in ys { for ix in xs where src[iy * w + ix] > best || src[iy * w + ix].isNaN { best = src[iy * w + ix]; bestIndex = iy * w + ix } }
                             y[o] = best
                             am[o] = Int32(p * h * w + bestIndex)
                         } else {

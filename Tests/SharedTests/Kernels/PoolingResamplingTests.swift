@@ -39,6 +39,18 @@ final class PoolingResamplingTests: XCTestCase {
         }
     }
 
+    func testMaxPoolingPropagatesNaNLikePyTorch() {
+        // A NaN anywhere in a window wins, wherever it sits (first or second column or row), with and without indices.
+        let g = PoolGeometry(batch: 1, channels: 1, height: 4, width: 6, kernel: (2, 2), stride: (2, 2))
+        var x = Tensor(shape: g.inputShape, scalars: (0..<24).map(Float.init))
+        x[0, 0, 0, 0] = .nan; x[0, 0, 1, 3] = .nan; x[0, 0, 3, 5] = .nan
+        for indices in [true, false] {
+            let y = Pooling.maxForward(g, input: x, indices: indices).output.scalars
+            XCTAssertTrue(y[0].isNaN && y[1].isNaN && y[5].isNaN, "indices \(indices): \(y)")
+            XCTAssertEqual(y[2], 11); XCTAssertEqual(y[3], 19); XCTAssertEqual(y[4], 21)
+        }
+    }
+
     func testAdaptivePoolingBinsFollowPyTorch() {
         // PyTorch: adaptive_avg_pool1d over 5 values into 3 bins uses [0,2), [1,4), [3,5).
         let x = Tensor(shape: [1, 1, 1, 5], scalars: [1, 2, 3, 4, 5])
