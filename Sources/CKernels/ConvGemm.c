@@ -102,27 +102,44 @@ size_t rk_packed_count(int rows, int depth, int width) {
     return (size_t)((rows + width - 1) / width) * width * (size_t)depth;
 }
 
-void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed) {
-    for (int r0 = 0; r0 < rows; r0 += width) {
-        float *panel = packed + (size_t)r0 * depth;
-        for (int d = 0; d < depth; d++) {
-            for (int i = 0; i < width; i++) {
-                int r = r0 + i;
-                panel[(size_t)d * width + i] = r < rows ? src[r * row_stride + d * depth_stride] : 0;
+// Both packers read their source in storage order and scatter into the panels, which stay in L2: reading 32 rows
+// in lockstep instead cost 2 ns a float (6 ms for one 512×4608 weight, every training step).
+void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed,
+                    int part, int parts) {
+    const int panels = (rows + width - 1) / width;
+    for (int p = panels * part / parts; p < panels * (part + 1) / parts; p++) {
+        float *panel = packed + (size_t)p * width * depth;
+        for (int i = 0; i < width; i++) {
+            const int r = p * width + i;
+            if (r >= rows) {
+                for (int d = 0; d < depth; d++) panel[(size_t)d * width + i] = 0;
+                continue;
+            }
+            const float *s = src + r * row_stride;
+            if (depth_stride == 1) {
+                for (int d = 0; d < depth; d++) panel[(size_t)d * width + i] = s[d];
+            } else {
+                for (int d = 0; d < depth; d++) panel[(size_t)d * width + i] = s[d * depth_stride];
             }
         }
     }
 }
 
-void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed) {
-    const int depth = out_channels * taps;
-    for (int r0 = 0; r0 < in_channels; r0 += width) {
-        float *panel = packed + (size_t)r0 * depth;
+void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed,
+                     int part, int parts) {
+    const int depth = out_channels * taps, panels = (in_channels + width - 1) / width;
+    for (int p = panels * part / parts; p < panels * (part + 1) / parts; p++) {
+        float *panel = packed + (size_t)p * width * depth;
         for (int co = 0; co < out_channels; co++) {
-            for (int t = 0; t < taps; t++) {
-                float *dst = panel + ((size_t)co * taps + t) * width;
-                const float *src = w + ((size_t)co * in_channels + r0) * taps + (taps - 1 - t);
-                for (int i = 0; i < width; i++) dst[i] = r0 + i < in_channels ? src[(size_t)i * taps] : 0;
+            for (int i = 0; i < width; i++) {
+                const int ci = p * width + i;
+                float *dst = panel + (size_t)co * taps * width + i;
+                if (ci >= in_channels) {
+                    for (int t = 0; t < taps; t++) dst[(size_t)t * width] = 0;
+                    continue;
+                }
+                const float *src = w + ((size_t)co * in_channels + ci) * taps;
+                for (int t = 0; t < taps; t++) dst[(size_t)(taps - 1 - t) * width] = src[t];
             }
         }
     }

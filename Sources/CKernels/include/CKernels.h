@@ -29,12 +29,15 @@ void rk_force_avx2(int on);
 /// Floats needed to pack a `rows` × `depth` operand into panels of `width` rows.
 size_t rk_packed_count(int rows, int depth, int width);
 /// packed[(r/width)·depth + d][r%width] = src[r·row_stride + d·depth_stride], zero rows up to a multiple of width.
-void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed);
+/// Parts split the panels.
+void rk_pack_panels(const float *src, int rows, int depth, long row_stride, long depth_stride, int width, float *packed,
+                    int part, int parts);
 
 /// Packs W′[c_in][c_out][t] = W[c_out][c_in][taps−1−t] (one group's weight [c_out][c_in][taps], flipped in space and
 /// transposed in channels: the input gradient of a stride-1 convolution as a forward one) like rk_pack_panels
-/// with rows c_in and depth c_out·taps.
-void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed);
+/// with rows c_in and depth c_out·taps. Parts split the panels.
+void rk_pack_flipped(const float *w, int out_channels, int in_channels, int taps, int width, float *packed,
+                     int part, int parts);
 
 /// Copies x into xpad [N][C][H + 2·pad_h][W + 2·pad_w] with zero borders; parts split the planes.
 /// `c->input_image_stride` is x's; xpad's planes are packed.

@@ -25,9 +25,9 @@ public final class PackedConvWeights: @unchecked Sendable {
     public convenience init(weight: Tensor, groups: Int) {
         let outPerGroup = weight.shape[0] / groups, patch = weight.count / weight.shape[0]
         let panel = Convolution.runsDirect(kernelH: weight.shape[2], kernelW: weight.shape[3], patch: patch) ? RK_DIRECT_PANEL : RK_GEMM_PANEL
-        self.init(weight, groups: groups, rows: outPerGroup, depth: patch, panel: panel) { grp, dst in
+        self.init(weight, groups: groups, rows: outPerGroup, depth: patch, panel: panel) { grp, dst, part, parts in
             weight.withUnsafePointer { w in
-                rk_pack_panels(w + grp * outPerGroup * patch, Int32(outPerGroup), Int32(patch), patch, 1, panel, dst)
+                rk_pack_panels(w + grp * outPerGroup * patch, Int32(outPerGroup), Int32(patch), patch, 1, panel, dst, part, parts)
             }
         }
     }
@@ -35,9 +35,10 @@ public final class PackedConvWeights: @unchecked Sendable {
     /// The transposed weights for the input gradient: per group [patch × C_out/groups].
     convenience init(transposing weight: Tensor, groups: Int) {
         let outPerGroup = weight.shape[0] / groups, patch = weight.count / weight.shape[0]
-        self.init(weight, groups: groups, rows: patch, depth: outPerGroup, panel: RK_GEMM_PANEL) { grp, dst in
+        self.init(weight, groups: groups, rows: patch, depth: outPerGroup, panel: RK_GEMM_PANEL) { grp, dst, part, parts in
             weight.withUnsafePointer { w in
-                rk_pack_panels(w + grp * outPerGroup * patch, Int32(patch), Int32(outPerGroup), 1, patch, RK_GEMM_PANEL, dst)
+                rk_pack_panels(w + grp * outPerGroup * patch, Int32(patch), Int32(outPerGroup), 1, patch, RK_GEMM_PANEL, dst,
+                               part, parts)
             }
         }
     }
@@ -46,22 +47,28 @@ public final class PackedConvWeights: @unchecked Sendable {
     /// its input gradient run as a forward convolution (`backwardInputPacked`).
     convenience init(flipping weight: Tensor, _ g: ConvGeometry, panel: Int32) {
         let taps = g.kernelH * g.kernelW
-        self.init(nil, groups: g.groups, rows: g.inPerGroup, depth: g.outPerGroup * taps, panel: panel) { grp, dst in
+        self.init(nil, groups: g.groups, rows: g.inPerGroup, depth: g.outPerGroup * taps, panel: panel) { grp, dst, part, parts in
             weight.withUnsafePointer { w in
                 rk_pack_flipped(w + grp * g.outPerGroup * g.inPerGroup * taps, Int32(g.outPerGroup), Int32(g.inPerGroup),
-                                Int32(taps), panel, dst)
+                                Int32(taps), panel, dst, part, parts)
             }
         }
     }
 
+    /// `pack(group, destination, part, parts)` packs one part of one group's panels; parts run on the cores for
+    /// large weights (a training step packs every weight).
     private init(_ weight: Tensor?, groups: Int, rows: Int, depth: Int, panel: Int32,
-                 pack: (Int, UnsafeMutablePointer<Float>) -> Void) {
+                 pack: (Int, UnsafeMutablePointer<Float>, Int32, Int32) -> Void) {
         self.weight = weight
         self.panel = panel
         groupStride = rk_packed_count(Int32(rows), Int32(depth), panel)
         count = groupStride * groups
         scalars = .allocate(capacity: Swift.max(count, 1))
-        for grp in 0..<groups { pack(grp, scalars + grp * groupStride) }
+        let parts = count >= 1 << 16 ? Swift.max(1, Convolution.threads) : 1
+        let (base, stride) = (scalars, groupStride)
+        Convolution.runParts(parts) { part in
+            for grp in 0..<groups { pack(grp, base + grp * stride, Int32(part), Int32(parts)) }
+        }
     }
 
     deinit { scalars.deallocate() }
