@@ -64,3 +64,36 @@ void rk_max_pool(const float *x, float *y, long planes, int height, int width, i
         }
     }
 }
+
+void rk_max_pool_indices(const float *x, float *y, int *argmax, long planes, int height, int width, int kernel_h,
+                         int kernel_w, int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width,
+                         int part, int parts) {
+    const long plane_in = (long)height * width, plane_out = (long)out_height * out_width;
+    for (long p = planes * part / parts; p < planes * (part + 1) / parts; p++) {
+        const float *src = x + p * plane_in;
+        float *dst = y + p * plane_out;
+        int *idx = argmax + p * plane_out;
+        for (int oy = 0; oy < out_height; oy++) {
+            int y0 = oy * stride_h - pad_h, y1 = y0 + kernel_h;
+            if (y0 < 0) y0 = 0;
+            if (y1 > height) y1 = height;
+            for (int ox = 0; ox < out_width; ox++) {
+                int x0 = ox * stride_w - pad_w, x1 = x0 + kernel_w;
+                if (x0 < 0) x0 = 0;
+                if (x1 > width) x1 = width;
+                // The first maximum in row-major order wins; a NaN beats everything after it.
+                long best_index = (long)y0 * width + x0;
+                float best = src[best_index];
+                for (int iy = y0; iy < y1; iy++) {
+                    const float *r = src + (long)iy * width;
+                    for (int ix = x0; ix < x1; ix++) {
+                        const float v = r[ix];
+                        if (v > best || (v != v && best == best)) { best = v; best_index = (long)iy * width + ix; }
+                    }
+                }
+                dst[(long)oy * out_width + ox] = best;
+                idx[(long)oy * out_width + ox] = (int)(p * plane_in + best_index);
+            }
+        }
+    }
+}

@@ -68,4 +68,10 @@ void rk_conv_backward_weight(const rk_conv *c, const float *x, const float *dy, 
 void rk_max_pool(const float *x, float *y, long planes, int height, int width, int kernel_h, int kernel_w,
                  int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width, int part, int parts);
 
+/// Max pooling with, for each output, the flat index into x of the input that won (the first maximum in row-major
+/// order; a NaN wins), for the backward pass.
+void rk_max_pool_indices(const float *x, float *y, int *argmax, long planes, int height, int width, int kernel_h,
+                         int kernel_w, int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width,
+                         int part, int parts);
+
 #endif

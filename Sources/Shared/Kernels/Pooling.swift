@@ -29,7 +29,7 @@ public enum Pooling {
     public static func maxForward(_ g: PoolGeometry, input: Tensor, indices: Bool = true) -> (output: Tensor, argmax: [Int32]) {
         precondition(input.shape == g.inputShape, "max pool input \(input.shape) ≠ \(g.inputShape)")
         var out = Tensor(uninitializedShape: g.outputShape)
-        let oh = g.outHeight, ow = g.outWidth, plane = g.height * g.width, planes = g.batch * g.channels
+        let oh = g.outHeight, ow = g.outWidth, planes = g.batch * g.channels
         // Planes split across the cores: ResNet's stem pool is otherwise a few per cent of a forward pass.
         let parts = Swift.max(1, Swift.min(Convolution.threads, planes))
         if !indices {
@@ -43,26 +43,11 @@ public enum Pooling {
         }
         var argmax = [Int32](repeating: 0, count: out.count)
         input.withUnsafePointer { x in out.withUnsafeMutablePointer { y in argmax.withUnsafeMutableBufferPointer { am in
-            let (xAddress, yAddress, amAddress) = (Int(bitPattern: x), Int(bitPattern: y), Int(bitPattern: am.baseAddress))
+            let indices = am.baseAddress!
             Convolution.runParts(parts) { part in
-                let x = UnsafePointer<Float>(bitPattern: xAddress)!, y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
-                let am = UnsafeMutablePointer<Int32>(bitPattern: amAddress)!
-                for p in (planes * part / parts)..<(planes * (part + 1) / parts) {
-                    let src = x + p * plane
-                    for oy in 0..<oh {
-                        let y0 = Swift.max(oy * g.strideH - g.padH, 0), y1 = Swift.min(oy * g.strideH - g.padH + g.kernelH, g.height)
-                        for ox in 0..<ow {
-                            let x0 = Swift.max(ox * g.strideW - g.padW, 0), x1 = Swift.min(ox * g.strideW - g.padW + g.kernelW, g.width)
-                            let o = (p * oh + oy) * ow + ox
-                            var best = -Float.infinity, bestIndex = y0 * g.width + x0
-                            for iy in y0..<y1 { for ix in x0..<x1 where src[iy * g.width + ix] > best || src[iy * g.width + ix].isNaN {
-                                best = src[iy * g.width + ix]; bestIndex = iy * g.width + ix
-                            } }
-                            y[o] = best
-                            am[o] = Int32(p * plane + bestIndex)
-                        }
-                    }
-                }
+                rk_max_pool_indices(x, y, indices, planes, Int32(g.height), Int32(g.width), Int32(g.kernelH), Int32(g.kernelW),
+                                    Int32(g.strideH), Int32(g.strideW), Int32(g.padH), Int32(g.padW), Int32(oh), Int32(ow),
+                                    Int32(part), Int32(parts))
             }
         } } }
         return (out, argmax)
