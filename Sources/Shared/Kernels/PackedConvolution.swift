@@ -1,9 +1,10 @@
-// Convolution on Reticle's own micro-kernels (Sources/CKernels): windows of
-// more than one tap or with a stride run the direct kernel (input samples
-// broadcast against packed output-channel vectors, no im2col); 1×1 convolutions
-// and both adjoints run the packed GEMM kernel with the im2col fused into the
-// packing of each cache block. Bias, residual and activation are applied as the
-// output is written (README "Performance").
+// Convolution on Reticle's own micro-kernels (Sources/CKernels): the direct
+// kernel (input samples broadcast against packed output-channel vectors, no
+// im2col) runs windows of several taps, long 1×1 ones with AVX-512, stride-1
+// input gradients and the weight gradients of windows of several taps; the
+// packed GEMM kernel (im2col fused into the packing of each cache block) runs
+// the rest. Bias, residual and activation are applied as the output is written
+// (README "The CNN core and model files").
 
 import CKernels
 import Foundation

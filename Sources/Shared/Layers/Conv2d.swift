@@ -77,7 +77,8 @@ public struct Conv2d: Layer {
     }
 
     /// This convolution with its weight packed for the kernels, so inference does not repack it on every call.
-    /// The packing is a copy: train the original, not this one.
+    /// The packing keeps a reference to the weight's storage, so a later change to the weight copies it first; the
+    /// storage then differs and `convolve` packs afresh instead of using a stale packing.
     public func prepacked() -> Conv2d {
         var copy = self
         let isDepthwise = config.groups == config.inChannels && config.groups == config.outChannels && config.groups > 1
