@@ -73,12 +73,12 @@ public struct Conv2d: Layer {
         let c = config
         return x.conv2d(weight: w, bias: bias.map { ctx.variable($0) }, stride: (c.stride, c.stride), padding: (c.padding, c.padding),
                         dilation: (c.dilation, c.dilation), groups: c.groups, residual: residual, activation: fusedActivation,
-                        packed: w.value.storage === weight.value.storage ? packedWeight : nil)
+                        packed: packedWeight.flatMap { $0.weight?.storage === w.value.storage ? $0 : nil })
     }
 
     /// This convolution with its weight packed for the kernels, so inference does not repack it on every call.
     /// The packing keeps a reference to the weight's storage, so a later change to the weight copies it first; the
-    /// storage then differs and `convolve` packs afresh instead of using a stale packing.
+    /// storages then differ and `convolve` packs afresh instead of using a stale packing (tested).
     public func prepacked() -> Conv2d {
         var copy = self
         let isDepthwise = config.groups == config.inChannels && config.groups == config.outChannels && config.groups > 1

@@ -27,6 +27,17 @@ final class InferenceTests: XCTestCase {
         }
     }
 
+    func testPrepackedWeightChangedLaterIsNotUsedStale() {
+        var rng = SplitMix64(seed: 9)
+        let conv = Conv2d(Conv2dConfig(4, 8, kernelSize: 3, padding: 1), rng: &rng).prepacked()
+        let x = Tensor.uniform([2, 4, 6, 7], low: -1, high: 1, using: &rng)
+        // Change the weight in place after packing, as an optimiser step does.
+        conv.weight.value.withUnsafeMutablePointer { w in for i in 0..<(8 * 4 * 9) { w[i] *= -2 } }
+        let g = ConvGeometry(batch: 2, inChannels: 4, height: 6, width: 7, outChannels: 8, kernel: (3, 3), padding: (1, 1))
+        let expected = Convolution.naiveForward(g, input: x, weight: conv.weight.value, bias: conv.bias!.value)
+        assertClose(conv(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5)
+    }
+
     func testFusedResidualGradientMatchesUnfused() {
         var rng = SplitMix64(seed: 6)
         let conv = Conv2d(Conv2dConfig(2, 2, kernelSize: 3, padding: 1), rng: &rng)
