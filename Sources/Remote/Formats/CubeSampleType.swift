@@ -25,53 +25,24 @@ public enum CubeSampleType: String, Sendable, CaseIterable {
     func convert(_ src: UnsafeRawPointer, count: Int, swapped: Bool,
                  into dst: UnsafeMutablePointer<Float>, stride dstStride: Int) {
         var d = dst
+        // Every sample: read unaligned as its raw unsigned type, byte-swap if the file's order is not ours, convert.
+        func each<Raw: FixedWidthInteger>(_: Raw.Type, _ value: (Raw) -> Float) {
+            for i in 0..<count {
+                let raw = src.loadUnaligned(fromByteOffset: i &* MemoryLayout<Raw>.size, as: Raw.self)
+                d.pointee = value(swapped ? raw.byteSwapped : raw); d += dstStride
+            }
+        }
         switch self {
-        case .int8:
-            let p = src.assumingMemoryBound(to: Int8.self)
-            for i in 0..<count { d.pointee = Float(p[i]); d += dstStride }
-        case .uint8:
-            let p = src.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<count { d.pointee = Float(p[i]); d += dstStride }
-        case .int16:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-                d.pointee = Float(Int16(bitPattern: swapped ? raw.byteSwapped : raw)); d += dstStride
-            }
-        case .uint16:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-                d.pointee = Float(swapped ? raw.byteSwapped : raw); d += dstStride
-            }
-        case .int32:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-                d.pointee = Float(Int32(bitPattern: swapped ? raw.byteSwapped : raw)); d += dstStride
-            }
-        case .uint32:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-                d.pointee = Float(swapped ? raw.byteSwapped : raw); d += dstStride
-            }
-        case .int64:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-                d.pointee = Float(Int64(bitPattern: swapped ? raw.byteSwapped : raw)); d += dstStride
-            }
-        case .uint64:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-                d.pointee = Float(swapped ? raw.byteSwapped : raw); d += dstStride
-            }
-        case .float32:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-                d.pointee = Float(bitPattern: swapped ? raw.byteSwapped : raw); d += dstStride
-            }
-        case .float64:
-            for i in 0..<count {
-                let raw = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-                d.pointee = Float(Double(bitPattern: swapped ? raw.byteSwapped : raw)); d += dstStride
-            }
+        case .int8: each(UInt8.self) { Float(Int8(bitPattern: $0)) }
+        case .uint8: each(UInt8.self) { Float($0) }
+        case .int16: each(UInt16.self) { Float(Int16(bitPattern: $0)) }
+        case .uint16: each(UInt16.self) { Float($0) }
+        case .int32: each(UInt32.self) { Float(Int32(bitPattern: $0)) }
+        case .uint32: each(UInt32.self) { Float($0) }
+        case .int64: each(UInt64.self) { Float(Int64(bitPattern: $0)) }
+        case .uint64: each(UInt64.self) { Float($0) }
+        case .float32: each(UInt32.self) { Float(bitPattern: $0) }
+        case .float64: each(UInt64.self) { Float(Double(bitPattern: $0)) }
         }
     }
 

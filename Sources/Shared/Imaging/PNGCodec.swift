@@ -20,25 +20,17 @@ enum PNGCodec {
         var err = [CChar](repeating: 0, count: 256)
         let storage: PixelStorage
         var status: Int32 = 0
-        if h.bit_depth == 16 {
-            var px = [UInt16](repeating: 0, count: count)
+        func decode<Sample: FixedWidthInteger>(_: Sample.Type) -> [Sample] {
+            var px = [Sample](repeating: 0, count: count)
             px.withUnsafeMutableBytes { out in
                 data.withUnsafeBytes { src in
                     status = rt_png_decode(src.bindMemory(to: UInt8.self).baseAddress, src.count, &h,
                                            out.baseAddress, out.count, &err, err.count)
                 }
             }
-            storage = .uint16(px)
-        } else {
-            var px = [UInt8](repeating: 0, count: count)
-            px.withUnsafeMutableBytes { out in
-                data.withUnsafeBytes { src in
-                    status = rt_png_decode(src.bindMemory(to: UInt8.self).baseAddress, src.count, &h,
-                                           out.baseAddress, out.count, &err, err.count)
-                }
-            }
-            storage = .uint8(px)
+            return px
         }
+        storage = h.bit_depth == 16 ? .uint16(decode(UInt16.self)) : .uint8(decode(UInt8.self))
         guard status == 0 else { throw ReticleError(.corrupt, file: path, "PNG: \(ImageFile.message(err))") }
         return Image(width: Int(h.width), height: Int(h.height), channels: Int(h.channels), storage: storage,
                      calibration: calibration(h))
