@@ -19,20 +19,9 @@ public enum FusedActivation: String, Codable, Sendable {
 }
 
 public enum Convolution {
-    /// Threads for batch-parallel convolution (1 turns it off); defaults to the machine's cores.
+    /// Threads for the convolution kernels, pooling and BatchNorm (1 turns them off); defaults to the machine's
+    /// cores. Callers that run networks on several threads of their own should set it to 1.
     nonisolated(unsafe) public static var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    /// Runs `body(0..<workers)` on `workers` threads with OpenBLAS single-threaded meanwhile
-    /// (PERFORMANCE.md §7: own threads calling OpenBLAS must not nest its pool). OpenBLAS's thread
-    /// count is process-wide: callers that run convolutions on several threads of their own should set
-    /// `Convolution.threads = 1` and `Gemm.setThreads(1)` once instead.
-    static func parallel(_ workers: Int, _ body: (Int) -> Void) {
-        guard workers > 1 else { body(0); return }
-        let blasThreads = Gemm.threads
-        Gemm.setThreads(1)
-        DispatchQueue.concurrentPerform(iterations: workers, execute: body)
-        Gemm.setThreads(blasThreads)
-    }
 
     /// Forward convolution: out = act(conv(input, weight) + bias + residual).
     ///

@@ -24,7 +24,7 @@ enum Depthwise {
         let workers = Swift.max(1, Swift.min(Convolution.threads, planes))
         input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
             let yAddress = Int(bitPattern: y)
-            Convolution.parallel(workers) { worker in
+            Convolution.runParts(workers) { worker in
                 let y = UnsafeMutablePointer<Float>(bitPattern: yAddress)!
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw + 16)
                 padded.update(repeating: 0, count: ph * pw + 16)
