@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     var noTraining = false
 
     func run() throws {
-        let suite = Benchmark.standardSuite(includeTraining: !noTraining)
+        let suite = try Benchmark.standardSuite(includeTraining: !noTraining)
         if json {
             print(suite.serialized(pretty: true))
             return

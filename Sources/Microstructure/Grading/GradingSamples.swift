@@ -37,9 +37,9 @@ struct GradingSamples: TrainingSamples {
 
     var count: Int { slots.count }
 
-    func sample(_ index: Int) throws -> (image: Tensor, labels: [Int]) {
+    func sample(_ index: Int) throws -> TrainingSample {
         let (i, j) = slots[index]
-        return (patches[i][j], labels[i].map { $0[j % $0.count] })
+        return TrainingSample(image: patches[i][j], labels: labels[i].map { $0[j % $0.count] })
     }
 
     /// Sample indices of the given images.

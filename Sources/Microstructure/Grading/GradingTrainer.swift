@@ -60,7 +60,7 @@ public struct GradingTrainer {
         let spec = ModelSpec(architecture: config.architecture, inputChannels: 1, heads: heads,
                              widthMultiplier: config.architecture == .compactCNN ? 1 : config.widthMultiplier,
                              compactWidths: config.compactWidths)
-        let network = Network(spec: spec, seed: config.seed)
+        let network = try Network(spec: spec, seed: config.seed)
 
         let samples = GradingSamples(dataset, prepared, needle: needle)
         let trainIndices = samples.indices(ofImages: split.train)

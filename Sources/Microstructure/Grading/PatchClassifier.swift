@@ -1,57 +1,24 @@
-// Class probabilities of patches from a grading network: softmax for categorical heads,
-// class probabilities from the CORAL thresholds for ordinal ones. The backbone is folded
-// for inference (BatchNorm into convolutions) once, at load.
+// Class probabilities of patches from a grading network (through the shared Predictor, folded
+// for inference once at load) and how a micrograph's patches combine into its grade.
 
 import Foundation
 import Shared
 
 public struct PatchClassifier {
     public let network: Network
-    let folded: any Layer
+    let predictor: Predictor
 
     public init(network: Network) {
         self.network = network
-        folded = foldedForInference(network.backbone)
+        predictor = Predictor(network: network, batchSize: 64)
     }
 
     /// Per head, per patch, the class probabilities. Shapes: patches [N, C, H, W] → heads × N × classes.
-    public func probabilities(_ patches: Tensor, batch: Int = 64) -> [[[Double]]] {
-        var out = [[[Double]]](repeating: [], count: network.heads.count)
-        let n = patches.shape[0]
-        for start in stride(from: 0, to: n, by: batch) {
-            let x = patches.slice(start..<min(start + batch, n))
-            let features = folded(Variable(x), .inference)
-            for (h, head) in network.heads.enumerated() {
-                let logits = head(features, .inference).value
-                out[h] += PatchClassifier.probabilities(logits, kind: head.spec.kind, classCount: head.spec.classes.count)
-            }
-        }
-        return out
-    }
-
-    /// Rows of probabilities from one head's logits. Shapes: logits [N, outputCount] → N × classCount.
-    public static func probabilities(_ logits: Tensor, kind: HeadSpec.Kind, classCount k: Int) -> [[Double]] {
-        let n = logits.shape[0], m = logits.shape[1]
-        let z = logits.scalars.map(Double.init)
-        return (0..<n).map { i in
-            let row = Array(z[(i * m)..<((i + 1) * m)])
-            switch kind {
-            case .categorical:
-                let top = row.max() ?? 0
-                let e = row.map { Foundation.exp($0 - top) }
-                let s = e.reduce(0, +)
-                return e.map { $0 / s }
-            case .binary:
-                let p = 1 / (1 + Foundation.exp(-row[0]))
-                return [1 - p, p]
-            case .ordinal:
-                // P(y > j) = σ(z_j); P(y = j) = P(y > j−1) − P(y > j), clipped at 0 (thresholds may cross) and renormalised.
-                let above = row.map { 1 / (1 + Foundation.exp(-$0)) }
-                var p = (0..<k).map { j in max(0, (j == 0 ? 1 : above[j - 1]) - (j == k - 1 ? 0 : above[j])) }
-                let s = p.reduce(0, +)
-                p = s > 0 ? p.map { $0 / s } : [Double](repeating: 1 / Double(k), count: k)
-                return p
-            }
+    public func probabilities(_ patches: Tensor) -> [[[Double]]] {
+        predictor.probabilities(patches).map { p in
+            let (n, k) = (p.shape[0], p.shape[1])
+            let v = p.scalars
+            return (0..<n).map { i in (0..<k).map { Double(v[i * k + $0]) } }
         }
     }
 

@@ -2,73 +2,77 @@
 // Gradient-based Localization", ICCV 2017) through the tape: which regions of an input
 // drove one head's score for one class, at one backbone layer.
 //
-// The backbone is split at the chosen layer: the part before it runs without a tape, its
-// output becomes a tape leaf, and only the rest (pooling and heads) is recorded, so a map
-// costs one forward pass and a short backward one.
+// The graph is split at the chosen layer: the layers up to it run without a tape, its
+// output becomes a tape leaf, and only the rest (pooling and heads) is recorded, so a
+// map costs one forward pass and a short backward one. Parameters enter the tape as
+// constants, so nothing shared is written and threads explain concurrently.
 
 import Foundation
 
 public struct GradCAM {
     public let network: Network
-    /// Dotted name of the backbone layer whose output is explained ("features.10", "layer4.1");
-    /// nil picks the last layer with a spatial (rank-4) output, the usual choice.
+    /// Name of the graph layer whose output is explained ("features.10", "layer4.1"); nil picks the last
+    /// layer with a spatial (rank-4) output, the usual choice.
     public let layer: String?
-    /// The backbone as a flat list of named layers (NamedLayers / Sequential containers opened).
-    let stages: [(name: String, layer: any Layer)]
 
-    /// Head parameters collect gradients while a map is computed; one map at a time keeps
-    /// concurrent grading threads from writing the same `Parameter.grad`.
-    private static let lock = NSLock()
-
-    /// - Throws: `ReticleError(.usage)` when `layer` names no layer of the backbone.
+    /// - Throws: `ReticleError(.usage)` when `layer` names no layer of the graph.
     public init(network: Network, layer: String? = nil) throws {
         self.network = network
         self.layer = layer
-        stages = GradCAM.flatten(network.backbone, prefix: "")
-        if let layer, !stages.contains(where: { $0.name == layer }) {
-            throw ReticleError(.usage, "Grad-CAM layer \"\(layer)\" is not in the backbone; layers: \(layerNames.joined(separator: ", "))")
+        if let layer, !network.graph.nodes.contains(where: { $0.name == layer }) {
+            throw ReticleError(.usage, "Grad-CAM layer \"\(layer)\" is not in the model; layers: \(layerNames.joined(separator: ", "))")
         }
     }
 
     /// Names of the layers a map can be taken at, in forward order.
-    public var layerNames: [String] { stages.map(\.name) }
+    public var layerNames: [String] { network.graph.nodes.map(\.name) }
 
     /// One map per input image for class `classIndex` of head `head`, upsampled to the input size
     /// and scaled to a maximum of 1. The score explained is the class logit (categorical), the logit
     /// or its negation (binary), or log P(class) from the CORAL thresholds (ordinal).
     ///
     /// Shapes: input [N, C, H, W] → N maps of H × W.
-    public func maps(_ input: Tensor, head: Int, classIndex: Int) -> [SaliencyMap] {
-        precondition(input.rank == 4, "Grad-CAM needs [N, C, H, W], got \(input.shape)")
+    public func maps(_ input: Tensor, head: Int, classIndex: Int) -> [SaliencyMap] { maps([input], head: head, classIndex: classIndex) }
+
+    /// As `maps(_:head:classIndex:)` for a network with several inputs; maps take the first input's size.
+    public func maps(_ inputs: [Tensor], head: Int, classIndex: Int) -> [SaliencyMap] {
+        precondition(inputs.first?.rank == 4, "Grad-CAM needs [N, C, H, W] as the first input, got \(inputs.first?.shape ?? [])")
         precondition(network.heads.indices.contains(head), "no head \(head)")
         let spec = network.heads[head].spec
         precondition(spec.classes.indices.contains(classIndex), "head \(spec.name) has no class \(classIndex)")
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (n, h, w) = (inputs[0].shape[0], inputs[0].shape[2], inputs[0].shape[3])
+        let inputCount = network.graph.inputs.count
+        let nodes = network.graph.nodes
 
-        // Forward without a tape up to and including the target layer.
-        var x = input
-        var target = -1
-        for (i, stage) in stages.enumerated() {
-            let y = stage.layer(Variable(x), .inference).value
-            if let layer { if stage.name == layer { x = y; target = i; break } } else if y.rank == 4 { target = i }
-            if layer == nil && y.rank != 4 { break }
-            x = y
+        // Forward without a tape, keeping every value, up to the target (the named layer, or the last rank-4 one
+        // before the first layer that leaves the image plane).
+        let all = network.run(inputs.map { Variable($0) }, .inference, keep: Set(0..<(inputCount + nodes.count)))
+        let target: Int
+        if let layer {
+            target = nodes.firstIndex { $0.name == layer }!
+        } else {
+            guard let t = nodes.indices.last(where: { all[inputCount + $0]?.value.rank == 4 }) else {
+                preconditionFailure("Grad-CAM found no spatial layer in the model")
+            }
+            target = t
         }
-        precondition(target >= 0 && x.rank == 4, "Grad-CAM found no spatial layer in the backbone")
+        let x = all[inputCount + target]!.value
+        precondition(x.rank == 4, "Grad-CAM layer \(nodes[target].name) gives \(x.shape), not a spatial map")
 
-        GradCAM.lock.lock()
-        defer { GradCAM.lock.unlock() }
+        // The rest on a tape: values before the target are constants, the target's output is the leaf.
         let tape = Tape()
-        let ctx = ForwardContext(tape: tape, training: false)
+        let ctx = ForwardContext(tape: tape, training: false, frozenParameters: true)
         let activation = tape.variable(x)
-        var features = activation
-        for stage in stages[(target + 1)...] { features = stage.layer(features, ctx) }
-        let logits = network.heads[head](features, ctx)
+        var values = all
+        values[inputCount + target] = activation
+        for i in (target + 1)..<nodes.count {
+            let xs = network.reads[i].map { values[$0]! }
+            let layer = network.layers[i]
+            values[inputCount + i] = xs.count == 1 ? layer(xs[0], ctx) : (layer as! MergeLayer).forward(xs, ctx)
+        }
+        let logits = network.heads[head](values[network.headSlots[head]]!, ctx)
         let score = GradCAM.score(logits, kind: spec.kind, classIndex: classIndex, classCount: spec.classes.count)
         let grads = tape.backward(from: score.sum())
-        for (_, p) in network.heads[head].namedParameters { p.grad = nil }
-        for stage in stages[(target + 1)...] { for (_, p) in stage.layer.namedParameters { p.grad = nil } }
-
         guard let g = grads[activation] else { return (0..<n).map { _ in SaliencyMap(width: w, height: h) } }
         return GradCAM.combine(activation: x, gradient: g).map { $0.resized(width: w, height: h).normalized() }
     }
@@ -107,16 +111,6 @@ public struct GradCAM {
             let above = k > 0 ? column(k - 1).sigmoid() : Variable(Tensor(shape: [n], repeating: 1))
             let p = k < classCount - 1 ? above - column(k).sigmoid() : above
             return (p + 1e-6).log()
-        }
-    }
-
-    /// Opens NamedLayers and Sequential containers into (dotted name, layer) in forward order.
-    static func flatten(_ layer: any Layer, prefix: String) -> [(name: String, layer: any Layer)] {
-        func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : a + "." + b }
-        switch layer {
-        case let n as NamedLayers: return n.children.flatMap { flatten($0.layer, prefix: join(prefix, $0.name)) }
-        case let s as Sequential: return s.layers.enumerated().flatMap { flatten($0.element, prefix: join(prefix, String($0.offset))) }
-        default: return [(prefix, layer)]
         }
     }
 }

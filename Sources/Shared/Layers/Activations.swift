@@ -21,6 +21,7 @@ public enum Activation: Codable, Equatable, Sendable, Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 
     /// The same activation as a convolution epilogue, when the kernels support it.
     public var fused: FusedActivation? {

@@ -89,6 +89,8 @@ public struct Conv2d: Layer {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
+
+    public func foldedForInference() -> any Layer { packedWeight == nil ? prepacked() : self }
 }
 
 /// A convolution whose kernel is multiplied by a fixed spatial density mask [kH, kW] before use:
@@ -111,4 +113,15 @@ public struct WeightedConv2d: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { conv.namedParameters }
+
+    /// The plain convolution with the mask multiplied into its weight: the same function, for inference.
+    public func maskedConvolution() -> Conv2d {
+        let k = conv.config.kernelSize
+        var w = conv.weight.value
+        let m = mask.scalars, n = w.count
+        w.withUnsafeMutablePointer { p in for i in 0..<n { p[i] *= m[i % (k * k)] } }
+        return Conv2d(conv.config, weight: w, bias: conv.bias?.value, fusedActivation: conv.fusedActivation)
+    }
+
+    public func foldedForInference() -> any Layer { maskedConvolution().prepacked() }
 }

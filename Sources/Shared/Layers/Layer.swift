@@ -7,10 +7,14 @@ public final class ForwardContext {
     /// Training mode: BatchNorm uses batch statistics and updates running ones; Dropout drops.
     public let training: Bool
     public var rng: SplitMix64
+    /// Parameters enter the tape as constants: gradients reach only the leaves the caller made (saliency), and
+    /// nothing writes `Parameter.grad`, so several threads can explain with one network at once.
+    public let frozenParameters: Bool
 
-    public init(tape: Tape? = nil, training: Bool = false, seed: UInt64 = 0) {
+    public init(tape: Tape? = nil, training: Bool = false, seed: UInt64 = 0, frozenParameters: Bool = false) {
         self.tape = tape
         self.training = training
+        self.frozenParameters = frozenParameters
         rng = SplitMix64(seed: seed)
     }
 
@@ -18,7 +22,7 @@ public final class ForwardContext {
     public static var inference: ForwardContext { ForwardContext() }
 
     /// The parameter as a variable: a tape leaf when recording, else a constant.
-    public func variable(_ p: Parameter) -> Variable { tape?.variable(p) ?? Variable(p.value) }
+    public func variable(_ p: Parameter) -> Variable { frozenParameters ? Variable(p.value) : tape?.variable(p) ?? Variable(p.value) }
 }
 
 /// A network building block. Layers are values holding `Parameter` references, so copies share weights.
@@ -27,6 +31,9 @@ public protocol Layer {
     func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable
     /// Parameters and buffers under their PyTorch state-dict names relative to this layer ("weight", "0.bn1.running_mean").
     var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// The layer as inference should run it (BatchNorm folded, weights packed, see InferenceFolding); no default,
+    /// so every layer kind states it and none is skipped silently.
+    func foldedForInference() -> any Layer
 }
 
 extension Layer {
@@ -62,6 +69,8 @@ public struct Sequential: Layer {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         layers.enumerated().flatMap { named(String($0.offset), $0.element) }
     }
+
+    public func foldedForInference() -> any Layer { Sequential(foldedLayerSequence(layers)) }
 }
 
 /// Passes its input through unchanged (stands in where a layer is optional).
@@ -69,6 +78,7 @@ public struct Identity: Layer {
     public init() {}
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { x }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// PyTorch's default initialisation for conv and linear layers: U(−1/√fan_in, 1/√fan_in)

@@ -21,6 +21,8 @@ public struct Linear: Layer {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
+
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// [N, ...] → [N, rest].
@@ -28,6 +30,7 @@ public struct Flatten: Layer {
     public init() {}
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { x.flattenedBatch() }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Zeroes each unit with probability `p` in training and scales the rest by 1/(1−p); identity in evaluation.
@@ -49,4 +52,6 @@ public struct Dropout: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Evaluation mode drops nothing.
+    public func foldedForInference() -> any Layer { Identity() }
 }

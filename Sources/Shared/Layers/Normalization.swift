@@ -37,6 +37,7 @@ public struct BatchNorm2d: Layer {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVar)]
     }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Group normalisation (Wu & He, 2018): statistics over each group of C/G channels and all pixels, per sample.
@@ -64,6 +65,7 @@ public struct GroupNorm: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Layer normalisation over the trailing `normalizedShape` dimensions, with an elementwise affine of that shape.
@@ -90,4 +92,5 @@ public struct LayerNorm: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public func foldedForInference() -> any Layer { self }
 }

@@ -11,6 +11,7 @@ public struct MaxPool2d: Layer {
         x.maxPool2d(kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding))
     }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Shapes: [N, C, H, W] → [N, C, H_out, W_out].
@@ -23,6 +24,7 @@ public struct AvgPool2d: Layer {
         x.avgPool2d(kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding))
     }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Shapes: [N, C, H, W] → [N, C, outH, outW], any input size.
@@ -35,6 +37,7 @@ public struct AdaptivePool2d: Layer {
         kind == .average ? x.adaptiveAvgPool2d(outH, outW) : x.adaptiveMaxPool2d(outH, outW)
     }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Global average pooling, flattened. Shapes: [N, C, H, W] → [N, C].
@@ -42,6 +45,7 @@ public struct GlobalAvgPool: Layer {
     public init() {}
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { x.globalAvgPool() }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }
 
 /// Spatial pyramid pooling (He et al., 2014): a fixed-length vector from any input size.
@@ -55,4 +59,5 @@ public struct SpatialPyramidPool: Layer {
     public func outputFeatures(channels: Int) -> Int { channels * levels.reduce(0) { $0 + $1 * $1 } }
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { x.spatialPyramidPool(levels: levels) }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }

@@ -17,4 +17,5 @@ public struct SqueezeExcitation: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { named("fc1", fc1) + named("fc2", fc2) }
+    public func foldedForInference() -> any Layer { self }
 }

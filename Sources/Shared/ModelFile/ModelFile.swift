@@ -8,31 +8,36 @@ public enum ModelFile {
     /// The `__metadata__` key holding the manifest JSON.
     public static let manifestKey = "reticle.manifest"
 
-    /// Writes weights and buffers plus the manifest, atomically.
+    /// Writes weights and buffers plus the manifest (with the network's graph), atomically.
     public static func save(_ network: Network, manifest: ModelManifest, to url: URL) throws {
         precondition(manifest.spec == network.spec, "manifest spec differs from the network's")
+        var manifest = manifest
+        manifest.formatVersion = ModelManifest.currentFormatVersion
+        manifest.graph = network.graph
         let tensors = network.namedParameters.map { (name: $0.name, tensor: $0.parameter.value) }
         // "format": "pt" lets safetensors.torch.load_file read it as a PyTorch state dict.
         try SafeTensorsFile.write(tensors, metadata: ["format": "pt", manifestKey: manifest.json.serialized()], to: url)
     }
 
-    /// Reads the manifest, builds the architecture and loads every parameter.
+    /// Reads the manifest, builds the network (from its graph, or for format 1 from the registered architecture)
+    /// and loads every parameter.
     public static func load(from url: URL) throws -> (network: Network, manifest: ModelManifest) {
         let file = try SafeTensorsFile.read(contentsOf: url)
         guard let text = file.metadata[manifestKey] else {
             throw ReticleError(.unsupported, file: url.path, "safetensors file has no Reticle manifest (\(manifestKey)); import it with a spec instead")
         }
         let manifest = try ModelManifest(json: text, file: url.path)
-        let network = Network(spec: manifest.spec)
-        do { try loadWeights(into: network, from: file) } catch let e as ReticleError { throw e.naming(url.path) }
-        return (network, manifest)
+        do {
+            let network = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec) } ?? Network(spec: manifest.spec)
+            try loadWeights(into: network, from: file)
+            return (network, manifest)
+        } catch let e as ReticleError { throw e.naming(url.path) }
     }
 
     /// Imports weights saved from PyTorch (`safetensors.torch.save_file(model.state_dict(), ...)`) for an architecture
     /// given by `spec`, since such a file carries no Reticle manifest. torchvision names load directly.
     public static func importWeights(from url: URL, spec: ModelSpec) throws -> Network {
-        try spec.validate()
-        let network = Network(spec: spec)
+        let network = try Network(spec: spec)
         do { try loadWeights(into: network, from: SafeTensorsFile.read(contentsOf: url)) } catch let e as ReticleError { throw e.naming(url.path) }
         return network
     }

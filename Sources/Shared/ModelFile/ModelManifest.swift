@@ -28,10 +28,13 @@ public struct Preprocessing: Codable, Equatable, Sendable {
 
 public struct ModelManifest: Equatable, Sendable {
     /// Bumped when the manifest's meaning changes; readers refuse newer versions.
-    public static let currentFormatVersion = 1
+    /// 1: the spec only (the network rebuilt from its registered architecture). 2: the graph too.
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var spec: ModelSpec
+    /// The network itself (format 2); `ModelFile.save` fills it from the network. Nil in format 1 files.
+    public var graph: ModelGraph?
     public var preprocessing: Preprocessing
     /// Free-form training record: data hash, protocol, epochs, metrics, seed.
     public var provenance: JSONObject
@@ -51,6 +54,7 @@ public struct ModelManifest: Equatable, Sendable {
             ["name": .string(h.name), "kind": .string(h.kind.rawValue), "classes": .array(h.classes.map { .string($0) })]
         })
         o["spec"] = (try? JSONValue(encoding: spec)) ?? .null
+        if let graph { o["graph"] = (try? JSONValue(encoding: graph)) ?? .null }
         o["preprocessing"] = (try? JSONValue(encoding: preprocessing)) ?? .null
         o["provenance"] = .object(provenance)
         return .object(o)
@@ -74,6 +78,10 @@ public struct ModelManifest: Equatable, Sendable {
         formatVersion = version
         spec = try decode("spec", as: ModelSpec.self)
         do { try spec.validate() } catch let e as ReticleError { throw ReticleError(e.kind, file: file, e.reason) }
+        if value["graph"] != nil {
+            graph = try decode("graph", as: ModelGraph.self)
+            do { try graph!.validate() } catch let e as ReticleError { throw ReticleError(e.kind, file: file, e.reason) }
+        }
         preprocessing = try decode("preprocessing", as: Preprocessing.self)
         provenance = value["provenance"]?.objectValue ?? [:]
     }

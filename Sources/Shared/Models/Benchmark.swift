@@ -33,8 +33,8 @@ public enum Benchmark {
     }
 
     /// Forward (evaluation-mode) images per second: BatchNorm folded and activations fused first when `folded`.
-    public static func forwardThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 5, folded: Bool = true) -> Result {
-        let net = Network(spec: spec, seed: 1)
+    public static func forwardThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 5, folded: Bool = true) throws -> Result {
+        let net = try Network(spec: spec, seed: 1)
         let model: any Layer = folded ? foldedForInference(net) : net
         var rng = SplitMix64(seed: 2)
         let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
@@ -50,8 +50,8 @@ public enum Benchmark {
     }
 
     /// Training images per second: forward, backward and an SGD step per batch.
-    public static func trainingThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 3) -> Result {
-        let net = Network(spec: spec, seed: 1)
+    public static func trainingThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 3) throws -> Result {
+        let net = try Network(spec: spec, seed: 1)
         let opt = SGD(net.trainableParameters, learningRate: 1e-3, momentum: 0.9)
         var rng = SplitMix64(seed: 2)
         let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
@@ -68,17 +68,17 @@ public enum Benchmark {
     }
 
     /// The figures `reticle bench` reports, as ordered JSON.
-    public static func standardSuite(includeTraining: Bool = true) -> JSONValue {
+    public static func standardSuite(includeTraining: Bool = true) throws -> JSONValue {
         let sgemm = sgemmGFLOPS()
         let resnet = ModelSpec.classifier(.resnet18, classes: 1000)
         // 10 classes at 128 px, as ../shared/anchors/torch_train.py uses by default (it also times inference there).
         let small = ModelSpec.classifier(.resnet18, classes: 10)
         // Iterations for about 5 s each on this project's machine, as the reference scripts time.
-        var results = [forwardThroughput(spec: resnet, batch: 1, size: 224, iterations: 200),
+        var results = try [forwardThroughput(spec: resnet, batch: 1, size: 224, iterations: 200),
                        forwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 16),
                        forwardThroughput(spec: small, batch: 32, size: 128, iterations: 20),
                        forwardThroughput(spec: .classifier(.mobilenetV2, classes: 1000), batch: 1, size: 224, iterations: 400)]
-        if includeTraining { results.append(trainingThroughput(spec: small, batch: 32, size: 128, iterations: 8)) }
+        if includeTraining { results.append(try trainingThroughput(spec: small, batch: 32, size: 128, iterations: 8)) }
         return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
                 "blas_threads": .int(Gemm.threads), "conv_threads": .int(Convolution.threads),
                 "conv_kernels": .string(Convolution.microKernelISA),

@@ -1,31 +1,26 @@
 // The compact CNN for small inputs (texture patches, tiles of 16–64 px): per
-// stage a 3×3 convolution, BatchNorm, ReLU and 2×2 max pooling (none after the
-// last stage), then global average pooling. Names: features.<i>.weight, ...
+// stage a 3×3 convolution (optionally weighted by a density over its window),
+// BatchNorm, ReLU and 2×2 max pooling (none after the last stage), then global
+// average pooling or spatial pyramid pooling. Names: features.<i>.weight, ...
 
 enum CompactCNN {
-    /// Returns the backbone ([N, C, H, W] → [N, last width]), its feature count and the head's name.
-    static func backbone(_ spec: ModelSpec, rng: inout SplitMix64) -> (any Layer, Int, String) {
-        precondition(!spec.compactWidths.isEmpty, "compact CNN needs at least one stage width")
-        var layers: [any Layer] = []
-        var channels = spec.inputChannels
+    static func graph(_ spec: ModelSpec) throws -> ModelGraph {
+        let density = spec.convolutionDensity.map { p in p.flatMap { a in p.map { a * $0 } } }
+        var nodes: [LayerNode] = []
+        func add(_ make: (String) -> LayerNode) { nodes.append(make("features.\(nodes.count)")) }
         for (i, width) in spec.compactWidths.enumerated() {
             let w = spec.scaled(width)
-            layers.append(Conv2d(Conv2dConfig(channels, w, kernelSize: 3, padding: 1, bias: false), rng: &rng).kaimingInitialized(rng: &rng))
-            layers.append(BatchNorm2d(w))
-            layers.append(Activation.relu)
-            if i < spec.compactWidths.count - 1 { layers.append(MaxPool2d(kernelSize: 2)) }
-            channels = w
+            add { .conv2d($0, out: w, kernel: 3, padding: 1, bias: false, kaiming: true, density: density) }
+            add { .batchNorm($0) }
+            add { .plain($0, "relu") }
+            if i < spec.compactWidths.count - 1 { add { .maxPool($0, kernel: 2) } }
         }
-        layers.append(GlobalAvgPool())
-        if spec.dropout > 0 { layers.append(Dropout(spec.dropout)) }
-        return (NamedLayers(children: [("features", Sequential(layers))]), channels, "fc")
+        if let levels = spec.spatialPyramidLevels {
+            add { LayerNode($0, "spp", ["levels": .array(levels.map { .int($0) })]) }
+        } else {
+            add { .plain($0, "global_avgpool") }
+        }
+        if spec.dropout > 0 { add { .dropout($0, spec.dropout) } }
+        return .singleInput(channels: spec.inputChannels, body: nodes, heads: spec.heads, singleHeadName: "fc")
     }
-}
-
-/// Children applied in order under explicit names (a module with named attributes, as in PyTorch).
-public struct NamedLayers: Layer {
-    public var children: [(name: String, layer: any Layer)]
-    public init(children: [(name: String, layer: any Layer)]) { self.children = children }
-    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { children.reduce(x) { $1.layer($0, ctx) } }
-    public var namedParameters: [(name: String, parameter: Parameter)] { children.flatMap { named($0.name, $0.layer) } }
 }

@@ -2,6 +2,10 @@
 // into the preceding convolution, ReLU/ReLU6 and residual additions fused into
 // the convolution's epilogue. The result computes the same function in
 // evaluation mode with fewer passes over memory; it is for inference only.
+//
+// Every layer type states its inference form (`Layer.foldedForInference` has no
+// default), so a new layer kind cannot be skipped silently: it does not compile
+// until it says what folding does with it.
 
 extension Conv2d {
     /// This convolution followed by `bn` in evaluation mode, as one convolution:
@@ -22,52 +26,67 @@ extension Conv2d {
     }
 }
 
-/// Rewrites a layer tree for inference (see the file header). Layers it does not know are kept as they are.
-public func foldedForInference(_ layer: any Layer) -> any Layer {
-    switch layer {
-    case let s as Sequential:
-        return Sequential(foldSequence(s.layers.map { ("", $0) }).map(\.1))
-    case let n as NamedLayers:
-        return NamedLayers(children: foldSequence(n.children.map { ($0.name, $0.layer) }).map { (name: $0.0, layer: $0.1) })
-    case let b as BasicBlock:
-        return FusedResidualBlock(body: [b.conv1.folding(b.bn1, activation: .relu)], last: b.conv2.folding(b.bn2, activation: .relu),
-                                  shortcut: b.downsample.map(foldedForInference))
-    case let b as Bottleneck:
-        return FusedResidualBlock(body: [b.conv1.folding(b.bn1, activation: .relu), b.conv2.folding(b.bn2, activation: .relu)],
-                                  last: b.conv3.folding(b.bn3, activation: .relu), shortcut: b.downsample.map(foldedForInference))
-    case let r as InvertedResidual:
-        let folded = foldSequence(r.conv.layers.map { ("", $0) }).map(\.1)
-        guard r.useResidual, let last = folded.last as? Conv2d else { return Sequential(folded) }
-        return FusedResidualBlock(body: Array(folded.dropLast()), last: last, shortcut: nil)
-    case let net as Network:
-        return Sequential(foldedForInference(net.backbone), HeadsLayer(heads: net.heads))
-    default:
-        return layer
-    }
-}
+/// Rewrites a layer (tree) for inference; see the file header.
+public func foldedForInference(_ layer: any Layer) -> any Layer { layer.foldedForInference() }
 
-/// Folds Conv2d → BatchNorm2d (→ ReLU/ReLU6) runs into single convolutions, recursing into children.
-private func foldSequence(_ items: [(String, any Layer)]) -> [(String, any Layer)] {
-    var out: [(String, any Layer)] = []
+/// Folds a run of layers: containers are opened, weighted convolutions get their mask baked in, and each
+/// Conv2d → BatchNorm2d (→ ReLU/ReLU6) run becomes one convolution; every other layer folds on its own.
+func foldedLayerSequence(_ layers: [any Layer]) -> [any Layer] {
+    func open(_ layer: any Layer) -> [any Layer] {
+        switch layer {
+        case let n as NamedLayers: return n.children.flatMap { open($0.layer) }
+        case let s as Sequential: return s.layers.flatMap(open)
+        case let w as WeightedConv2d: return [w.maskedConvolution()]
+        default: return [layer]
+        }
+    }
+    let items = layers.flatMap(open)
+    var out: [any Layer] = []
     var i = 0
     while i < items.count {
-        let (name, layer) = items[i]
-        if var conv = layer as? Conv2d, conv.fusedActivation == .none {
-            if i + 1 < items.count, let bn = items[i + 1].1 as? BatchNorm2d {
+        if var conv = items[i] as? Conv2d, conv.fusedActivation == .none {
+            if i + 1 < items.count, let bn = items[i + 1] as? BatchNorm2d {
                 conv = conv.folding(bn)
                 i += 1
             }
-            if i + 1 < items.count, let act = items[i + 1].1 as? Activation, let fused = act.fused {
+            if i + 1 < items.count, let act = items[i + 1] as? Activation, let fused = act.fused {
                 conv.fusedActivation = fused
                 i += 1
             }
-            out.append((name, conv.packedWeight == nil ? conv.prepacked() : conv))
+            out.append(conv.packedWeight == nil ? conv.prepacked() : conv)
         } else {
-            out.append((name, foldedForInference(layer)))
+            out.append(items[i].foldedForInference())
         }
         i += 1
     }
     return out
+}
+
+extension Network {
+    /// Chains of top-level nodes (each reading only the previous one, whose output nobody else reads) folded
+    /// together, so a convolution, its BatchNorm and its ReLU fold even when they are separate graph nodes. The
+    /// chain runs in its first node's place; the rest become identities, so slots and names stay as they are.
+    func foldedLayers() -> [any Layer] {
+        let inputCount = graph.inputs.count
+        var readers = [Int](repeating: 0, count: inputCount + layers.count)
+        for r in reads { for s in r { readers[s] += 1 } }
+        for s in headSlots { readers[s] += 1 }
+        var out: [any Layer] = []
+        var i = 0
+        while i < layers.count {
+            var end = i
+            // A merge reads several values; it runs on its own, a chain may only follow it.
+            while reads[i].count == 1, end + 1 < layers.count, reads[end + 1] == [inputCount + end], readers[inputCount + end] == 1 { end += 1 }
+            if end == i {
+                out.append(layers[i].foldedForInference())
+            } else {
+                out.append(Sequential(foldedLayerSequence(Array(layers[i...end]))))
+                out += [any Layer](repeating: Identity(), count: end - i)
+            }
+            i = end + 1
+        }
+        return out
+    }
 }
 
 /// A residual block after folding: body convolutions, then the last convolution with the shortcut
@@ -83,13 +102,5 @@ public struct FusedResidualBlock: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
-}
-
-/// All heads side by side, as `Network.forward`. Shapes: [N, F] → [N, Σ outputCount].
-struct HeadsLayer: Layer {
-    let heads: [Head]
-    func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
-        heads.count == 1 ? heads[0](x, ctx) : Variable.concat(heads.map { $0(x, ctx) }, axis: 1)
-    }
-    var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
 }

@@ -1,6 +1,7 @@
-// A network built from a ModelSpec: a backbone that ends in a feature vector
-// and one head per task. A single head takes torchvision's classifier name
-// (fc, classifier.1, classifier.6); several heads are named heads.<name>.
+// A network built from a ModelGraph: its layers in evaluation order, each reading
+// graph inputs or earlier layers, and linear heads on named layers. A single head
+// takes torchvision's classifier name (fc, classifier.1, classifier.6); several
+// heads are named heads.<name>.
 
 /// A linear head. Ordinal heads (CORAL) share one weight row across thresholds: weight [1, F], bias [K−1].
 /// Shapes: [N, F] → [N, outputCount].
@@ -28,48 +29,122 @@ public struct Head: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public func foldedForInference() -> any Layer { self }
 }
 
-/// A backbone from `ModelSpec.Architecture` plus heads. Shapes: [N, inputChannels, H, W] → one [N, outputCount] per head.
+/// A graph of layers with heads. Shapes: one tensor per graph input ([N, C, H, W] or [N, F]) → one [N, outputCount] per head.
 public struct Network: Layer {
+    /// The recipe the graph came from (architecture, width, heads); for a graph-only network, a description of it.
     public let spec: ModelSpec
-    public let backbone: any Layer
-    public let featureCount: Int
+    public let graph: ModelGraph
+    /// One layer per graph node, in evaluation order.
+    public let layers: [any Layer]
     public let heads: [Head]
-    /// The single head's torchvision name, or nil when there are several heads.
-    let singleHeadName: String?
+    /// Value slots: inputs first, then one per node. Per node the slots it reads and the slots free after it.
+    let reads: [[Int]]
+    let releases: [[Int]]
+    let headSlots: [Int]
 
-    /// Builds the architecture with freshly initialised weights (seeded, so reproducible).
-    public init(spec: ModelSpec, seed: UInt64 = 0) {
-        self.spec = spec
-        var rng = SplitMix64(seed: seed)
-        let (backbone, features, headName): (any Layer, Int, String) = switch spec.architecture {
-        case .compactCNN: CompactCNN.backbone(spec, rng: &rng)
-        case .resnet18, .resnet34, .resnet50: ResNet.backbone(spec, rng: &rng)
-        case .mobilenetV2: MobileNetV2.backbone(spec, rng: &rng)
-        case .vgg11, .vgg16: VGG.backbone(spec, rng: &rng)
+    /// Builds a registered architecture (`ArchitectureRegistry`) with freshly initialised weights (seeded).
+    public init(spec: ModelSpec, seed: UInt64 = 0) throws {
+        try self.init(graph: try ArchitectureRegistry.graph(for: spec), spec: spec, seed: seed)
+    }
+
+    /// Builds any graph; layer kinds come from `LayerRegistry`. Weights are drawn in node order, then heads.
+    public init(graph: ModelGraph, spec: ModelSpec? = nil, seed: UInt64 = 0) throws {
+        try graph.validate()
+        self.graph = graph
+        self.spec = spec ?? ModelSpec(graph: graph)
+        let ctx = LayerBuildContext(seed: seed)
+        var slots = Dictionary(uniqueKeysWithValues: graph.inputs.enumerated().map { ($0.element.name, $0.offset) })
+        var shapes = graph.inputs.map(FeatureShape.init)
+        var layers: [any Layer] = []
+        var reads: [[Int]] = []
+        for node in graph.nodes {
+            let r = node.inputs.isEmpty ? [shapes.count - 1] : node.inputs.map { slots[$0]! }
+            let built = try ctx.build(node, inputs: r.map { shapes[$0] })
+            if r.count > 1 && !(built.layer is MergeLayer) { throw node.invalid("reads \(r.count) inputs but is not a merging layer (concat, add)") }
+            slots[node.name] = shapes.count
+            shapes.append(built.output)
+            layers.append(built.layer)
+            reads.append(r)
         }
-        self.backbone = backbone
-        featureCount = features
-        heads = spec.heads.map { Head($0, features: features, rng: &rng) }
-        singleHeadName = spec.heads.count == 1 ? headName : nil
+        var heads: [Head] = []
+        for h in graph.heads {
+            let shape = shapes[slots[h.input]!]
+            guard shape.rank == 2 else {
+                throw ReticleError(.corrupt, "model graph: head \(h.spec.name) reads \"\(h.input)\", an image-like map; pool or flatten it first")
+            }
+            try ctx.reserve((h.spec.kind == .ordinal ? 1 : h.spec.outputCount) * shape.channels + h.spec.outputCount, for: graph.nodes[0])
+            heads.append(Head(h.spec, features: shape.channels, rng: &ctx.rng))
+        }
+        self.layers = layers
+        self.heads = heads
+        self.reads = reads
+        headSlots = graph.heads.map { slots[$0.input]! }
+        // A value is dropped after its last reader, so a long network keeps only live activations.
+        var lastUse = [Int: Int]()
+        for (i, r) in reads.enumerated() { for s in r { lastUse[s] = i } }
+        for s in headSlots { lastUse[s] = layers.count }
+        releases = (0..<layers.count).map { i in lastUse.filter { $0.value == i }.map(\.key) }
     }
 
-    /// One logits tensor per head, in spec order.
-    public func forwardHeads(_ x: Variable, _ ctx: ForwardContext) -> [Variable] {
-        precondition(x.value.rank == 4 && x.shape[1] == spec.inputChannels,
-                     "\(spec.architecture.rawValue) expects [N, \(spec.inputChannels), H, W], got \(x.shape)")
-        let features = backbone(x, ctx)
-        return heads.map { $0(features, ctx) }
+    /// The same graph with other layers (folded for inference); weights are shared with `layers`.
+    private init(_ base: Network, layers: [any Layer]) {
+        spec = base.spec; graph = base.graph; heads = base.heads
+        reads = base.reads; releases = base.releases; headSlots = base.headSlots
+        self.layers = layers
     }
+
+    public var inputs: [GraphInput] { graph.inputs }
+
+    /// Outputs of every layer up to `last` (inclusive), or of all layers; what Grad-CAM and feature extraction read.
+    func run(_ inputs: [Variable], _ ctx: ForwardContext, through last: Int? = nil, keep: Set<Int> = []) -> [Variable?] {
+        precondition(inputs.count == graph.inputs.count, "\(graph.inputs.count) inputs expected (\(graph.inputs.map(\.name).joined(separator: ", "))), got \(inputs.count)")
+        for (x, spec) in zip(inputs, graph.inputs) {
+            let rank = spec.kind == .image ? 4 : 2
+            precondition(x.value.rank == rank && x.shape[1] == spec.channels,
+                         "input \(spec.name) must be \(rank == 4 ? "[N, \(spec.channels), H, W]" : "[N, \(spec.channels)]"), got \(x.shape)")
+        }
+        var values = [Variable?](repeating: nil, count: inputs.count + layers.count)
+        for (i, x) in inputs.enumerated() { values[i] = x }
+        for i in 0...(last ?? layers.count - 1) {
+            let xs = reads[i].map { values[$0]! }
+            let layer = layers[i]
+            values[inputs.count + i] = xs.count == 1 ? layer(xs[0], ctx) : (layer as! MergeLayer).forward(xs, ctx)
+            for s in releases[i] where !keep.contains(s) { values[s] = nil }
+        }
+        return values
+    }
+
+    /// One logits tensor per head, in graph order.
+    public func forwardHeads(_ inputs: [Variable], _ ctx: ForwardContext) -> [Variable] {
+        let values = run(inputs, ctx)
+        return zip(heads, headSlots).map { $0(values[$1]!, ctx) }
+    }
+
+    /// One logits tensor per head, for a single-input network.
+    public func forwardHeads(_ x: Variable, _ ctx: ForwardContext) -> [Variable] { forwardHeads([x], ctx) }
+
+    /// All heads' logits side by side: [N, Σ outputCount] (single-input networks).
+    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { forward([x], ctx) }
 
     /// All heads' logits side by side: [N, Σ outputCount].
-    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
-        let outs = forwardHeads(x, ctx)
+    public func forward(_ inputs: [Variable], _ ctx: ForwardContext) -> Variable {
+        let outs = forwardHeads(inputs, ctx)
         return outs.count == 1 ? outs[0] : Variable.concat(outs, axis: 1)
     }
 
+    /// Evaluation-mode logits for tensors (one per input).
+    public func callAsFunction(_ inputs: [Tensor]) -> Tensor { forward(inputs.map { Variable($0) }, .inference).value }
+
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        backbone.namedParameters + heads.flatMap { named(singleHeadName ?? "heads.\($0.spec.name)", $0) }
+        zip(graph.nodes, layers).flatMap { named($0.name, $1) } + zip(graph.heads, heads).flatMap { named($0.parameterName, $1) }
     }
+
+    /// Every layer folded for inference (BatchNorm into convolutions, activations and residual sums into epilogues).
+    public func foldedForInference() -> any Layer { folded() }
+
+    /// `foldedForInference` keeping the Network type (heads, inputs and slots unchanged).
+    public func folded() -> Network { Network(self, layers: foldedLayers()) }
 }

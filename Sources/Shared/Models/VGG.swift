@@ -9,21 +9,21 @@ enum VGG {
         .vgg16: [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0],
     ]
 
-    static func backbone(_ spec: ModelSpec, rng: inout SplitMix64) -> (any Layer, Int, String) {
-        guard let config = configurations[spec.architecture] else { preconditionFailure("not a VGG: \(spec.architecture)") }
-        var features: [any Layer] = []
-        var channels = spec.inputChannels
+    static func graph(_ spec: ModelSpec) throws -> ModelGraph {
+        guard let config = configurations[spec.architecture] else { throw ReticleError(.usage, "not a VGG: \(spec.architecture)") }
+        var nodes: [LayerNode] = []
+        func feature(_ make: (String) -> LayerNode) { nodes.append(make("features.\(nodes.count)")) }
         for v in config {
-            if v == 0 { features.append(MaxPool2d(kernelSize: 2)); continue }
-            let out = spec.scaled(v)
-            features.append(Conv2d(Conv2dConfig(channels, out, kernelSize: 3, padding: 1), rng: &rng).kaimingInitialized(rng: &rng))
-            features.append(Activation.relu)
-            channels = out
+            if v == 0 { feature { .maxPool($0, kernel: 2) }; continue }
+            feature { .conv2d($0, out: spec.scaled(v), kernel: 3, padding: 1, kaiming: true) }
+            feature { .plain($0, "relu") }
         }
         let hidden = spec.scaled(4096)
-        let classifier = Sequential(Linear(channels * 49, hidden, rng: &rng), Activation.relu, Dropout(0.5),
-                                    Linear(hidden, hidden, rng: &rng), Activation.relu, Dropout(0.5))
-        return (NamedLayers(children: [("features", Sequential(features)), ("avgpool", AdaptivePool2d(.average, outH: 7, outW: 7)),
-                                 ("flatten", Flatten()), ("classifier", classifier)]), hidden, "classifier.6")
+        nodes += [
+            LayerNode("avgpool", "adaptive_avgpool2d", ["output_height": 7, "output_width": 7]), .plain("flatten", "flatten"),
+            .linear("classifier.0", out: hidden), .plain("classifier.1", "relu"), .dropout("classifier.2", 0.5),
+            .linear("classifier.3", out: hidden), .plain("classifier.4", "relu"), .dropout("classifier.5", 0.5),
+        ]
+        return .singleInput(channels: spec.inputChannels, body: nodes, heads: spec.heads, singleHeadName: "classifier.6")
     }
 }

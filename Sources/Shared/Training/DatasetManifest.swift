@@ -105,8 +105,8 @@ public struct FileSamples: TrainingSamples {
     }
 
     public var count: Int { manifest.entries.count }
-    public func sample(_ index: Int) throws -> (image: Tensor, labels: [Int]) {
+    public func sample(_ index: Int) throws -> TrainingSample {
         let e = manifest.entries[index]
-        do { return (try load(e.path), e.labels) } catch let error as ReticleError { throw error.naming(e.path) }
+        do { return TrainingSample(image: try load(e.path), labels: e.labels) } catch let error as ReticleError { throw error.naming(e.path) }
     }
 }

@@ -13,8 +13,8 @@ public struct LossOptions: Codable, Equatable, Sendable {
 }
 
 extension Network {
-    /// The summed loss of all heads. Shapes: inputs [N, C, H, W]; labels one array of N class indices per head.
-    public func loss(_ inputs: Variable, labels: [[Int]], options: LossOptions = LossOptions(), _ ctx: ForwardContext) -> Variable {
+    /// The summed loss of all heads. Shapes: one tensor of N samples per graph input; labels one array of N class indices per head.
+    public func loss(_ inputs: [Variable], labels: [[Int]], options: LossOptions = LossOptions(), _ ctx: ForwardContext) -> Variable {
         precondition(labels.count == heads.count, "\(labels.count) label sets for \(heads.count) heads")
         let outs = forwardHeads(inputs, ctx)
         var total: Variable?
@@ -34,13 +34,25 @@ extension Network {
         return total!
     }
 
-    /// Forward in training mode, backward, optional clipping, optimiser step. Returns the loss.
+    /// The summed loss of all heads of a single-input network. Shapes: inputs [N, C, H, W].
+    public func loss(_ inputs: Variable, labels: [[Int]], options: LossOptions = LossOptions(), _ ctx: ForwardContext) -> Variable {
+        loss([inputs], labels: labels, options: options, ctx)
+    }
+
+    /// Forward in training mode, backward, optional clipping, optimiser step, for a single-input network. Returns the loss.
     @discardableResult
     public func trainStep(inputs: Tensor, labels: [[Int]], optimizer: Optimizer, options: LossOptions = LossOptions(),
                           clipNorm: Float? = nil, seed: UInt64 = 0) -> Float {
+        trainStep(inputs: [inputs], labels: labels, optimizer: optimizer, options: options, clipNorm: clipNorm, seed: seed)
+    }
+
+    /// Forward in training mode, backward, optional clipping, optimiser step. Returns the loss.
+    @discardableResult
+    public func trainStep(inputs: [Tensor], labels: [[Int]], optimizer: Optimizer, options: LossOptions = LossOptions(),
+                          clipNorm: Float? = nil, seed: UInt64 = 0) -> Float {
         let tape = Tape()
         let ctx = ForwardContext(tape: tape, training: true, seed: seed)
-        let l = loss(Variable(inputs), labels: labels, options: options, ctx)
+        let l = loss(inputs.map { Variable($0) }, labels: labels, options: options, ctx)
         optimizer.zeroGradients()
         tape.backward(from: l)
         if let clipNorm { clipGradientNorm(optimizer.parameters, maxNorm: clipNorm) }
@@ -48,9 +60,12 @@ extension Network {
         return l.value.item
     }
 
-    /// Predicted class index per head (evaluation mode). Shapes: inputs [N, C, H, W] → one array of N per head.
-    public func predict(_ inputs: Tensor) -> [[Int]] {
-        let outs = forwardHeads(Variable(inputs), .inference)
+    /// Predicted class index per head (evaluation mode), single input. Shapes: inputs [N, C, H, W] → one array of N per head.
+    public func predict(_ inputs: Tensor) -> [[Int]] { predict([inputs]) }
+
+    /// Predicted class index per head (evaluation mode). Shapes: one tensor of N samples per input → one array of N per head.
+    public func predict(_ inputs: [Tensor]) -> [[Int]] {
+        let outs = forwardHeads(inputs.map { Variable($0) }, .inference)
         return zip(heads, outs).map { head, logits in
             switch head.spec.kind {
             case .categorical: return logits.value.argmaxRows()

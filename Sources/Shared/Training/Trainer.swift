@@ -4,23 +4,35 @@
 
 import Foundation
 
-/// Indexed samples: one image [C, H, W] and one class index per head. Domain readers conform to this.
-public protocol TrainingSamples: Sendable {
-    var count: Int { get }
-    func sample(_ index: Int) throws -> (image: Tensor, labels: [Int])
+/// One training sample: a tensor per graph input ([C, H, W] for an image, [F] for a vector) and a class index per head.
+public struct TrainingSample {
+    public var inputs: [Tensor]
+    public var labels: [Int]
+    public init(inputs: [Tensor], labels: [Int]) { self.inputs = inputs; self.labels = labels }
+    /// A sample of a single-input network.
+    public init(image: Tensor, labels: [Int]) { self.init(inputs: [image], labels: labels) }
 }
 
-/// Samples held in memory. Shapes: images [N, C, H, W]; labels one array of N per head.
+/// Indexed samples. Domain readers conform to this.
+public protocol TrainingSamples: Sendable {
+    var count: Int { get }
+    func sample(_ index: Int) throws -> TrainingSample
+}
+
+/// Samples held in memory. Shapes: one tensor of N samples per graph input ([N, C, H, W] or [N, F]); labels one array of N per head.
 public struct TensorSamples: TrainingSamples {
-    public let images: Tensor
+    public let inputs: [Tensor]
     public let labels: [[Int]]
-    public init(images: Tensor, labels: [[Int]]) {
-        precondition(labels.allSatisfy { $0.count == images.shape[0] }, "one label per image and head")
-        self.images = images; self.labels = labels
+    public init(inputs: [Tensor], labels: [[Int]]) {
+        precondition(!inputs.isEmpty && inputs.allSatisfy { $0.shape[0] == inputs[0].shape[0] }, "every input holds the same samples")
+        precondition(labels.allSatisfy { $0.count == inputs[0].shape[0] }, "one label per sample and head")
+        self.inputs = inputs; self.labels = labels
     }
-    public var count: Int { images.shape[0] }
-    public func sample(_ index: Int) throws -> (image: Tensor, labels: [Int]) {
-        (images.slice(index..<(index + 1)).reshaped(Array(images.shape.dropFirst())), labels.map { $0[index] })
+    /// Images of a single-input network.
+    public init(images: Tensor, labels: [[Int]]) { self.init(inputs: [images], labels: labels) }
+    public var count: Int { inputs[0].shape[0] }
+    public func sample(_ index: Int) throws -> TrainingSample {
+        TrainingSample(inputs: inputs.map { $0.slice(index..<(index + 1)).reshaped(Array($0.shape.dropFirst())) }, labels: labels.map { $0[index] })
     }
 }
 
@@ -131,7 +143,8 @@ public final class Trainer {
             record.seconds = Date().timeIntervalSince(start)
             records.append(record)
             if let log { try append(record.json(heads: network.spec.heads).serialized() + "\n", to: log) }
-            if let patience = config.earlyStoppingPatience, sinceBest > patience { break }
+            // Patience p: stop after p epochs in a row without a better validation loss.
+            if let patience = config.earlyStoppingPatience, sinceBest >= patience { break }
         }
         if let best { for ((_, p), w) in zip(network.namedParameters, best.weights) { p.value = w } }
         return records
@@ -144,7 +157,7 @@ public final class Trainer {
         for start in stride(from: 0, to: indices.count, by: config.batchSize) {
             let chunk = Array(indices[start..<Swift.min(start + config.batchSize, indices.count)])
             let (x, labels) = try Trainer.batch(samples, chunk, augmentation: nil, seed: 0)
-            lossSum += Double(network.loss(Variable(x), labels: labels, options: config.loss, .inference).value.item) * Double(chunk.count)
+            lossSum += Double(network.loss(x.map { Variable($0) }, labels: labels, options: config.loss, .inference).value.item) * Double(chunk.count)
             for (h, predicted) in network.predict(x).enumerated() {
                 correct[h] += zip(predicted, labels[h]).filter { $0 == $1 }.count
             }
@@ -152,18 +165,30 @@ public final class Trainer {
         return (lossSum / Double(indices.count), correct.map { Double($0) / Double(indices.count) })
     }
 
-    /// Stacks samples into [B, C, H, W] and per-head label arrays, augmenting each image with its own stream.
-    static func batch(_ samples: TrainingSamples, _ indices: [Int], augmentation: Augmentation?, seed: UInt64) throws -> (Tensor, [[Int]]) {
+    /// Stacks samples into one batch per input ([B, C, H, W] or [B, F]) and per-head label arrays. Each sample is
+    /// augmented with its own stream; all image inputs of a sample get the same draws, so co-registered inputs
+    /// (an HSI patch and its LiDAR patch) are flipped and rotated together. Vector inputs are not augmented.
+    static func batch(_ samples: TrainingSamples, _ indices: [Int], augmentation: Augmentation?, seed: UInt64) throws -> ([Tensor], [[Int]]) {
         var rng = SplitMix64(seed: seed)
-        var images: [Tensor] = []
+        var inputs: [[Tensor]] = []
         var labels: [[Int]] = []
         for i in indices {
             let s = try samples.sample(i)
-            images.append(augmentation?.apply(s.image, rng: &rng) ?? s.image)
-            if labels.isEmpty { labels = s.labels.map { _ in [] } }
+            if inputs.isEmpty { inputs = s.inputs.map { _ in [] }; labels = s.labels.map { _ in [] } }
+            guard s.inputs.count == inputs.count, s.labels.count == labels.count else {
+                throw ReticleError(.usage, "sample \(i) has \(s.inputs.count) inputs and \(s.labels.count) labels, the first had \(inputs.count) and \(labels.count)")
+            }
+            let start = rng
+            var after = rng
+            for (k, x) in s.inputs.enumerated() {
+                var r = start
+                inputs[k].append(x.rank == 3 ? augmentation?.apply(x, rng: &r) ?? x : x)
+                if x.rank == 3 { after = r }
+            }
+            rng = after
             for h in s.labels.indices { labels[h].append(s.labels[h]) }
         }
-        return (Tensor.stack(images), labels)
+        return (inputs.map { Tensor.stack($0) }, labels)
     }
 
     private func prepare(_ samples: TrainingSamples, _ indices: [Int], seed: UInt64) -> PendingBatch {
@@ -186,7 +211,7 @@ public final class Trainer {
 /// A batch being prepared on another thread.
 final class PendingBatch: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
-    private var result: Result<(Tensor, [[Int]]), Error>?
-    func fulfil(_ r: Result<(Tensor, [[Int]]), Error>) { result = r; ready.signal() }
-    func wait() throws -> (Tensor, [[Int]]) { ready.wait(); return try result!.get() }
+    private var result: Result<([Tensor], [[Int]]), Error>?
+    func fulfil(_ r: Result<([Tensor], [[Int]]), Error>) { result = r; ready.signal() }
+    func wait() throws -> ([Tensor], [[Int]]) { ready.wait(); return try result!.get() }
 }

@@ -5,7 +5,7 @@ import Shared
 import TestSupport
 
 final class OpGradientTests: XCTestCase {
-    func testBroadcastingArithmetic() {
+    func testBroadcastingArithmetic() throws {
         let a = distinctTensor([2, 3, 4], seed: 1), b = distinctTensor([3, 1], seed: 2)
         checkGradients([a, b], "add") { $0[0] + $0[1] }
         checkGradients([a, b], "sub") { $0[0] - $0[1] }
@@ -14,7 +14,7 @@ final class OpGradientTests: XCTestCase {
         checkGradients([a], "scalar") { -($0[0] * 3 + 1) }
     }
 
-    func testReductionsReshapeAndPointwise() {
+    func testReductionsReshapeAndPointwise() throws {
         let a = distinctTensor([2, 3, 4], seed: 3)
         checkGradients([a], "sum") { $0[0].sum() }
         checkGradients([a], "mean") { $0[0].mean() }
@@ -25,14 +25,14 @@ final class OpGradientTests: XCTestCase {
         checkGradients([a.map { abs($0) + 0.5 }], "log") { $0[0].log() }
     }
 
-    func testMatmulAndLinear() {
+    func testMatmulAndLinear() throws {
         let a = distinctTensor([3, 4], seed: 4), b = distinctTensor([4, 5], seed: 5)
         checkGradients([a, b], "matmul") { $0[0].matmul($0[1]) }
         let w = distinctTensor([5, 4], seed: 6), bias = distinctTensor([5], seed: 7)
         checkGradients([a, w, bias], "linear") { $0[0].linear(weight: $0[1], bias: $0[2]) }
     }
 
-    func testActivations() {
+    func testActivations() throws {
         let a = distinctTensor([2, 3, 5], seed: 8, scale: 3)
         checkGradients([a], "relu") { $0[0].relu() }
         checkGradients([a.map { $0 * 3 }], "relu6") { $0[0].relu6() }
@@ -46,7 +46,7 @@ final class OpGradientTests: XCTestCase {
         checkGradients([a], "mask") { $0[0].masked(by: mask) }
     }
 
-    func testConvolutionAllInputs() {
+    func testConvolutionAllInputs() throws {
         let x = distinctTensor([2, 4, 5, 6], seed: 9)
         let w = distinctTensor([6, 2, 3, 3], seed: 10), b = distinctTensor([6], seed: 11)
         checkGradients([x, w, b], "conv grouped strided") {
@@ -67,7 +67,7 @@ final class OpGradientTests: XCTestCase {
         for (a, b) in zip(grads(fused: true), grads(fused: false)) { assertClose(a.scalars, b.scalars) }
     }
 
-    func testPoolingAndResampling() {
+    func testPoolingAndResampling() throws {
         let x = distinctTensor([2, 2, 5, 7], seed: 14)
         checkGradients([x], "maxPool") { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
         checkGradients([x], "avgPool") { $0[0].avgPool2d(kernel: (2, 3), stride: (2, 2), padding: (1, 1)) }
@@ -79,12 +79,12 @@ final class OpGradientTests: XCTestCase {
         checkGradients([x], "bilinear") { $0[0].upsample(toHeight: 9, width: 13, mode: .bilinear) }
     }
 
-    func testConcat() {
+    func testConcat() throws {
         let a = distinctTensor([2, 3, 2, 2], seed: 15), b = distinctTensor([2, 1, 2, 2], seed: 16)
         checkGradients([a, b], "concat") { Variable.concat([$0[0], $0[1]], axis: 1) }
     }
 
-    func testNormalization() {
+    func testNormalization() throws {
         let x = distinctTensor([3, 4, 2, 3], seed: 17)
         let gamma = distinctTensor([4], seed: 18), beta = distinctTensor([4], seed: 19)
         for training in [true, false] {
@@ -97,7 +97,7 @@ final class OpGradientTests: XCTestCase {
         checkGradients([x.reshaped([6, 12])], "normalizedRows") { $0[0].normalizedRows() }
     }
 
-    func testParameterGradientsAccumulate() {
+    func testParameterGradientsAccumulate() throws {
         let p = Parameter(Tensor(shape: [2], scalars: [1, 2]))
         for _ in 0..<2 {
             let tape = Tape()
@@ -107,11 +107,11 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(p.grad?.scalars, [6, 8])
     }
 
-    func testTapeIsFreedAfterAPass() {
+    func testTapeIsFreedAfterAPass() throws {
         // Backward closures must not capture Variables (each holds its tape): check every layer family.
         weak var weakTape: Tape?
         do {
-            let net = Network(spec: ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [
+            let net = try Network(spec: ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [
                 HeadSpec(name: "a", classes: ["x", "y"]), HeadSpec(name: "b", kind: .ordinal, classes: ["1", "2", "3"]),
             ], compactWidths: [2, 4]))
             let tape = Tape()
@@ -127,7 +127,7 @@ final class OpGradientTests: XCTestCase {
         XCTAssertNil(weakTape, "a retain cycle keeps the tape (and all activations) alive")
     }
 
-    func testRetainedActivationGradient() {
+    func testRetainedActivationGradient() throws {
         let tape = Tape()
         let x = tape.variable(Tensor(shape: [3], scalars: [1, -2, 3]))
         let h = x * 2

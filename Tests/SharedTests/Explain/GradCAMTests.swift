@@ -21,7 +21,7 @@ final class GradCAMTests: XCTestCase {
         for i in 0..<128 { images.append(Self.image(i % 2 == 1, rng: &rng)); labels.append(i % 2) }
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [HeadSpec(name: "class", classes: ["flat", "textured"])],
                              compactWidths: [8, 16])
-        let network = Network(spec: spec, seed: 1)
+        let network = try Network(spec: spec, seed: 1)
         var config = TrainerConfig()
         config.epochs = 8
         config.batchSize = 16
@@ -37,9 +37,20 @@ final class GradCAMTests: XCTestCase {
             XCTAssertGreaterThan(map.massFraction(x0: 0, y0: 0, x1: 8, y1: 8), 0.6)
         }
         XCTAssertThrowsError(try GradCAM(network: network, layer: "nope"))
+
+        // Maps from several threads at once equal the maps taken one at a time, and no parameter collects a
+        // gradient (nothing shared is written, so no lock is needed).
+        for (_, p) in network.namedParameters { p.grad = nil }
+        let single = cam.maps(test, head: 0, classIndex: 1).map(\.values)
+        let results = ConcurrentResults(count: 8)
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            results.set(i, cam.maps(test, head: 0, classIndex: 1).map(\.values))
+        }
+        for r in results.values { XCTAssertEqual(r, single) }
+        XCTAssertTrue(network.namedParameters.allSatisfy { $0.parameter.grad == nil })
     }
 
-    func testOverlayIsRGBOfTheImageSize() {
+    func testOverlayIsRGBOfTheImageSize() throws {
         let gray = Image(width: 4, height: 2, channels: 1, storage: .uint8([0, 50, 100, 150, 200, 250, 255, 10]))
         let map = SaliencyMap(width: 2, height: 1, values: [0, 1])
         let out = HeatmapOverlay().render(gray, map: map)
@@ -49,4 +60,12 @@ final class GradCAMTests: XCTestCase {
         guard case .uint8(let p) = out.storage else { return XCTFail("not 8-bit") }
         XCTAssertEqual(p[0], p[1]); XCTAssertEqual(p[1], p[2])
     }
+}
+
+/// Results written by concurrent workers, one slot each.
+final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[[Float]]]
+    init(count: Int) { values = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ v: [[Float]]) { lock.lock(); values[i] = v; lock.unlock() }
 }

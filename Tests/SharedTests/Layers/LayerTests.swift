@@ -120,18 +120,20 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(sm.sum(alongAxes: [1]).scalars.map { ($0 * 1000).rounded() }, [Float](repeating: 1000, count: 6))
     }
 
-    func testSqueezeExcitationAndResidualBlocks() {
+    func testSqueezeExcitationAndResidualBlocks() throws {
         var rng = SplitMix64(seed: 11)
         let se = SqueezeExcitation(channels: 4, squeezeChannels: 2, rng: &rng)
         XCTAssertEqual(se.namedParameters.map(\.name), ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
         checkLayerGradients(se, input: distinctTensor([2, 4, 3, 3], seed: 12))
-        let block = BasicBlock(2, 4, stride: 2, rng: &rng)
+        let ctx = LayerBuildContext(seed: 11)
+        let block = try ctx.build(ResNet.basicBlock("b", 2, 4, stride: 2), inputs: [.image(2)]).layer
         XCTAssertEqual(block.namedParameters.map(\.name).filter { $0.hasPrefix("downsample") },
                        ["downsample.0.weight", "downsample.1.weight", "downsample.1.bias", "downsample.1.running_mean", "downsample.1.running_var"])
         XCTAssertEqual(block(distinctTensor([2, 2, 6, 6], seed: 13)).shape, [2, 4, 3, 3])
         checkLayerGradients(block, input: distinctTensor([2, 2, 4, 4], seed: 14), samples: 6)
-        let bottleneck = Bottleneck(8, width: 2, stride: 1, rng: &rng)
-        XCTAssertNil(bottleneck.downsample)
-        XCTAssertEqual(bottleneck(distinctTensor([1, 8, 3, 3], seed: 15)).shape, [1, 8, 3, 3])
+        let bottleneck = try ctx.build(ResNet.bottleneckBlock("b", 8, width: 2, stride: 1), inputs: [.image(8)])
+        XCTAssertNil((bottleneck.layer as? Residual)?.shortcut?.name)
+        XCTAssertEqual(bottleneck.output, .image(8))
+        XCTAssertEqual(bottleneck.layer(distinctTensor([1, 8, 3, 3], seed: 15)).shape, [1, 8, 3, 3])
     }
 }

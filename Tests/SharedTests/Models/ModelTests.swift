@@ -6,8 +6,8 @@ import XCTest
 import TestSupport
 
 final class ModelTests: XCTestCase {
-    func testResNet18NamesAndCountMatchTorchvision() {
-        let net = Network(spec: .classifier(.resnet18, classes: 1000))
+    func testResNet18NamesAndCountMatchTorchvision() throws {
+        let net = try Network(spec: .classifier(.resnet18, classes: 1000))
         let names = net.namedParameters.map(\.name)
         // torchvision's state_dict has 122 entries, 20 of them num_batches_tracked, which Reticle does not keep.
         XCTAssertEqual(names.count, 102)
@@ -18,8 +18,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(net.namedParameters.first { $0.name == "layer3.0.downsample.0.weight" }?.parameter.shape, [256, 128, 1, 1])
     }
 
-    func testMobileNetV2NamesAndCountMatchTorchvision() {
-        let net = Network(spec: .classifier(.mobilenetV2, classes: 1000))
+    func testMobileNetV2NamesAndCountMatchTorchvision() throws {
+        let net = try Network(spec: .classifier(.mobilenetV2, classes: 1000))
         let names = Set(net.namedParameters.map(\.name))
         for n in ["features.0.0.weight", "features.0.1.running_mean", "features.1.conv.0.0.weight", "features.1.conv.1.weight",
                   "features.1.conv.2.bias", "features.2.conv.0.0.weight", "features.2.conv.1.0.weight", "features.2.conv.3.running_var",
@@ -30,30 +30,30 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(net.namedParameters.first { $0.name == "features.2.conv.1.0.weight" }?.parameter.shape, [96, 1, 3, 3])
     }
 
-    func testReducedWidthForwardShapesForEveryArchitecture() {
+    func testReducedWidthForwardShapesForEveryArchitecture() throws {
         for arch in ModelSpec.Architecture.allCases {
             let width = arch == .compactCNN ? 0.5 : 0.125
             let spec = ModelSpec.classifier(arch, inputChannels: arch == .vgg11 ? 5 : 1, classes: 3, widthMultiplier: width)
             // VGG needs five poolings worth of input; the others take anything from 32 px.
             let size = arch == .vgg11 || arch == .vgg16 ? 32 : 33
-            let net = Network(spec: spec, seed: 1)
+            let net = try Network(spec: spec, seed: 1)
             let y = net(Tensor(shape: [2, spec.inputChannels, size, size], repeating: 0.5))
             XCTAssertEqual(y.shape, [2, 3], arch.rawValue)
             XCTAssert(y.scalars.allSatisfy(\.isFinite), arch.rawValue)
         }
-        let vgg = Network(spec: .classifier(.vgg16, classes: 3, widthMultiplier: 0.125))
+        let vgg = try Network(spec: .classifier(.vgg16, classes: 3, widthMultiplier: 0.125))
         XCTAssertEqual(vgg.namedParameters.map(\.name).suffix(6), ["classifier.0.weight", "classifier.0.bias", "classifier.3.weight",
                                                                    "classifier.3.bias", "classifier.6.weight", "classifier.6.bias"])
         XCTAssertEqual(vgg.namedParameters.first?.name, "features.0.weight")
     }
 
-    func testSeveralHeadsIncludingOrdinal() {
+    func testSeveralHeadsIncludingOrdinal() throws {
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [
             HeadSpec(name: "type", classes: ["martensite", "lower bainite", "upper bainite", "mixed"]),
             HeadSpec(name: "needle", kind: .ordinal, classes: ["1", "2", "3", "4", "5"]),
             HeadSpec(name: "defect", kind: .binary, classes: ["no", "yes"]),
         ], compactWidths: [4, 8])
-        let net = Network(spec: spec)
+        let net = try Network(spec: spec)
         let outs = net.forwardHeads(Variable(Tensor(shape: [3, 1, 12, 12], repeating: 1)), .inference)
         XCTAssertEqual(outs.map(\.shape), [[3, 4], [3, 4], [3, 1]])
         XCTAssertEqual(net.namedParameters.map(\.name).suffix(6), ["heads.type.weight", "heads.type.bias", "heads.needle.weight",

@@ -42,7 +42,7 @@ final class ParityTests: XCTestCase {
         let after = try fixture("sgd3.after.safetensors")
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [HeadSpec(name: "c", classes: ["a", "b", "c"])],
                              compactWidths: [4, 8])
-        let net = Network(spec: spec)
+        let net = try Network(spec: spec)
         try ModelFile.loadWeights(into: net, from: initial)
         let x = try io.tensor("input"), labels = try io.tensor("labels").scalars.map { Int($0) }
         let opt = SGD(net.trainableParameters, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true)

@@ -6,12 +6,12 @@ import XCTest
 import TestSupport
 
 final class PredictorTests: XCTestCase {
-    func testBatchedFoldedLogitsAndProbabilities() {
+    func testBatchedFoldedLogitsAndProbabilities() throws {
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 2, heads: [
             HeadSpec(name: "kind", classes: ["a", "b", "c"]), HeadSpec(name: "grade", kind: .ordinal, classes: ["1", "2", "3", "4"]),
             HeadSpec(name: "flag", kind: .binary, classes: ["no", "yes"]),
         ], compactWidths: [4, 8])
-        let net = Network(spec: spec, seed: 3)
+        let net = try Network(spec: spec, seed: 3)
         var rng = SplitMix64(seed: 4)
         let x = Tensor.uniform([7, 2, 10, 10], low: -1, high: 1, using: &rng)
         let predictor = Predictor(network: net, batchSize: 3)
@@ -24,7 +24,7 @@ final class PredictorTests: XCTestCase {
         }
     }
 
-    func testOrdinalProbabilitiesFromThresholds() {
+    func testOrdinalProbabilitiesFromThresholds() throws {
         // σ(z) = 0.9, 0.5, 0.1 → P = 0.1, 0.4, 0.4, 0.1.
         let z = Tensor(shape: [1, 3], scalars: [0.9, 0.5, 0.1].map { Float(log($0 / (1 - $0))) })
         assertClose(Predictor.probabilities(z, kind: .ordinal).scalars, [0.1, 0.4, 0.4, 0.1], rtol: 1e-5, atol: 1e-6)

@@ -31,14 +31,14 @@ func textureDataset(count n: Int, size: Int, seed: UInt64) -> (images: Tensor, l
 }
 
 final class TextureLearningTests: XCTestCase {
-    func testCompactCNNLearnsTexturesFromScratch() {
+    func testCompactCNNLearnsTexturesFromScratch() throws {
         let start = Date()
         let size = 16, batch = 32
         let train = textureDataset(count: 1024, size: size, seed: 1)
         let test = textureDataset(count: 400, size: size, seed: 2)
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1,
                              heads: [HeadSpec(name: "orientation", classes: ["0", "90", "45", "135"])], compactWidths: [8, 16, 16])
-        let net = Network(spec: spec, seed: 3)
+        let net = try Network(spec: spec, seed: 3)
         let steps = 240
         let schedule = LearningRateSchedule(base: 0.01, .cosine(total: steps - 20, minimum: 1e-4), warmupSteps: 20)
         let optimizer = AdamW(net.trainableParameters, learningRate: schedule.base, weightDecay: 1e-4)

@@ -7,12 +7,12 @@ import Foundation
 import TestSupport
 
 final class TrainerTests: XCTestCase {
-    func testProgressBarLine() {
+    func testProgressBarLine() throws {
         XCTAssertEqual(ProgressBar(width: 10).line("epoch 1/3", done: 3, total: 6, note: "loss 0.5"), "epoch 1/3 [#####.....] 3/6  loss 0.5")
         XCTAssertEqual(ProgressBar(width: 4).line("x", done: 9, total: 4), "x [####] 9/4")
     }
 
-    func testStratifiedGroupSplitKeepsGroupsTogether() {
+    func testStratifiedGroupSplitKeepsGroupsTogether() throws {
         var rng = SplitMix64(seed: 1)
         let labels = (0..<300).map { _ in Int(rng.next() % 3) }
         let groups = (0..<300).map { "specimen\($0 / 5)" }
@@ -26,7 +26,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(split, DataSplit.stratified(labels: labels, groups: groups, validationFraction: 0.2, testFraction: 0.1, seed: 7))
     }
 
-    func testAugmentationIsSeededAndShapePreserving() {
+    func testAugmentationIsSeededAndShapePreserving() throws {
         let image = distinctTensor([2, 8, 8], seed: 2)
         XCTAssertEqual(Augmentation().apply(image, rng: &SplitMixBox(seed: 0).rng).scalars, image.scalars, "no-op when disabled")
         var aug = Augmentation()
@@ -55,7 +55,7 @@ final class TrainerTests: XCTestCase {
         var config = TrainerConfig()
         config.epochs = 6; config.batchSize = 16; config.learningRate = LearningRateSchedule(base: 0.01)
         config.augmentation.horizontalFlip = true; config.augmentation.noise = 0.05
-        let trainer = Trainer(network: Network(spec: spec, seed: 2), config: config)
+        let trainer = Trainer(network: try Network(spec: spec, seed: 2), config: config)
         var batchesSeen = 0
         trainer.progress = { _, _, _, _ in batchesSeen += 1 }
         let log = dir.appendingPathComponent("log.jsonl"), checkpoint = dir.appendingPathComponent("best.safetensors")
@@ -76,7 +76,7 @@ final class TrainerTests: XCTestCase {
         var still = config
         still.learningRate = LearningRateSchedule(base: 1e-9); still.earlyStoppingPatience = 0; still.optimizer = .sgd
         still.augmentation = Augmentation()
-        let stopped = try Trainer(network: Network(spec: spec, seed: 2), config: still).fit(samples, train: split.train, validation: split.validation)
+        let stopped = try Trainer(network: try Network(spec: spec, seed: 2), config: still).fit(samples, train: split.train, validation: split.validation)
         XCTAssertLessThan(stopped.count, 6)
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 import TestSupport
 
 final class TrainingTests: XCTestCase {
-    func testCrossEntropyValueMatchesDefinition() {
+    func testCrossEntropyValueMatchesDefinition() throws {
         let logits = Tensor(shape: [2, 3], scalars: [1, 2, 3, 0, 0, 0])
         let l = Loss.crossEntropy(Variable(logits), targets: [2, 0]).value.item
         let expected = (-log(exp(3.0) / (exp(1.0) + exp(2.0) + exp(3.0))) + log(3.0)) / 2
@@ -22,7 +22,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Double(lw), (row(p0, 2) + row(p1, 0)) / 2.5, accuracy: 1e-5)
     }
 
-    func testLossGradients() {
+    func testLossGradients() throws {
         let logits = distinctTensor([4, 3], seed: 1, scale: 2)
         checkGradients([logits], epsilon: 1e-3, "ce") { Loss.crossEntropy($0[0], targets: [0, 2, 1, 2]) }
         checkGradients([logits], epsilon: 1e-3, "ce smooth weighted") {
@@ -34,12 +34,12 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Loss.coralPredictions(Tensor(shape: [2, 3], scalars: [2, 1, -1, -1, -2, -3])), [2, 0])
     }
 
-    func testBinaryCrossEntropyIsStableForLargeLogits() {
+    func testBinaryCrossEntropyIsStableForLargeLogits() throws {
         let l = Loss.binaryCrossEntropy(Variable(Tensor(shape: [2], scalars: [100, -100])), targets: Tensor(shape: [2], scalars: [0, 1]))
         XCTAssertEqual(l.value.item, 100, accuracy: 1e-3)
     }
 
-    func testSGDMomentumNesterovWeightDecayMatchPyTorchRule() {
+    func testSGDMomentumNesterovWeightDecayMatchPyTorchRule() throws {
         // Two steps on one scalar with constant gradient 1, by hand from torch.optim.SGD's documented rule.
         for nesterov in [false, true] {
             let p = Parameter(Tensor(shape: [1], scalars: [1]))
@@ -56,7 +56,7 @@ final class TrainingTests: XCTestCase {
         }
     }
 
-    func testAdamWMatchesReferenceRule() {
+    func testAdamWMatchesReferenceRule() throws {
         let p = Parameter(Tensor(shape: [2], scalars: [1, -2]))
         let opt = AdamW([p], learningRate: 0.1, weightDecay: 0.1)
         var w: [Double] = [1, -2], m: [Double] = [0, 0], v: [Double] = [0, 0]
@@ -75,7 +75,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertNil(p.grad)
     }
 
-    func testSchedules() {
+    func testSchedules() throws {
         XCTAssertEqual(LearningRateSchedule(base: 1, .step(every: 10, gamma: 0.1)).rate(at: 25), 0.01, accuracy: 1e-7)
         let cosine = LearningRateSchedule(base: 1, .cosine(total: 100, minimum: 0), warmupSteps: 10)
         XCTAssertEqual(cosine.rate(at: 0), 0.1, accuracy: 1e-6)
@@ -85,7 +85,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(LearningRateSchedule(base: 2, .poly(total: 10, power: 2)).rate(at: 5), 0.5, accuracy: 1e-6)
     }
 
-    func testGradientClipping() {
+    func testGradientClipping() throws {
         let a = Parameter(Tensor(shape: [2])), b = Parameter(Tensor(shape: [1]))
         a.grad = Tensor(shape: [2], scalars: [3, 0]); b.grad = Tensor(shape: [1], scalars: [4])
         XCTAssertEqual(clipGradientNorm([a, b], maxNorm: 1), 5, accuracy: 1e-5)
@@ -93,12 +93,12 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(b.grad![0], 0.8, accuracy: 1e-4)
     }
 
-    func testMultiHeadTrainStepReducesLoss() {
+    func testMultiHeadTrainStepReducesLoss() throws {
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 2, heads: [
             HeadSpec(name: "kind", classes: ["a", "b", "c"]), HeadSpec(name: "grade", kind: .ordinal, classes: ["1", "2", "3", "4"]),
             HeadSpec(name: "flag", kind: .binary, classes: ["no", "yes"]),
         ], compactWidths: [4, 8])
-        let net = Network(spec: spec, seed: 1)
+        let net = try Network(spec: spec, seed: 1)
         var rng = SplitMix64(seed: 2)
         let x = Tensor.uniform([6, 2, 8, 8], low: -1, high: 1, using: &rng)
         let labels = [[0, 1, 2, 0, 1, 2], [0, 1, 2, 3, 0, 3], [0, 1, 0, 1, 1, 0]]
