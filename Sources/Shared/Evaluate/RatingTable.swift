@@ -1,6 +1,6 @@
 // One label's round-robin ratings: which category each rater gave each image, with gaps
 // where a rater did not rate an image. Categories are kept in order (it matters for
-// ordinal labels such as the needle-length class).
+// ordinal labels: a tumour grade, a steel's needle-length class).
 
 import Foundation
 

@@ -164,7 +164,9 @@ public struct RatingsCSV: Equatable, Sendable {
 
     // MARK: - CSV records
 
-    /// Non-blank records with the line each starts on. A UTF-8 byte-order mark is dropped.
+    /// Non-blank records with the line each starts on, by the rules above (also used for other
+    /// label files, e.g. the grading dataset's). A UTF-8 byte-order mark is dropped.
+    /// - Throws: `ReticleError(.usage)` naming `path` and the line for a quote never closed.
     public static func records(_ text: String, path: String) throws -> [(line: Int, fields: [String])] {
         var chars = Array(text.unicodeScalars)
         if chars.first == "\u{FEFF}" { chars.removeFirst() }
