@@ -21,13 +21,19 @@ public struct PairAgreement: Equatable, Sendable {
     public init(first: String, second: String, _ a: [Int?], _ b: [Int?], categories: Int, scale: LabelScale) {
         self.first = first
         self.second = second
-        let plain = CohenKappa(a, b, categories: categories)
-        count = plain.count
-        agreement = plain.agreement
-        kappa = plain.kappa
+        // Both code lists are columns of one rating table (or its majority column), so they match
+        // in length and hold valid codes: CohenKappa cannot throw here, and if it ever did the
+        // pair would read as "nothing rated in common" rather than stop the report.
+        func cohen(_ weighting: KappaWeighting) -> CohenKappa? {
+            try? CohenKappa(a, b, categories: categories, weighting: weighting)
+        }
+        let plain = cohen(.unweighted)
+        count = plain?.count ?? 0
+        agreement = plain?.agreement ?? 0
+        kappa = plain?.kappa
         if scale == .ordinal {
-            linearKappa = CohenKappa(a, b, categories: categories, weighting: .linear).kappa
-            quadraticKappa = CohenKappa(a, b, categories: categories, weighting: .quadratic).kappa
+            linearKappa = cohen(.linear)?.kappa
+            quadraticKappa = cohen(.quadratic)?.kappa
         } else {
             linearKappa = nil
             quadraticKappa = nil

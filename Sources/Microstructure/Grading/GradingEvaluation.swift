@@ -16,26 +16,29 @@ public struct GradingEvaluation: Sendable {
     /// Patch-level type accuracy, for comparison with the image-level figure.
     public var patchTypeAccuracy: Double
 
-    init(dataset: GradingDataset, prepared: [PreparedPatches], images: [Int], classifier: PatchClassifier) {
-        var type = ConfusionMatrix(classes: dataset.typeClasses)
-        var needle = classifier.network.heads.count > 1 ? ConfusionMatrix(classes: dataset.needleClasses) : nil
-        var patchCorrect = 0, patchTotal = 0
+    /// - Throws: `ReticleError(.usage)` when a label lies outside the dataset's classes.
+    init(dataset: GradingDataset, prepared: [PreparedPatches], images: [Int], classifier: PatchClassifier) throws {
+        let hasNeedle = classifier.network.heads.count > 1
+        var typeTruth: [Int] = [], typeCall: [Int] = []
+        var needleTruth: [Int] = [], needleCall: [Int] = []
+        var patchTruth: [Int] = [], patchCall: [Int] = []
         for i in images {
             let m = dataset.micrographs[i]
             let probs = classifier.probabilities(Tensor.stack(prepared[i].gridPatches.isEmpty ? prepared[i].patches : prepared[i].gridPatches))
-            let t = PatchClassifier.argmax(PatchClassifier.aggregate(probs[0]))
-            type.add(truth: m.type, predicted: t)
-            patchCorrect += probs[0].filter { PatchClassifier.argmax($0) == m.type }.count
-            patchTotal += probs[0].count
-            if needle != nil, let truth = m.needleClass {
-                needle!.add(truth: truth, predicted: PatchClassifier.median(PatchClassifier.aggregate(probs[1])))
+            typeTruth.append(m.type)
+            typeCall.append(PatchClassifier.argmax(PatchClassifier.aggregate(probs[0])))
+            patchTruth += [Int](repeating: m.type, count: probs[0].count)
+            patchCall += probs[0].map(PatchClassifier.argmax)
+            if hasNeedle, let truth = m.needleClass {
+                needleTruth.append(truth)
+                needleCall.append(PatchClassifier.median(PatchClassifier.aggregate(probs[1])))
             }
         }
         self.images = images.count
         specimens = Set(images.map { dataset.micrographs[$0].specimen }).count
-        self.type = type
-        self.needle = needle
-        patchTypeAccuracy = patchTotal == 0 ? 0 : Double(patchCorrect) / Double(patchTotal)
+        type = try ConfusionMatrix(classes: dataset.typeClasses, truth: typeTruth, predicted: typeCall)
+        needle = hasNeedle ? try ConfusionMatrix(classes: dataset.needleClasses, truth: needleTruth, predicted: needleCall) : nil
+        patchTypeAccuracy = try ConfusionMatrix(classes: dataset.typeClasses, truth: patchTruth, predicted: patchCall).accuracy
     }
 
     /// evaluation.json: held-out figures per head.

@@ -87,7 +87,7 @@ public struct GradingTrainer {
         }
 
         let classifier = PatchClassifier(network: network)
-        let evaluation = GradingEvaluation(dataset: dataset, prepared: prepared, images: split.test, classifier: classifier)
+        let evaluation = try GradingEvaluation(dataset: dataset, prepared: prepared, images: split.test, classifier: classifier)
         let contrast = ContrastRange(split.train.map { prepared[$0].contrast })!
         var provenance = JSONObject()
         provenance["task"] = "steel micrograph grading (type, needle-length class)"
@@ -117,32 +117,11 @@ public struct GradingTrainer {
 
     /// Reads, calibrates and cuts every image, in parallel; the first failure is thrown.
     func prepare(_ dataset: GradingDataset) throws -> [PreparedPatches] {
-        final class Slots: @unchecked Sendable {
-            var items: [PreparedPatches?]
-            var error: Error?
-            let lock = NSLock()
-            init(_ n: Int) { items = Array(repeating: nil, count: n) }
-        }
-        let slots = Slots(dataset.micrographs.count)
         let config = self.config, calibration = self.calibration
-        let workers = max(1, config.threads > 0 ? config.threads : ProcessInfo.processInfo.activeProcessorCount)
-        let next = Slots(0)
-        var counter = 0
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                next.lock.lock(); let i = counter; counter += 1; next.lock.unlock()
-                guard i < dataset.micrographs.count else { return }
-                let m = dataset.micrographs[i]
-                do {
-                    let p = try PreparedPatches(m, config: config, calibration: calibration, seed: config.seed &+ UInt64(i) &* 0x9E37_79B9)
-                    slots.lock.lock(); slots.items[i] = p; slots.lock.unlock()
-                } catch {
-                    slots.lock.lock(); if slots.error == nil { slots.error = error }; slots.lock.unlock()
-                }
-            }
+        return try parallelMap(count: dataset.micrographs.count, workers: config.threads) { i in
+            try PreparedPatches(dataset.micrographs[i], config: config, calibration: calibration,
+                                seed: config.seed &+ UInt64(i) &* 0x9E37_79B9)
         }
-        if let error = slots.error { throw error }
-        return slots.items.map { $0! }
     }
 }
 

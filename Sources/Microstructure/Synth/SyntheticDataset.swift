@@ -135,42 +135,19 @@ public struct SyntheticDataset: Sendable {
 
     /// Generates every entry on `threads` threads; results come back in entry order.
     private func generate(_ entries: [Entry], into dir: URL, threads: Int, progress: ProgressReporter?) throws -> [MicrographTruth] {
-        final class Slots: @unchecked Sendable {
-            var truths: [MicrographTruth?]
-            var error: Error?
-            var next = 0
-            let lock = NSLock()
-            init(_ n: Int) { truths = Array(repeating: nil, count: n) }
-        }
-        let slots = Slots(entries.count)
-        let workers = max(1, min(entries.count, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                slots.lock.lock()
-                let i = slots.next
-                slots.next += 1
-                let stop = slots.error != nil
-                slots.lock.unlock()
-                if stop || i >= entries.count { return }
-                let e = entries[i]
-                do {
-                    let m = try synthesizer.micrograph(of: e.specimen, field: e.field, width: width, height: height, umPerPixel: umPerPixel)
-                    try ImageFile.write(m.image, to: dir.appendingPathComponent(e.path).path)
-                    slots.lock.lock()
-                    slots.truths[i] = m.truth
-                    slots.lock.unlock()
-                    progress?.advance()
-                } catch {
-                    slots.lock.lock()
-                    if slots.error == nil { slots.error = error }
-                    slots.lock.unlock()
-                    progress?.advance(failed: true)
-                }
+        defer { progress?.finish() }
+        return try parallelMap(count: entries.count, workers: threads) { i in
+            let e = entries[i]
+            do {
+                let m = try synthesizer.micrograph(of: e.specimen, field: e.field, width: width, height: height, umPerPixel: umPerPixel)
+                try ImageFile.write(m.image, to: dir.appendingPathComponent(e.path).path)
+                progress?.advance()
+                return m.truth
+            } catch {
+                progress?.advance(failed: true)
+                throw error
             }
         }
-        progress?.finish()
-        if let error = slots.error { throw error }
-        return slots.truths.map { $0! }
     }
 
     /// `dataset.json`: the settings that made the dataset and the needle-length scale it uses.

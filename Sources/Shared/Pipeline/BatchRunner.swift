@@ -86,35 +86,21 @@ public struct BatchRunner: Sendable {
         }
 
         let progress = ProgressReporter(label: label, total: todo.count, mode: options.progress)
-        let lock = NSLock()
-        var next = 0
-        var failures = 0
-        var writeErrors: [Error] = []
-        let workers = min(options.effectiveThreads, max(todo.count, 1))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                lock.lock()
-                let index = next
-                next += 1
-                lock.unlock()
-                guard index < todo.count else { return }
-                let (slot, item, hash) = todo[index]
-                let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
-                do {
-                    try store?.save(record)
-                } catch {
-                    lock.lock(); writeErrors.append(error); lock.unlock()
-                }
-                lock.lock()
-                if record.status == .error { failures += 1 }
-                records[slot] = record
-                lock.unlock()
-                progress.advance(failed: record.status == .error)
-            }
+        // A failed save does not stop the other items (their results still land on disk); it is
+        // thrown once the batch is through.
+        let done = try parallelMap(count: todo.count, workers: options.effectiveThreads) { index -> (ItemRecord, Error?) in
+            let (_, item, hash) = todo[index]
+            let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
+            var writeError: Error?
+            do { try store?.save(record) } catch { writeError = error }
+            progress.advance(failed: record.status == .error)
+            return (record, writeError)
         }
         progress.finish()
         // Losing results silently is worse than stopping: the disk is full or the folder vanished.
-        if let first = writeErrors.first { throw first }
+        if let first = done.lazy.compactMap(\.1).first { throw first }
+        for ((slot, _, _), (record, _)) in zip(todo, done) { records[slot] = record }
+        let failures = done.filter { $0.0.status == .error }.count
 
         summary.processed = todo.count
         summary.failed = failures

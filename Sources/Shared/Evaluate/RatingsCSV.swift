@@ -6,7 +6,6 @@
 // header has no comma. Empty cells are missing ratings. Every error names the file and line.
 
 import Foundation
-import Shared
 
 public struct RatingsCSV: Equatable, Sendable {
     public enum Layout: String, Codable, Sendable {
@@ -157,16 +156,18 @@ public struct RatingsCSV: Equatable, Sendable {
         }
         guard !body.isEmpty else { throw fail(nil, "has a header but no ratings") }
         self.raters = raters
-        labels = labelOrder.map { name in
+        labels = try labelOrder.map { name in
             let t = triples[name] ?? []
-            return Label(name: name, table: RatingTable(ratings: t, categories: options.levels[name]))
+            return Label(name: name, table: try RatingTable(ratings: t, categories: options.levels[name]))
         }
     }
 
     // MARK: - CSV records
 
-    /// Non-blank records with the line each starts on. A UTF-8 byte-order mark is dropped.
-    static func records(_ text: String, path: String) throws -> [(line: Int, fields: [String])] {
+    /// Non-blank records with the line each starts on, by the rules above (also used for other
+    /// label files, e.g. the grading dataset's). A UTF-8 byte-order mark is dropped.
+    /// - Throws: `ReticleError(.usage)` naming `path` and the line for a quote never closed.
+    public static func records(_ text: String, path: String) throws -> [(line: Int, fields: [String])] {
         var chars = Array(text.unicodeScalars)
         if chars.first == "\u{FEFF}" { chars.removeFirst() }
         let firstLine = chars.prefix { $0 != "\n" && $0 != "\r" }

@@ -16,9 +16,15 @@ public struct CohenKappa: Equatable, Sendable {
 
     /// - Parameters:
     ///   - a, b: the two raters' codes, unit by unit (same length); nil is a missing rating.
-    ///   - categories: number of categories (codes are 0..<categories).
-    public init(_ a: [Int?], _ b: [Int?], categories: Int, weighting: KappaWeighting = .unweighted) {
-        precondition(a.count == b.count, "raters cover \(a.count) and \(b.count) units")
+    ///   - categories: number of categories (codes are 0..<categories; larger codes widen the scale).
+    /// - Throws: `ReticleError(.usage)` when the raters cover different numbers of units or a code is negative.
+    public init(_ a: [Int?], _ b: [Int?], categories: Int, weighting: KappaWeighting = .unweighted) throws {
+        guard a.count == b.count else {
+            throw ReticleError(.usage, "Cohen's κ: the raters cover \(a.count) and \(b.count) units")
+        }
+        guard !(a + b).contains(where: { ($0 ?? 0) < 0 }) else {
+            throw ReticleError(.usage, "Cohen's κ: a category code is negative")
+        }
         self.weighting = weighting
         let pairs = zip(a, b).compactMap { x, y -> (Int, Int)? in
             guard let x, let y else { return nil }

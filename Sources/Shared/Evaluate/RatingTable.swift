@@ -1,6 +1,6 @@
 // One label's round-robin ratings: which category each rater gave each image, with gaps
 // where a rater did not rate an image. Categories are kept in order (it matters for
-// ordinal labels such as the needle-length class).
+// ordinal labels: a tumour grade, a steel's needle-length class).
 
 import Foundation
 
@@ -14,12 +14,19 @@ public struct RatingTable: Equatable, Sendable {
     /// `codes[unit][rater]`: index into `categories`, nil when that rater did not rate that unit.
     public let codes: [[Int?]]
 
-    /// - Precondition: `codes` is `units.count × raters.count` and every code indexes `categories`.
-    public init(units: [String], raters: [String], categories: [String], codes: [[Int?]]) {
-        precondition(codes.count == units.count && codes.allSatisfy { $0.count == raters.count },
-                     "codes must be \(units.count) units × \(raters.count) raters")
-        precondition(codes.allSatisfy { $0.allSatisfy { $0 == nil || categories.indices.contains($0!) } },
-                     "a code is outside the \(categories.count) categories")
+    /// - Throws: `ReticleError(.usage)` unless `codes` is `units.count × raters.count` and every
+    ///   code indexes `categories`.
+    public init(units: [String], raters: [String], categories: [String], codes: [[Int?]]) throws {
+        guard codes.count == units.count && codes.allSatisfy({ $0.count == raters.count }) else {
+            throw ReticleError(.usage, "rating table: codes must be \(units.count) units × \(raters.count) raters")
+        }
+        guard codes.allSatisfy({ $0.allSatisfy { $0 == nil || categories.indices.contains($0!) } }) else {
+            throw ReticleError(.usage, "rating table: a code is outside the \(categories.count) categories")
+        }
+        self.init(checkedUnits: units, raters: raters, categories: categories, codes: codes)
+    }
+
+    private init(checkedUnits units: [String], raters: [String], categories: [String], codes: [[Int?]]) {
         self.units = units
         self.raters = raters
         self.categories = categories
@@ -29,7 +36,8 @@ public struct RatingTable: Equatable, Sendable {
     /// Builds the table from (unit, rater, category) triples; `categories` fixes the order
     /// (default: `RatingTable.naturalOrder` of the values seen). A later triple for the same
     /// unit and rater replaces an earlier one.
-    public init(ratings: [(unit: String, rater: String, category: String)], categories: [String]? = nil) {
+    /// - Throws: `ReticleError(.usage)` when a category is not in the given order.
+    public init(ratings: [(unit: String, rater: String, category: String)], categories: [String]? = nil) throws {
         var units: [String] = [], raters: [String] = []
         var unitIndex: [String: Int] = [:], raterIndex: [String: Int] = [:]
         for r in ratings {
@@ -40,17 +48,20 @@ public struct RatingTable: Equatable, Sendable {
         let categoryIndex = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var codes = [[Int?]](repeating: [Int?](repeating: nil, count: raters.count), count: units.count)
         for r in ratings {
-            guard let c = categoryIndex[r.category] else { preconditionFailure("category '\(r.category)' is not in the given order") }
+            guard let c = categoryIndex[r.category] else {
+                throw ReticleError(.usage, "rating table: category '\(r.category)' is not one of \(order.joined(separator: ", "))")
+            }
             codes[unitIndex[r.unit]!][raterIndex[r.rater]!] = c
         }
-        self.init(units: units, raters: raters, categories: order, codes: codes)
+        self.init(checkedUnits: units, raters: raters, categories: order, codes: codes)
     }
 
     /// A table from a units × raters matrix of codes (nil for missing), categories named "0", "1", ...
     /// unless given.
-    public init(matrix: [[Int?]], categories: [String]? = nil) {
+    /// - Throws: `ReticleError(.usage)` for ragged rows or codes outside the categories.
+    public init(matrix: [[Int?]], categories: [String]? = nil) throws {
         let count = (matrix.flatMap { $0 }.compactMap { $0 }.max() ?? -1) + 1
-        self.init(units: matrix.indices.map { "unit \($0 + 1)" },
+        try self.init(units: matrix.indices.map { "unit \($0 + 1)" },
                   raters: (matrix.first ?? []).indices.map { "rater \($0 + 1)" },
                   categories: categories ?? (0..<count).map(String.init), codes: matrix)
     }
@@ -61,7 +72,7 @@ public struct RatingTable: Equatable, Sendable {
     /// The table without the given raters (e.g. the model, for human-only statistics).
     public func removing(raters names: Set<String>) -> RatingTable {
         let keep = raters.indices.filter { !names.contains(raters[$0]) }
-        return RatingTable(units: units, raters: keep.map { raters[$0] }, categories: categories,
+        return RatingTable(checkedUnits: units, raters: keep.map { raters[$0] }, categories: categories,
                            codes: codes.map { row in keep.map { row[$0] } })
     }
 

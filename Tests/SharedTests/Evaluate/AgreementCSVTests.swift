@@ -2,7 +2,6 @@
 // name the file and line.
 
 import Foundation
-import Microstructure
 import Shared
 import XCTest
 
