@@ -1,4 +1,5 @@
 // Flags every batch command shares; they mean the same everywhere (DESIGN.md "The CLI").
+// They are run options (`RunOptions`): where and how a batch runs, never part of its settings.
 import ArgumentParser
 import Foundation
 import Shared
@@ -35,22 +36,22 @@ struct BatchFlags: ParsableArguments {
     @Option(name: .long, help: .hidden)
     var protocolSha256: String?
 
-    func validate() throws {
-        if let shard { _ = try Shard(parsing: shard) }
-        if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
+    var run: RunOptions {
+        var r = RunOptions()
+        r.out = out
+        r.force = force
+        r.shard = shard
+        r.threads = threads
+        r.include = include
+        r.exclude = exclude
+        r.noRecursive = noRecursive
+        r.json = json
+        r.quiet = quiet
+        r.protocolSha256 = protocolSha256
+        return r
     }
 
-    func collector() -> InputCollector {
-        InputCollector(include: include, exclude: exclude, recursive: !noRecursive)
-    }
-
-    func options(settings: JSONObject) throws -> BatchOptions {
-        var settings = settings
-        if let protocolSha256 { settings["protocol_sha256"] = .string(protocolSha256) }
-        return BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
-                     shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
-                     progress: .automatic(quiet: quiet || json), settings: settings)
-    }
+    func validate() throws { try usage { try run.validate() } }
 }
 
 /// A usage or setup error: printed, exit status 1, nothing processed.
@@ -59,31 +60,38 @@ func fail(_ error: Error) -> ExitCode {
     return ExitCode(1)
 }
 
+/// Runs a library check in `validate()`: its error becomes argument-parser's usage error.
+func usage(_ check: () throws -> Void) throws {
+    do { try check() } catch { throw ValidationError(error.localizedDescription) }
+}
+
 extension BatchFlags {
     /// The whole of a batch command after its own setup: collect the inputs, run `work` on each
     /// through the batch pipeline, print the rows, say how it went, exit 2 when items failed.
+    /// The settings (hash and run.json) come from the whole `options` value.
     /// A failure before any item is processed (inputs, output folder) exits 1. `finish` runs once
     /// all items are done, with the output folder (when there is one): reports built from items/.
-    func runBatch(_ inputs: [String], label: String, settings: JSONObject,
-                  finish: ((URL) throws -> Void)? = nil,
-                  work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
+    func runBatch<O: CommandOptions>(_ inputs: [String], label: String, options: O,
+                                     finish: ((URL) throws -> Void)? = nil,
+                                     work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
+        let run = self.run
         let items: [InputItem]
-        let options: BatchOptions
+        let batch: BatchOptions
         do {
-            items = try collector().collect(inputs)
-            options = try self.options(settings: settings)
+            items = try run.collector.collect(inputs)
+            batch = try run.batchOptions(for: options)
         } catch {
             throw fail(error)
         }
         let summary: BatchSummary
         let records: [ItemRecord]
         do {
-            (summary, records) = try BatchRunner(options: options).run(items, label: label, work: work)
+            (summary, records) = try BatchRunner(options: batch).run(items, label: label, work: work)
         } catch {
             throw fail(error)
         }
         BatchOutput.print(records, json: json)
-        if let finish, let outDir = options.outDir { try finish(outDir) }
+        if let finish, let outDir = batch.outDir { try finish(outDir) }
         if !quiet && (out != nil || items.count > 1) {
             FileHandle.standardError.write(Data("\(label): \(summary.description)\n".utf8))
         }

@@ -1,4 +1,4 @@
-// Calibration flags shared by every micrograph command: the same sources, in the same order.
+// Calibration flags shared by every micrograph command: parsed into `CalibrationOptions`.
 import ArgumentParser
 import Foundation
 import Microstructure
@@ -20,29 +20,17 @@ struct CalibrationFlags: ParsableArguments {
     @Option(help: "Length in µm of the burned-in scale bar.")
     var scaleBarUm: Double?
 
-    func validate() throws {
-        if let u = umPerPx, !(u.isFinite && u > 0) { throw ValidationError("--um-per-px must be a positive number of µm") }
-        if let l = scaleBarUm, !(l.isFinite && l > 0) { throw ValidationError("--scale-bar-um must be a positive number of µm") }
-        if profile == nil && (microscope != nil || objective != nil) {
-            throw ValidationError("--microscope and --objective need --profile")
-        }
+    var options: CalibrationOptions {
+        CalibrationOptions(umPerPx: umPerPx, profile: profile, microscope: microscope, objective: objective,
+                           scaleBarUm: scaleBarUm)
     }
 
-    /// The resolver these flags describe; throws for an unreadable or inconsistent profile.
+    func validate() throws { try usage { try options.validate() } }
+}
+
+extension CalibrationOptions {
+    /// The resolver, reading the instrument profile (YAML) here in the CLI.
     func calibration() throws -> MicrographCalibration {
-        let instrument = try profile.map(MicroProfileFile.load)
-        return try MicrographCalibration(umPerPixel: umPerPx, profile: instrument, microscope: microscope,
-                                         objective: objective, scaleBarUM: scaleBarUm)
-    }
-
-    /// What the flags contribute to a batch's settings hash.
-    var settings: JSONObject {
-        var o = JSONObject()
-        o["um_per_px"] = umPerPx.map(JSONValue.number) ?? .null
-        o["profile_sha256"] = profile.map { .string(MicroProfileFile.fingerprint($0)) } ?? .null
-        o["microscope"] = microscope.map(JSONValue.string) ?? .null
-        o["objective"] = objective.map(JSONValue.string) ?? .null
-        o["scale_bar_um"] = scaleBarUm.map(JSONValue.number) ?? .null
-        return o
+        try calibration(loadProfile: MicroProfileFile.load)
     }
 }

@@ -22,11 +22,12 @@ struct InspectCommand: ParsableCommand {
 
     @OptionGroup var batch: BatchFlags
 
+    var options: InspectOptions { InspectOptions(showPhi: showPhi) }
+
     func run() throws {
         let registry = Inspectors.all
-        let options = InspectOptions(showPHI: showPhi)
-        try batch.runBatch(inputs, label: "inspect",
-                           settings: ["command": "inspect", "show_phi": .bool(showPhi), "reticle": .string(ReticleVersion.string)]) { item in
+        let options = self.options
+        try batch.runBatch(inputs, label: "inspect", options: options) { item in
             try registry.inspect(path: item.path, options: options)
         }
     }

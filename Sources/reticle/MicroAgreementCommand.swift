@@ -38,7 +38,7 @@ struct MicroAgreementCommand: ParsableCommand {
     var only: [String] = []
 
     @Option(help: "Wide layout: the name of its one label (say 'needle_class' to make it ordinal).")
-    var label: String = "label"
+    var label = AgreementOptions().label
 
     @Option(help: "Treat this label as ordinal (repeatable).")
     var ordinal: [String] = []
@@ -52,57 +52,27 @@ struct MicroAgreementCommand: ParsableCommand {
     @Flag(help: "Machine-readable JSON on stdout.")
     var json = false
 
-    func validate() throws {
-        _ = try parsedLevels()
-        if let both = Set(ordinal).intersection(nominal).first {
-            throw ValidationError("'\(both)' cannot be both --ordinal and --nominal")
-        }
+    var options: AgreementOptions {
+        var o = AgreementOptions()
+        o.modelColumn = modelColumn
+        o.labels = only
+        o.label = label
+        o.ordinal = ordinal
+        o.nominal = nominal
+        o.levels = levels
+        return o
     }
 
-    func parsedLevels() throws -> [String: [String]] {
-        var out: [String: [String]] = [:]
-        for spec in levels {
-            let parts = spec.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            let values = parts.count == 2 ? parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : []
-            guard parts.count == 2, !parts[0].isEmpty, values.count >= 2, !values.contains(where: \.isEmpty) else {
-                throw ValidationError("--levels wants LABEL=a,b,c with two or more categories, got '\(spec)'")
-            }
-            guard Set(values).count == values.count else { throw ValidationError("--levels \(parts[0]) names a category twice") }
-            out[parts[0]] = values
-        }
-        return out
-    }
-
-    func scale(of name: String, levels: [String: [String]]) -> LabelScale {
-        if nominal.contains(name) { return .nominal }
-        if ordinal.contains(name) || levels[name] != nil { return .ordinal }
-        return LabelScale.guess(column: name)
-    }
+    func validate() throws { try usage { try options.validate() } }
 
     func run() throws {
-        let file: RatingsCSV
-        let levelMap: [String: [String]]
-        let model: String?
+        let result: AgreementOptions.Result
         do {
-            levelMap = try parsedLevels()
-            file = try RatingsCSV(path: labels, options: .init(labelColumns: only.isEmpty ? nil : only,
-                                                               wideLabel: label, levels: levelMap))
-            if let wanted = modelColumn {
-                guard let found = file.raters.first(where: { $0 == wanted }) ?? file.raters.first(where: { $0.lowercased() == wanted.lowercased() }) else {
-                    throw ReticleError(.usage, file: labels, "no \(file.layout == .long ? "rater" : "column") '\(wanted)' for --model-column (raters: \(file.raters.joined(separator: ", ")))")
-                }
-                model = found
-            } else {
-                model = file.raters.first { $0.lowercased() == "model" }
-            }
+            result = try options.analyse(path: labels)
         } catch {
             throw fail(error)
         }
-        let analyses = file.labels.map { l in
-            RoundRobinAnalysis(label: l.name, table: l.table, scale: scale(of: l.name, levels: levelMap),
-                               model: model.flatMap { l.table.raters.contains($0) ? $0 : nil })
-        }
-        let humans = file.raters.filter { $0 != model }
+        let (file, model, humans, analyses) = (result.file, result.model, result.humans, result.analyses)
         if json {
             var o: JSONObject = ["file": .string(labels), "layout": .string(file.layout.rawValue),
                                  "images": .int(file.images), "raters": .array(humans.map(JSONValue.string))]

@@ -36,20 +36,18 @@ struct MicroCalibrateCommand: ParsableCommand {
 
     @OptionGroup var batch: BatchFlags
 
+    var options: MicroCalibrateOptions { MicroCalibrateOptions(calibration: calibrationFlags.options) }
+
     func run() throws {
+        let options = self.options
         let calibration: MicrographCalibration
         do {
-            calibration = try calibrationFlags.calibration()
+            calibration = try options.calibration.calibration()
         } catch {
             throw fail(error)
         }
-        var settings: JSONObject = ["command": "micro calibrate", "reticle": .string(ReticleVersion.string)]
-        for (k, v) in calibrationFlags.settings { settings[k] = v }
-        try batch.runBatch(inputs, label: "calibrate", settings: settings) { item in
-            let image = try ImageFile.read(path: item.path)
-            var o: JSONObject = ["width": .int(image.width), "height": .int(image.height)]
-            for (k, v) in try calibration.resolve(image, path: item.displayPath).json { o[k] = v }
-            return o
+        try batch.runBatch(inputs, label: "calibrate", options: options) { item in
+            try MicroCalibrateOptions.calibrate(item, with: calibration)
         }
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 import Microstructure
 import Shared
 
-struct MicroGradeCommand: ParsableCommand {
-    enum ExplainMethod: String, ExpressibleByArgument, CaseIterable { case gradcam }
+extension MicroGradeOptions.Explain: ExpressibleByArgument {}
 
+struct MicroGradeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grade",
         abstract: "Grade micrographs: type and needle-length class (house scale), review flags, report.html.",
@@ -15,7 +15,9 @@ struct MicroGradeCommand: ParsableCommand {
         Images are calibrated (same options as calibrate), resampled to the model's µm/px and \
         classified patch by patch away from the scale bar. The needle-length class is a house scale \
         in the style of ISO 643 comparison charts, not an ISO 643 G number; --grain-size adds a \
-        measured G (ASTM E112). Results: DIR/items/, results.csv/jsonl, specimens.json, report.html.
+        measured G (ASTM E112). Results: DIR/items/, results.csv/jsonl, specimens.json, report.html. \
+        Every option (the specimen grouping too) joins the settings: a rerun with any option \
+        changed regrades, an unchanged one redoes nothing.
         """)
 
     @Argument(help: "Micrographs: files, folders or @list files.")
@@ -25,7 +27,7 @@ struct MicroGradeCommand: ParsableCommand {
     var model: String
 
     @Option(help: "Explanation overlays: gradcam.")
-    var explain: ExplainMethod?
+    var explain: MicroGradeOptions.Explain?
 
     @Flag(help: "Also measure grain size (planimetric and intercept, ASTM E112).")
     var grainSize = false
@@ -37,40 +39,36 @@ struct MicroGradeCommand: ParsableCommand {
     var specimenManifest: String?
 
     @Option(help: "Type confidence below which an image goes to the review queue.")
-    var minConfidence = 0.6
+    var minConfidence = MicroGradeOptions().minConfidence
 
     @OptionGroup var calibrationFlags: CalibrationFlags
     @OptionGroup var batch: BatchFlags
 
+    var options: MicroGradeOptions {
+        var o = MicroGradeOptions()
+        o.model = model
+        o.explain = explain
+        o.grainSize = grainSize
+        o.specimenPattern = specimenPattern
+        o.specimenManifest = specimenManifest
+        o.minConfidence = minConfidence
+        o.calibration = calibrationFlags.options
+        return o
+    }
+
+    func validate() throws { try usage { try options.validate() } }
+
     func run() throws {
+        let options = self.options
         let job: MicrographGradingJob
-        let modelHash: String
-        var settings: JSONObject
         do {
-            var policy = ReviewPolicy()
-            policy.minimumConfidence = minConfidence
-            let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
-            guard let data = FileManager.default.contents(atPath: model) else { throw ReticleError(.io, file: model, "cannot read the model") }
-            modelHash = FileFingerprint.sha256(data)
-            let grouping = try specimenManifest.map(SpecimenGrouping.manifest(at:))
-                ?? SpecimenGrouping(specimenPattern.map { .pattern($0) } ?? .defaultRule)
-            let overlays = batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") }
-            if let overlays { try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) }
-            job = MicrographGradingJob(grader: grader, calibration: try calibrationFlags.calibration(), grouping: grouping,
-                                       grainSize: grainSize, explain: explain != nil, overlaysDir: overlays)
-            settings = ["command": "micro grade", "reticle": .string(ReticleVersion.string),
-                        "model_sha256": .string(modelHash), "explain": explain.map { .string($0.rawValue) } ?? .null,
-                        "grain_size": .bool(grainSize), "min_confidence": .number(minConfidence)]
-            for (k, v) in calibrationFlags.settings { settings[k] = v }
+            job = try options.job(calibration: try options.calibration.calibration(),
+                                  overlaysDir: batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") })
         } catch {
             throw fail(error)
         }
-        let model = self.model
-        try batch.runBatch(inputs, label: "grade", settings: settings, finish: { outDir in
-            // The report covers every item in the folder, shards copied in included.
-            let all = try ItemStore(outDir: outDir, create: false).allRecords().records
-            let specimens = SpecimenGrade.aggregate(all, grouping: job.grouping)
-            try GradingReport.write(all, specimens: specimens, model: "\(model) (sha256 \(modelHash.prefix(12))…)", to: outDir)
-        }) { item in try job.grade(item) }
+        try batch.runBatch(inputs, label: "grade", options: options,
+                           finish: { outDir in try options.writeReport(job, to: outDir) },
+                           work: { item in try job.grade(item) })
     }
 }

@@ -35,42 +35,34 @@ struct MicroGrainSizeCommand: ParsableCommand {
     var standard: GrainSizeStandard = .astmE112
 
     @Option(help: "Fields per image as COLUMNSxROWS.")
-    var fields: String = "3x2"
+    var fields: String = MicroGrainSizeOptions().fields
 
     @OptionGroup var batch: BatchFlags
 
-    func validate() throws {
-        _ = try parseFields()
+    var options: MicroGrainSizeOptions {
+        var o = MicroGrainSizeOptions()
+        o.calibration = calibrationFlags.options
+        o.boundaries = boundaries
+        o.method = method
+        o.standard = standard
+        o.fields = fields
+        return o
     }
 
-    func parseFields() throws -> (Int, Int) {
-        let p = fields.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard p.count == 2, p[0] >= 1, p[1] >= 1 else { throw ValidationError("--fields wants COLUMNSxROWS, e.g. 3x2") }
-        return (p[0], p[1])
-    }
+    func validate() throws { try usage { try options.validate() } }
 
     func run() throws {
-        let (columns, rows) = try parseFields()
-        let analysis = GrainSizeAnalysis(boundaries: boundaries, methods: method.isEmpty ? GrainSizeMethod.allCases : method,
-                                         standard: standard, columns: columns, rows: rows)
-        var settings = analysis.settings
-        settings["command"] = "micro grainsize"
-        settings["reticle"] = .string(ReticleVersion.string)
-        for (k, v) in calibrationFlags.settings { settings[k] = v }
+        let options = self.options
+        let analysis: GrainSizeAnalysis
         let calibration: MicrographCalibration
         do {
-            calibration = try calibrationFlags.calibration()
+            analysis = try options.analysis()
+            calibration = try options.calibration.calibration()
         } catch {
             throw fail(error)
         }
-        try batch.runBatch(inputs, label: "grainsize", settings: settings) { item in
-            let image = try ImageFile.read(path: item.path)
-            let resolved = try calibration.resolve(image, path: item.displayPath)
-            var result: JSONObject = ["calibration": .object(resolved.json)]
-            for (k, v) in try analysis.measure(image, umPerPixel: resolved.umPerPixel, exclude: resolved.excludedRegions) {
-                result[k] = v
-            }
-            return result
+        try batch.runBatch(inputs, label: "grainsize", options: options) { item in
+            try MicroGrainSizeOptions.measure(item, analysis: analysis, calibration: calibration)
         }
     }
 }

@@ -9,9 +9,4 @@ enum MicroProfileFile {
     static func load(_ path: String) throws -> InstrumentProfile {
         try InstrumentProfile(file: path, document: YAMLDocument.load(path, what: "instrument profile").document)
     }
-
-    /// SHA-256 of the file's bytes, for the batch settings hash (a changed profile redoes items).
-    static func fingerprint(_ path: String) -> String {
-        FileFingerprint.sha256(FileManager.default.contents(atPath: path) ?? Data())
-    }
 }

@@ -30,46 +30,46 @@ struct MicroSynthCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Number of specimens.")
-    var specimens: Int = 20
+    var specimens = MicroSynthOptions().specimens
 
     @Option(help: "Images (fields) per specimen.")
-    var imagesPerSpecimen: Int = 4
+    var imagesPerSpecimen = MicroSynthOptions().imagesPerSpecimen
 
     @Option(help: "Image size as WIDTHxHEIGHT in px.")
-    var size: String = "512x512"
+    var size = MicroSynthOptions().size
 
     @Option(help: "Pixel size in µm.")
-    var umPerPx: Double = 0.5
+    var umPerPx = MicroSynthOptions().umPerPx
 
     @Option(help: "Comma-separated types: \(MicrostructureType.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var types: String = MicrostructureType.defaultDatasetTypes.map(\.rawValue).joined(separator: ",")
+    var types = MicroSynthOptions().types
 
     @Option(help: "Number of needle-length classes.")
-    var classes: Int = 5
+    var classes = MicroSynthOptions().classes
 
     @Option(name: .customLong("class1-um"), help: "Lower end of needle-length class 1 in µm; each class doubles it.")
-    var class1Um: Double = 2
+    var class1Um = MicroSynthOptions().class1Um
 
     @Option(help: "Burn in a scale bar of this length in µm (bottom right, labelled).")
     var scaleBarUm: Double?
 
     @Option(help: "Scale bar colour: light (white) or dark (black).")
-    var scaleBarPolarity: ScaleBar.Polarity = .light
+    var scaleBarPolarity = MicroSynthOptions().scaleBarPolarity
 
     @Option(help: "Brightness change across the field from uneven illumination (fraction).")
-    var illumination: Double = 0.12
+    var illumination = MicroSynthOptions().illumination
 
     @Option(help: "Optical blur (Gaussian σ) in µm.")
-    var blurUm: Double = 0.3
+    var blurUm = MicroSynthOptions().blurUm
 
     @Option(help: "Sensor noise σ in grey levels.")
-    var noise: Double = 3
+    var noise = MicroSynthOptions().noise
 
     @Option(help: "Random seed; the same seed and options give the same files.")
-    var seed: UInt64 = 1
+    var seed = MicroSynthOptions().seed
 
     @Option(help: "manifest: images/ plus manifest.csv; folders: one folder per type (manifest.csv too).")
-    var layout: SyntheticDataset.Layout = .manifest
+    var layout = MicroSynthOptions().layout
 
     @Option(help: "Images generated at once (default: one per core).")
     var threads: Int = 0
@@ -80,36 +80,34 @@ struct MicroSynthCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
-    func validate() throws {
-        if specimens < 1 { throw ValidationError("--specimens must be at least 1") }
-        if imagesPerSpecimen < 1 { throw ValidationError("--images-per-specimen must be at least 1") }
-        if !(umPerPx.isFinite && umPerPx > 0) { throw ValidationError("--um-per-px must be a positive number of µm") }
-        if !(1...12).contains(classes) { throw ValidationError("--classes must be 1…12") }
-        if !(class1Um.isFinite && class1Um > 0) { throw ValidationError("--class1-um must be a positive number of µm") }
-        if let l = scaleBarUm, !(l.isFinite && l > 0) { throw ValidationError("--scale-bar-um must be a positive number of µm") }
-        if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
-        _ = try parseSize()
-        do { _ = try MicrostructureType.parseList(types) } catch { throw ValidationError("--types: \(error.localizedDescription)") }
+    var options: MicroSynthOptions {
+        var o = MicroSynthOptions()
+        o.specimens = specimens
+        o.imagesPerSpecimen = imagesPerSpecimen
+        o.size = size
+        o.umPerPx = umPerPx
+        o.types = types
+        o.classes = classes
+        o.class1Um = class1Um
+        o.scaleBarUm = scaleBarUm
+        o.scaleBarPolarity = scaleBarPolarity
+        o.illumination = illumination
+        o.blurUm = blurUm
+        o.noise = noise
+        o.seed = seed
+        o.layout = layout
+        return o
     }
 
-    func parseSize() throws -> (Int, Int) {
-        let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard p.count == 2, p[0] >= 16, p[1] >= 16 else { throw ValidationError("--size wants WIDTHxHEIGHT of at least 16x16, e.g. 512x512") }
-        return (p[0], p[1])
+    func validate() throws {
+        try usage { try options.validate() }
+        if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
     }
 
     func run() throws {
         let dataset: SyntheticDataset
         do {
-            let (w, h) = try parseSize()
-            let synthesizer = MicrographSynthesizer(
-                scale: NeedleLengthScale(classCount: classes, class1MinimumUM: class1Um),
-                optics: MicroscopeOptics(illuminationGradient: illumination, blurUM: blurUm, noiseSigma: noise),
-                scaleBar: scaleBarUm.map { BurnedInScaleBar(lengthUM: $0, polarity: scaleBarPolarity) })
-            dataset = SyntheticDataset(specimens: specimens, imagesPerSpecimen: imagesPerSpecimen, width: w, height: h,
-                                       umPerPixel: umPerPx, types: try MicrostructureType.parseList(types),
-                                       synthesizer: synthesizer, seed: seed, layout: layout)
-            try dataset.validate()
+            dataset = try options.dataset()
         } catch {
             throw fail(error)
         }

@@ -5,8 +5,6 @@ import Foundation
 import Microstructure
 import Shared
 
-extension ModelSpec.Architecture: ExpressibleByArgument {}
-
 struct MicroTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -26,58 +24,62 @@ struct MicroTrainCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Training epochs.")
-    var epochs = 12
+    var epochs = MicroTrainOptions().epochs
 
     @Option(help: "Patch side in pixels at the model's scale.")
-    var patch = 64
+    var patch = MicroTrainOptions().patch
 
     @Option(help: "The model's scale in µm/px; every image is resampled to it.")
-    var umPerPxModel = 1.0
+    var umPerPxModel = MicroTrainOptions().umPerPxModel
 
     @Option(help: "Random patches per image.")
-    var patchesPerImage = 16
+    var patchesPerImage = MicroTrainOptions().patchesPerImage
 
     @Option(help: "Architecture: \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var architecture: ModelSpec.Architecture = .compactCNN
+    var architecture = MicroTrainOptions().architecture
 
     @Option(help: "Stage widths of the compact CNN, comma-separated.")
-    var widths = "16,32,64,128"
+    var widths = MicroTrainOptions().widths
 
     @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).")
-    var learningRate: Float = 3e-3
+    var learningRate = MicroTrainOptions().learningRate
 
     @Option(help: "Label smoothing of the type head (robustness to rater noise).")
-    var labelSmoothing: Float = 0.1
+    var labelSmoothing = MicroTrainOptions().labelSmoothing
 
     @Option(help: "Seed for patches, split, initialisation and shuffling.")
-    var seed: UInt64 = 1
+    var seed = MicroTrainOptions().seed
 
     @OptionGroup var calibrationFlags: CalibrationFlags
 
     @Flag(help: "No progress output.")
     var quiet = false
 
+    var options: MicroTrainOptions {
+        var o = MicroTrainOptions()
+        o.epochs = epochs
+        o.patch = patch
+        o.umPerPxModel = umPerPxModel
+        o.patchesPerImage = patchesPerImage
+        o.architecture = architecture
+        o.widths = widths
+        o.learningRate = learningRate
+        o.labelSmoothing = labelSmoothing
+        o.seed = seed
+        o.calibration = calibrationFlags.options
+        return o
+    }
+
     func run() throws {
-        var config = GradingTrainingConfig()
-        config.epochs = epochs
-        config.patchSize = patch
-        config.umPerPixel = umPerPxModel
-        config.patchesPerImage = patchesPerImage
-        config.architecture = architecture
-        config.labelSmoothing = labelSmoothing
-        config.learningRate = learningRate
-        let stageWidths = widths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !stageWidths.isEmpty, stageWidths.count == widths.split(separator: ",").count, stageWidths.allSatisfy({ $0 >= 1 }) else {
-            throw fail(ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\""))
-        }
-        config.compactWidths = stageWidths
-        config.seed = seed
+        let config: GradingTrainingConfig
         let dataset: GradingDataset
         let calibration: MicrographCalibration
         do {
-            try config.validate()
+            let options = self.options
+            config = try options.config()
+            try options.calibration.validate()
             dataset = try GradingDataset.load(data)
-            calibration = try calibrationFlags.calibration()
+            calibration = try options.calibration.calibration()
         } catch { throw fail(error) }
         let quiet = self.quiet
         let trainer = GradingTrainer(config: config, calibration: calibration, report: { line in

@@ -1,6 +1,7 @@
 // `reticle run PROTOCOL INPUT... --out DIR`: the command a protocol file pins, with its options.
 import ArgumentParser
 import Foundation
+import Microstructure
 import Shared
 
 struct RunCommand: ParsableCommand {
@@ -8,8 +9,10 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a lab procedure pinned in a protocol file (YAML) on the inputs.",
         discussion: """
-        The protocol names a command and its options; this equals running that command with \
-        the same flags, and every result records the protocol's SHA-256. Run options (--out, \
+        The protocol names a command and its options; its option keys are the fields of that \
+        command's options value, which are also its flags (without --), and an unknown key is an \
+        error. Running it equals running that command with the same flags, and every result \
+        records the protocol's SHA-256. Run options (--out, \
         --shard, --force, --threads, --json, --quiet, --include, --exclude, --no-recursive) come \
         from the command line. Example:
 
@@ -43,6 +46,9 @@ struct RunCommand: ParsableCommand {
             throw fail(error)
         }
         guard !lab.command.contains("run") else { throw fail(ReticleError(.usage, file: protocolFile, "a protocol cannot run another protocol")) }
+        if let type = CommandOptionTypes.type(of: lab.command) {
+            do { try lab.validate(against: type) } catch { throw fail(error) }
+        }
         var args = try lab.arguments() + inputs
         if let out { args += ["--out", out] }
         if let shard { args += ["--shard", shard] }
@@ -61,5 +67,17 @@ struct RunCommand: ParsableCommand {
             throw fail(ReticleError(.usage, file: protocolFile, "does not describe a valid '\(lab.command.joined(separator: " "))' run: \(Reticle.message(for: error))"))
         }
         try command.run()
+    }
+}
+
+/// Every command's options type, so a protocol's keys can be checked against its command.
+enum CommandOptionTypes {
+    static let all: [any CommandOptions.Type] = [
+        InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
+        MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
+    ]
+
+    static func type(of command: [String]) -> (any CommandOptions.Type)? {
+        all.first { $0.command == command.joined(separator: " ") }
     }
 }

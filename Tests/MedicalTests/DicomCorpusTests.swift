@@ -147,7 +147,7 @@ final class DicomCorpusTests: XCTestCase {
         XCTAssertFalse(text.contains("CompressedSamples"), text)
         XCTAssertFalse(text.contains("1CT1"), text)
 
-        let shown = try DicomInspector().inspect(path: path, options: InspectOptions(showPHI: true))
+        let shown = try DicomInspector().inspect(path: path, options: InspectOptions(showPhi: true))
         XCTAssertEqual(shown["phi"]?["PatientName"], "CompressedSamples^CT1")
         XCTAssertEqual(shown["phi"]?["PatientID"], "1CT1")
     }

@@ -35,7 +35,7 @@ public struct DicomInspector: FileInspector {
     /// {uid, name, decodable}, photometric, samples_per_pixel, bits_allocated, bits_stored,
     /// pixel_representation, rescale {slope, intercept}, window {center, width} (arrays when the
     /// file has several), pixel_spacing_um [row, column] (DICOM order), calibration, pixel_data
-    /// ("decoded" or "none"), and phi (only with `showPHI`).
+    /// ("decoded" or "none"), and phi (only with `showPhi`).
     /// Throws `.unsupported` when frame 0 is in a syntax without a decoder (JPEG 2000), `.corrupt`
     /// when it cannot be decoded (truncated, inconsistent sizes).
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
@@ -69,7 +69,7 @@ public struct DicomInspector: FileInspector {
         } else {
             o["pixel_data"] = "none"
         }
-        if options.showPHI {
+        if options.showPhi {
             var phi = JSONObject()
             for tag in DicomPHI.tags {
                 if let v = file.string(tag) { phi[tag.keyword] = .string(v) }

@@ -1,5 +1,5 @@
 // The one list of patient-identifying DICOM attributes. Reticle never writes them to logs,
-// reports or inspect output unless the user asks (`InspectOptions.showPHI`, `--show-phi`).
+// reports or inspect output unless the user asks (`InspectOptions.showPhi`, `--show-phi`).
 
 public enum DicomPHI {
     /// Attributes that identify a patient, a visit or the people and place involved. Anything

@@ -4,11 +4,13 @@
 
 import Foundation
 
-/// What `reticle inspect` may reveal.
-public struct InspectOptions: Sendable {
+/// The options of `reticle inspect`: what it may reveal.
+public struct InspectOptions: CommandOptions {
+    public static let command = "inspect"
     /// Include patient-identifying DICOM attributes (never by default).
-    public var showPHI: Bool
-    public init(showPHI: Bool = false) { self.showPHI = showPHI }
+    public var showPhi: Bool
+    public init() { self.init(showPhi: false) }
+    public init(showPhi: Bool) { self.showPhi = showPhi }
 }
 
 /// Describes one kind of file: recognises it cheaply, then reports what it is.

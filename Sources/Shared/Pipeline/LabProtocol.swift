@@ -5,7 +5,7 @@
 //     protocol: steel-grain-size        # a name for reports
 //     description: ASTM E112, etched 2% nital, 50 µm bar
 //     command: micro grainsize          # any batch command of `reticle`
-//     options:                          # its flags without the leading --
+//     options:                          # fields of the command's options value = its flags without --
 //       scale-bar-um: 50
 //       method: [planimetric-circle, intercept-circles]   # a list repeats the flag
 //       force: false                    # true gives the bare flag, false leaves it out
@@ -23,10 +23,9 @@ public struct LabProtocol: Equatable, Sendable {
     /// SHA-256 of the file's bytes.
     public let sha256: String
 
-    /// Options that only the command line can give: they say where and how a run happens,
-    /// not what the procedure is.
-    public static let commandLineOnly: Set<String> = ["out", "shard", "force", "threads", "json", "quiet", "protocol-sha256",
-                                                      "include", "exclude", "no-recursive"]
+    /// Options that only the command line can give (`RunOptions`): they say where and how a
+    /// run happens, not what the procedure is.
+    public static var commandLineOnly: Set<String> { Set(RunOptions.keys) }
 
     /// - Throws: `ReticleError(.usage)` naming the file and the key at fault.
     public init(document: JSONValue, file: String, bytes: Data) throws {
@@ -60,6 +59,17 @@ public struct LabProtocol: Equatable, Sendable {
         self.command = command
         self.options = options
         self.sha256 = FileFingerprint.sha256(bytes)
+    }
+
+    /// Checks every key against the options of the protocol's command: each key must name a
+    /// field of its options value (`O.keys`, the same names as its flags).
+    /// - Throws: `ReticleError(.usage)` naming the file, the unknown key and the known ones.
+    public func validate<O: CommandOptions>(against type: O.Type) throws {
+        let known = O.keys
+        for (key, _) in options where !known.contains(key) {
+            throw ReticleError(.usage, file: file, "does not describe a valid '\(command.joined(separator: " "))' run: "
+                + "unknown option '\(key)' (its options: \(known.sorted().joined(separator: ", ")))")
+        }
     }
 
     /// Options naming files: a relative path is taken from the protocol's folder, so a protocol

@@ -1,0 +1,65 @@
+// The options of `reticle micro grade`: the model, explanations, grain size, how images are
+// grouped into specimens, the review threshold and calibration. Every field joins the
+// settings hash, so a rerun with another specimen grouping regrades.
+
+import Foundation
+import Shared
+
+public struct MicroGradeOptions: CommandOptions {
+    public static let command = "micro grade"
+
+    public enum Explain: String, Codable, CaseIterable, Sendable { case gradcam }
+
+    /// Grading model (.safetensors from micro train).
+    public var model = ""
+    /// Explanation overlays.
+    public var explain: Explain?
+    /// Also measure grain size (planimetric and intercept, ASTM E112).
+    public var grainSize = false
+    /// Regular expression on file names whose first group (or match) names the specimen.
+    public var specimenPattern: String?
+    /// Manifest CSV (image, specimen) naming each image's specimen; beats the pattern.
+    public var specimenManifest: String?
+    /// Type confidence below which an image goes to the review queue.
+    public var minConfidence = 0.6
+    public var calibration = CalibrationOptions()
+
+    public init() {}
+
+    public var modelFile: String? { model }
+    public var referencedFiles: [String: String] { specimenManifest.map { ["specimen-manifest": $0] } ?? [:] }
+
+    public func validate() throws {
+        guard !model.isEmpty else { throw ReticleError(.usage, "--model names the grading model (.safetensors)") }
+        guard minConfidence.isFinite, (0...1).contains(minConfidence) else {
+            throw ReticleError(.usage, "--min-confidence must be between 0 and 1")
+        }
+        try calibration.validate()
+    }
+
+    /// Which specimen each image belongs to: the manifest, else the pattern, else the default rule.
+    public func grouping() throws -> SpecimenGrouping {
+        try specimenManifest.map(SpecimenGrouping.manifest(at:))
+            ?? SpecimenGrouping(specimenPattern.map { .pattern($0) } ?? .defaultRule)
+    }
+
+    /// The grading job these options describe; overlays (thumbnails, Grad-CAM) go to
+    /// `overlaysDir`, created here, when there is one.
+    public func job(calibration resolver: MicrographCalibration, overlaysDir: URL?) throws -> MicrographGradingJob {
+        var policy = ReviewPolicy()
+        policy.minimumConfidence = minConfidence
+        let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
+        if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
+        return MicrographGradingJob(grader: grader, calibration: resolver, grouping: try grouping(),
+                                    grainSize: grainSize, explain: explain != nil, overlaysDir: overlaysDir)
+    }
+
+    /// After the batch: specimens.json and report.html over every item in `outDir` (shards
+    /// copied in included), grouped as `job` groups.
+    public func writeReport(_ job: MicrographGradingJob, to outDir: URL) throws {
+        let all = try ItemStore(outDir: outDir, create: false).allRecords().records
+        let specimens = SpecimenGrade.aggregate(all, grouping: job.grouping)
+        let hash = BatchSettings.fingerprint(model)
+        try GradingReport.write(all, specimens: specimens, model: "\(model) (sha256 \(hash.prefix(12))…)", to: outDir)
+    }
+}

@@ -1,0 +1,63 @@
+// The options of `reticle micro train`: patches, scale, architecture and optimisation, plus
+// the calibration of the training images. Where the model goes is a run option.
+
+import Foundation
+import Shared
+
+public struct MicroTrainOptions: CommandOptions {
+    public static let command = "micro train"
+    public var epochs = 12
+    /// Patch side in pixels at the model's scale.
+    public var patch = 64
+    /// The model's scale in µm/px; every image is resampled to it.
+    public var umPerPxModel = 1.0
+    /// Random patches per image.
+    public var patchesPerImage = 16
+    /// Architecture name (the model registry's key), e.g. "compact-cnn".
+    public var architecture = GradingTrainingConfig().architecture.rawValue
+    /// Stage widths of the compact CNN, comma-separated.
+    public var widths = "16,32,64,128"
+    /// Peak learning rate (AdamW, warm-up then cosine decay).
+    public var learningRate: Float = 3e-3
+    /// Label smoothing of the type head.
+    public var labelSmoothing: Float = 0.1
+    /// Seed for patches, split, initialisation and shuffling.
+    public var seed: UInt64 = 1
+    public var calibration = CalibrationOptions()
+
+    public init() {}
+
+    public func validate() throws {
+        _ = try config()
+        try calibration.validate()
+    }
+
+    /// The stage widths from `widths`.
+    public func stageWidths() throws -> [Int] {
+        let parts = widths.split(separator: ",")
+        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ $0 >= 1 }) else {
+            throw ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\"")
+        }
+        return w
+    }
+
+    /// The trainer's configuration these options describe, validated.
+    public func config() throws -> GradingTrainingConfig {
+        var config = GradingTrainingConfig()
+        config.epochs = epochs
+        config.patchSize = patch
+        config.umPerPixel = umPerPxModel
+        config.patchesPerImage = patchesPerImage
+        guard let arch = ModelSpec.Architecture(rawValue: architecture) else {
+            throw ReticleError(.usage, "--architecture \"\(architecture)\" is not one of \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.architecture = arch
+        config.labelSmoothing = labelSmoothing
+        config.learningRate = learningRate
+        config.compactWidths = try stageWidths()
+        config.seed = seed
+        try config.validate()
+        return config
+    }
+}

@@ -1,0 +1,51 @@
+// Run options: where and how a batch runs, not what it computes. They never join the
+// settings hash (a rerun with more threads or another shard redoes nothing), and a protocol
+// file cannot set them: they come from the command line.
+
+import Foundation
+
+public struct RunOptions: Codable, Equatable, Sendable {
+    /// Output folder: items/<id>.json per input, results.csv, results.jsonl; nil prints only.
+    public var out: String?
+    /// Redo items whose results already exist.
+    public var force = false
+    /// "K/N": only shard K of N.
+    public var shard: String?
+    /// Items processed at once; 0 means one per core.
+    public var threads = 0
+    /// Only files matching these globs.
+    public var include: [String] = []
+    /// Skip files matching these globs.
+    public var exclude: [String] = []
+    /// Do not descend into sub-folders.
+    public var noRecursive = false
+    /// Machine-readable JSON on stdout.
+    public var json = false
+    /// No progress output.
+    public var quiet = false
+    /// Set by `reticle run`: the protocol's SHA-256, which joins the settings so results record it.
+    public var protocolSha256: String?
+
+    public init() {}
+
+    /// The option names (flags without --) of run options: a protocol may not set these.
+    public static var keys: [String] { OptionKeys.keys(of: RunOptions()) }
+
+    /// - Throws: `ReticleError(.usage)` for a malformed shard or a negative thread count.
+    public func validate() throws {
+        if let shard { _ = try Shard(parsing: shard) }
+        if threads < 0 { throw ReticleError(.usage, "--threads must be ≥ 0") }
+    }
+
+    public var collector: InputCollector {
+        InputCollector(include: include, exclude: exclude, recursive: !noRecursive)
+    }
+
+    /// The batch runner's options for a command whose options are `options`.
+    public func batchOptions<O: CommandOptions>(for options: O) throws -> BatchOptions {
+        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
+                     shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
+                     progress: .automatic(quiet: quiet || json),
+                     settings: try BatchSettings.make(options, protocolSHA256: protocolSha256))
+    }
+}
