@@ -49,7 +49,8 @@ public struct MicroTrainOptions: CommandOptions {
         config.patchSize = patch
         config.umPerPixel = umPerPxModel
         config.patchesPerImage = patchesPerImage
-        guard let arch = ModelSpec.Architecture(rawValue: architecture) else {
+        let arch = ModelSpec.Architecture(rawValue: architecture)
+        guard ModelSpec.Architecture.allCases.contains(arch) else {
             throw ReticleError(.usage, "--architecture \"\(architecture)\" is not one of \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         config.architecture = arch
