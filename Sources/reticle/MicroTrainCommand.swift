@@ -41,6 +41,12 @@ struct MicroTrainCommand: ParsableCommand {
     @Option(help: "Stage widths of the compact CNN, comma-separated.")
     var widths = MicroTrainOptions().widths
 
+    @Option(help: "Weighted convolution (compact CNN): neighbour density ρ of the 3×3 profile [ρ, 1, ρ]; default plain convolutions.")
+    var weightedConv: Double?
+
+    @Option(help: "Spatial pyramid pooling levels (compact CNN), e.g. 1,2,4; default global average pooling.")
+    var spp: String?
+
     @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).")
     var learningRate = MicroTrainOptions().learningRate
 
@@ -63,6 +69,8 @@ struct MicroTrainCommand: ParsableCommand {
         o.patchesPerImage = patchesPerImage
         o.architecture = architecture
         o.widths = widths
+        o.weightedConv = weightedConv
+        o.spp = spp
         o.learningRate = learningRate
         o.labelSmoothing = labelSmoothing
         o.seed = seed

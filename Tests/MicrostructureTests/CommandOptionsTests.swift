@@ -159,6 +159,8 @@ final class CommandOptionsTests: XCTestCase {
         o.patchesPerImage = a ? 16 : 4
         o.architecture = a ? "compact-cnn" : "resnet18"
         o.widths = a ? "16,32,64,128" : "8,16"
+        o.weightedConv = a ? 0.25 : 0.5
+        o.spp = a ? "1,2,4" : "1,2"
         o.learningRate = a ? 3e-3 : 1e-3
         o.labelSmoothing = a ? 0.1 : 0
         o.seed = a ? 1 : 7

@@ -59,7 +59,8 @@ public struct GradingTrainer {
         if needle { heads.append(HeadSpec(name: Self.needleHead, kind: .ordinal, classes: dataset.needleClasses)) }
         let spec = ModelSpec(architecture: config.architecture, inputChannels: 1, heads: heads,
                              widthMultiplier: config.architecture == .compactCNN ? 1 : config.widthMultiplier,
-                             compactWidths: config.compactWidths)
+                             compactWidths: config.compactWidths, convolutionDensity: config.convolutionDensity,
+                             spatialPyramidLevels: config.spatialPyramidLevels)
         let network = try Network(spec: spec, seed: config.seed)
 
         let samples = GradingSamples(dataset, prepared, needle: needle)

@@ -11,6 +11,11 @@ public struct GradingTrainingConfig: Codable, Equatable, Sendable {
     /// (34 µm at 1 µm/px): three (about 16 px) cannot tell needle classes 4 and 5 (16–32 and
     /// 32–64 µm) apart.
     public var compactWidths = [16, 32, 64, 128]
+    /// Weighted convolution in the compact CNN: the 3×3 density profile [ρ, 1, ρ] (⊗ itself) multiplied into every
+    /// kernel; nil for plain convolutions.
+    public var convolutionDensity: [Double]?
+    /// Spatial pyramid pooling levels in place of global average pooling (compact CNN); nil for global average pooling.
+    public var spatialPyramidLevels: [Int]?
     /// Width multiplier for the published architectures (ResNet, MobileNet): small data wants small nets.
     public var widthMultiplier = 0.25
     /// Patch side in pixels at the model's scale.

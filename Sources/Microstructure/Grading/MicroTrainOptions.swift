@@ -17,6 +17,10 @@ public struct MicroTrainOptions: CommandOptions {
     public var architecture = GradingTrainingConfig().architecture.rawValue
     /// Stage widths of the compact CNN, comma-separated.
     public var widths = "16,32,64,128"
+    /// Weighted convolution (compact CNN): the neighbours' density ρ in the 3×3 profile [ρ, 1, ρ]; nil for plain convolutions.
+    public var weightedConv: Double?
+    /// Spatial pyramid pooling levels (compact CNN), comma-separated, e.g. "1,2,4"; nil for global average pooling.
+    public var spp: String?
     /// Peak learning rate (AdamW, warm-up then cosine decay).
     public var learningRate: Float = 3e-3
     /// Label smoothing of the type head.
@@ -57,6 +61,20 @@ public struct MicroTrainOptions: CommandOptions {
         config.labelSmoothing = labelSmoothing
         config.learningRate = learningRate
         config.compactWidths = try stageWidths()
+        if let rho = weightedConv {
+            guard rho.isFinite, rho > 0, rho <= 10 else { throw ReticleError(.usage, "--weighted-conv must be a density in (0, 10], got \(rho)") }
+            config.convolutionDensity = [rho, 1, rho]
+        }
+        if let spp {
+            let levels = spp.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !levels.isEmpty, levels.count == spp.split(separator: ",").count, levels.allSatisfy({ (1...16).contains($0) }) else {
+                throw ReticleError(.usage, "--spp must be pyramid levels 1…16 separated by commas, got \"\(spp)\"")
+            }
+            config.spatialPyramidLevels = levels
+        }
+        if (weightedConv != nil || spp != nil) && config.architecture != .compactCNN {
+            throw ReticleError(.usage, "--weighted-conv and --spp apply to the compact CNN, not \(config.architecture)")
+        }
         config.seed = seed
         try config.validate()
         return config

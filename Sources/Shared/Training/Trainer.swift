@@ -143,8 +143,8 @@ public final class Trainer {
             record.seconds = Date().timeIntervalSince(start)
             records.append(record)
             if let log { try append(record.json(heads: network.spec.heads).serialized() + "\n", to: log) }
-            // Patience p: stop after p epochs in a row without a better validation loss.
-            if let patience = config.earlyStoppingPatience, sinceBest >= patience { break }
+            // Patience p: stop after p epochs in a row without a better validation loss (at least one).
+            if let patience = config.earlyStoppingPatience, sinceBest >= Swift.max(patience, 1) { break }
         }
         if let best { for ((_, p), w) in zip(network.namedParameters, best.weights) { p.value = w } }
         return records

@@ -72,12 +72,16 @@ final class TrainerTests: XCTestCase {
         assertClose(reloaded(data.images.slice(0..<4)).scalars, trainer.network(data.images.slice(0..<4)).scalars, rtol: 1e-5, atol: 1e-6)
         XCTAssertGreaterThan(records.last!.validationAccuracy[0], 0.5)
 
-        // Patience 0 with a learning rate that cannot improve stops after the second epoch.
+        // Patience 2 with a learning rate too small to keep improving: training ends exactly two epochs after the
+        // best one, not three.
         var still = config
-        still.learningRate = LearningRateSchedule(base: 1e-9); still.earlyStoppingPatience = 0; still.optimizer = .sgd
+        still.epochs = 20
+        still.learningRate = LearningRateSchedule(base: 1e-9); still.earlyStoppingPatience = 2; still.optimizer = .sgd
         still.augmentation = Augmentation()
         let stopped = try Trainer(network: try Network(spec: spec, seed: 2), config: still).fit(samples, train: split.train, validation: split.validation)
-        XCTAssertLessThan(stopped.count, 6)
+        let bestEpoch = stopped.min { $0.validationLoss! < $1.validationLoss! }!.epoch
+        XCTAssertLessThan(stopped.count, still.epochs)
+        XCTAssertEqual(stopped.count, bestEpoch + 2, "losses: \(stopped.map { $0.validationLoss! })")
     }
 }
 
