@@ -98,7 +98,7 @@ public struct SyntheticDataset: Sendable {
 
     /// Generates and writes the dataset into `dir` (created if needed). An existing dataset there
     /// is refused unless `force`, which first removes the files a dataset consists of (and nothing else).
-    /// - Parameter threads: images generated at once (0: one per core).
+    /// - Parameter threads: images generated at once (0: `ComputeThreads.count`).
     /// - Returns: the truth of every image, in manifest order.
     @discardableResult
     public func write(to dir: URL, force: Bool = false, threads: Int = 0, progress: ProgressReporter? = nil) throws -> [MicrographTruth] {
@@ -143,8 +143,8 @@ public struct SyntheticDataset: Sendable {
             init(_ n: Int) { truths = Array(repeating: nil, count: n) }
         }
         let slots = Slots(entries.count)
-        let workers = max(1, min(entries.count, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let workers = max(1, min(entries.count, ComputeThreads.workers(requested: threads)))
+        ComputeThreads.sharing(among: workers) { DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 slots.lock.lock()
                 let i = slots.next
@@ -167,7 +167,7 @@ public struct SyntheticDataset: Sendable {
                     progress?.advance(failed: true)
                 }
             }
-        }
+        } }
         progress?.finish()
         if let error = slots.error { throw error }
         return slots.truths.map { $0! }
