@@ -57,7 +57,11 @@ struct MicroTrainCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(help: "Compute threads for every kernel and OpenBLAS (default: one per core).")
+    var threads: Int = 0
+
     func run() throws {
+        if threads < 0 { throw fail(ReticleError(.usage, "--threads must be ≥ 0")) }
         var config = GradingTrainingConfig()
         config.epochs = epochs
         config.patchSize = patch
@@ -80,9 +84,11 @@ struct MicroTrainCommand: ParsableCommand {
             calibration = try calibrationFlags.calibration()
         } catch { throw fail(error) }
         let quiet = self.quiet
-        let trainer = GradingTrainer(config: config, calibration: calibration, report: { line in
+        var trainer = GradingTrainer(config: config, calibration: calibration, report: { line in
             if !quiet { FileHandle.standardError.write(Data("train: \(line)\n".utf8)) }
         })
+        trainer.progress = .automatic(quiet: quiet)
+        applyComputeThreads(threads)
         let url = URL(fileURLWithPath: out)
         let stem = url.deletingPathExtension()
         do {
