@@ -83,14 +83,16 @@ final class GradingTrainingTests: XCTestCase {
         XCTAssertEqual(result.evaluation.images, result.split.test.count)
         XCTAssertEqual(result.evaluation.specimens, Self.specimens(result.split.test, data).count)
         Self.assertSpecimenSplit(result.split, data, config)
-        // This run (80 specimens, 12 epochs, ≈ 40 s) reached type 95 %, needle class 65 % held out;
-        // the floors guard regressions. The acceptance thresholds (type ≥ 95 %, needle ≥ 90 %) are
+        // This run (80 specimens, 12 epochs, 60 held-out images: one image is 1.7 points) reached
+        // type 91.7 / 90.0 / 88.3 % and needle class 85.0 / 73.3 / 73.3 % held out with seeds 1 / 2 / 3
+        // (GRADING_TEST_SEED; 1 is the default); the floors sit just below the worst of those and guard
+        // regressions. The acceptance thresholds (type ≥ 95 %, needle ≥ 90 %) are
         // asserted with RETICLE_GRADING_ACCEPTANCE=1; the documented run scripts/train-demo-model
         // (240 specimens, 24 epochs, median decision for the ordinal needle head) reaches type ≈ 97 %
         // and needle class ≈ 93 %.
         let acceptance = env["RETICLE_GRADING_ACCEPTANCE"] == "1"
-        XCTAssertGreaterThanOrEqual(result.evaluation.type.accuracy, acceptance ? 0.95 : 0.85)
-        XCTAssertGreaterThanOrEqual(result.evaluation.needle?.accuracy ?? 0, acceptance ? 0.90 : 0.5)
+        XCTAssertGreaterThanOrEqual(result.evaluation.type.accuracy, acceptance ? 0.95 : 0.86)
+        XCTAssertGreaterThanOrEqual(result.evaluation.needle?.accuracy ?? 0, acceptance ? 0.90 : 0.70)
         #endif
     }
 }
