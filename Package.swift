@@ -3,13 +3,16 @@
 // Layout and decisions: ../shared/DESIGN.md and README.md ("Design").
 import PackageDescription
 
-// Hot kernels need the target CPU or SIMD FMA becomes library calls (PERFORMANCE.md §1).
+// Platforms: Linux on x86-64 only (README "Platforms"). Hot kernels need the target CPU or SIMD FMA
+// becomes library calls (PERFORMANCE.md §1): Swift and C are built for x86-64-v3 (AVX2 + FMA); the
+// AVX-512 kernels carry their own target attributes and are chosen at run time; `reticle` refuses an
+// older CPU at startup. SwiftPM's `platforms:` names Apple platforms only, so it is left out: macOS
+// is not supported.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
 let cFast: [CSetting] = [.unsafeFlags(["-march=x86-64-v3", "-O2"])]
 
 let package = Package(
     name: "Reticle",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "reticle", targets: ["reticle"]),
         .library(name: "Shared", targets: ["Shared"]),

@@ -14,7 +14,7 @@ struct BatchFlags: ParsableArguments {
     @Option(name: .long, help: "Process only shard K of N (e.g. 3/8); shards are disjoint and cover all inputs.")
     var shard: String?
 
-    @Option(name: .long, help: "Items processed at once (default: one per core).")
+    @Option(name: .long, help: "Compute threads: items processed at once, sharing this bound on every kernel (default: one per core).")
     var threads: Int = 0
 
     @Option(name: .long, help: "Only files matching this glob (repeatable), e.g. '*.svs'.")
@@ -54,6 +54,11 @@ struct BatchFlags: ParsableArguments {
     func validate() throws { try usage { try run.validate() } }
 }
 
+/// `--threads N` (N ≥ 1) bounds every kernel and OpenBLAS to N threads; 0 keeps one per core.
+func applyComputeThreads(_ n: Int) {
+    if n > 0 { ComputeThreads.set(n) }
+}
+
 /// A usage or setup error: printed, exit status 1, nothing processed.
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("reticle: \(error.localizedDescription)\n".utf8))
@@ -75,6 +80,7 @@ extension BatchFlags {
                                      finish: ((URL) throws -> Void)? = nil,
                                      work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
         let run = self.run
+        applyComputeThreads(threads)
         let items: [InputItem]
         let batch: BatchOptions
         do {

@@ -21,7 +21,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the training measurement (the slowest).")
     var noTraining = false
 
+    @Option(name: .long, help: "Compute threads for every kernel and OpenBLAS (default: one per core).")
+    var threads: Int = 0
+
+    func validate() throws {
+        if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
+    }
+
     func run() throws {
+        applyComputeThreads(threads)
         let suite = try Benchmark.standardSuite(includeTraining: !noTraining)
         if json {
             print(suite.serialized(pretty: true))

@@ -114,6 +114,7 @@ struct MicroSynthCommand: ParsableCommand {
         let total = specimens * imagesPerSpecimen
         let progress = ProgressReporter(label: "synth", total: total, mode: .automatic(quiet: quiet))
         do {
+            applyComputeThreads(threads)
             try dataset.write(to: URL(fileURLWithPath: out), force: force, threads: threads, progress: progress)
         } catch {
             throw fail(error)

@@ -61,6 +61,9 @@ struct MicroTrainCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(help: "Compute threads for every kernel and OpenBLAS (default: one per core).")
+    var threads: Int = 0
+
     var options: MicroTrainOptions {
         var o = MicroTrainOptions()
         o.epochs = epochs
@@ -90,9 +93,11 @@ struct MicroTrainCommand: ParsableCommand {
             calibration = try options.calibration.calibration()
         } catch { throw fail(error) }
         let quiet = self.quiet
-        let trainer = GradingTrainer(config: config, calibration: calibration, report: { line in
+        var trainer = GradingTrainer(config: config, calibration: calibration, report: { line in
             if !quiet { FileHandle.standardError.write(Data("train: \(line)\n".utf8)) }
         })
+        trainer.progress = .automatic(quiet: quiet)
+        applyComputeThreads(threads)
         let url = URL(fileURLWithPath: out)
         let stem = url.deletingPathExtension()
         do {

@@ -15,6 +15,7 @@ struct Reticle: ParsableCommand {
 
     /// Usage errors exit with 1 (DESIGN.md), not argument-parser's 64.
     static func main() {
+        CPURequirement.check()  // before any kernel: a clear message rather than SIGILL
         do {
             var command = try parseAsRoot()
             try command.run()

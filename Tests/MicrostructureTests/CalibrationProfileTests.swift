@@ -21,7 +21,6 @@ final class CalibrationProfileTests: XCTestCase {
     func testNestedAndFlatEntries() throws {
         let p = try InstrumentProfile(file: "/labs/lab.yaml", document: lab)
         XCTAssertEqual(p.microscopeNames, ["axio", "stereo"])
-        XCTAssertEqual(p.objectiveNames(microscope: "axio"), ["10x", "50x"])
 
         let ten = try p.entry(microscope: "axio", objective: "10x")
         XCTAssertEqual(ten.umPerPixel, 0.645)

@@ -1,4 +1,4 @@
-// Running the built `reticle` binary from end-to-end tests.
+// Running the built `reticle` binary (or any program) from end-to-end tests.
 
 import Foundation
 
@@ -20,10 +20,15 @@ public enum ReticleProcess {
         fatalError("reticle executable not found beside the test bundle (looked in \(candidates.map(\.path)))")
     }()
 
-    /// Starts `reticle args...` without waiting.
-    public static func start(_ args: [String], cwd: URL? = nil) throws -> (Process, Pipe, Pipe) {
+    /// Starts `reticle args...` (or `executable args...`) without waiting.
+    /// `environment` adds to (or replaces entries of) this process's environment.
+    public static func start(_ args: [String], cwd: URL? = nil, executable: URL? = nil,
+                             environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let p = Process()
-        p.executableURL = binary
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        p.executableURL = executable ?? binary
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
@@ -33,15 +38,25 @@ public enum ReticleProcess {
         return (p, out, err)
     }
 
-    /// Runs `reticle args...` to completion.
+    /// Runs `reticle args...` (or `executable args...`) to completion.
     @discardableResult
-    public static func run(_ args: [String], cwd: URL? = nil) throws -> ProcessResult {
-        let (p, out, err) = try start(args, cwd: cwd)
-        // Read before waiting: a full pipe would block the child.
+    public static func run(_ args: [String], cwd: URL? = nil, executable: URL? = nil,
+                           environment: [String: String] = [:]) throws -> ProcessResult {
+        let (p, out, err) = try start(args, cwd: cwd, executable: executable, environment: environment)
+        // Both pipes are drained at once, stderr on its own thread: reading one to its end while
+        // the child blocks on a full other pipe would deadlock.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let e = Box()
+        let stderrDone = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        Thread.detachNewThread {
+            e.data = errHandle.readDataToEndOfFile()
+            stderrDone.signal()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        stderrDone.wait()
         p.waitUntilExit()
         return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
+                             stderr: String(decoding: e.data, as: UTF8.self))
     }
 }

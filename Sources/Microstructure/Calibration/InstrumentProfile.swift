@@ -79,11 +79,6 @@ public struct InstrumentProfile: Equatable, Sendable {
     /// Names of the microscopes, in file order.
     public var microscopeNames: [String] { microscopes.map(\.name) }
 
-    /// Names of one microscope's objectives, in file order (empty for a flat entry).
-    public func objectiveNames(microscope: String) -> [String] {
-        microscopes.first { $0.name == microscope }?.objectives.map(\.name) ?? []
-    }
-
     /// The figure for `microscope` + `objective`. Either may be left out when the profile
     /// leaves no choice (one microscope; one objective or a flat `um_per_px`).
     /// - Throws: `ReticleError(.usage)` naming the file and the missing microscope or objective.

@@ -14,6 +14,8 @@ public struct GradingTrainingResult {
     public var evaluation: GradingEvaluation
     public var epochs: [EpochRecord]
     public var seconds: Double
+    /// The images (indices into the dataset's micrographs) each side of the specimen split used.
+    public var split: DataSplit
 }
 
 public struct GradingTrainer {
@@ -24,6 +26,8 @@ public struct GradingTrainer {
     public var calibration: MicrographCalibration
     /// Progress lines ("prepared 96 images", epoch summaries) for a CLI to print.
     public var report: ((String) -> Void)?
+    /// The training steps' progress on stderr (a bar on a terminal, a line now and then otherwise); quiet by default.
+    public var progress: ProgressReporter.Mode = .quiet
 
     public init(config: GradingTrainingConfig = GradingTrainingConfig(), calibration: MicrographCalibration = MicrographCalibration(),
                 report: ((String) -> Void)? = nil) {
@@ -39,20 +43,7 @@ public struct GradingTrainer {
         report?("prepared \(dataset.micrographs.count) images, \(prepared.reduce(0) { $0 + $1.patches.count }) patches at \(MicrographCalibration.format(config.umPerPixel)) µm/px")
 
         let specimens = dataset.specimenCount
-        let useValidation = specimens >= config.minimumSpecimensForValidation
-        // Strata are type × needle class, so that every needle class has specimens on the training
-        // side; too few specimens for that (a side left empty) fall back to strata by type.
-        let strata = dataset.micrographs.map { $0.type * (dataset.needleClasses.count + 1) + ($0.needleClass.map { $0 + 1 } ?? 0) }
-        func makeSplit(_ labels: [Int]) -> DataSplit {
-            DataSplit.stratified(labels: labels, groups: dataset.micrographs.map(\.specimen),
-                                 validationFraction: useValidation ? config.validationFraction : 0,
-                                 testFraction: config.testFraction, seed: config.seed)
-        }
-        var split = makeSplit(strata)
-        if split.train.isEmpty || split.test.isEmpty { split = makeSplit(dataset.micrographs.map(\.type)) }
-        guard !split.train.isEmpty, !split.test.isEmpty else {
-            throw ReticleError(.usage, file: dataset.source, "\(specimens) specimens are too few for a specimen-level split")
-        }
+        let split = try self.split(dataset)
 
         var heads = [HeadSpec(name: Self.typeHead, kind: .categorical, classes: dataset.typeClasses)]
         let needle = dataset.needleClasses.count >= 2
@@ -80,7 +71,14 @@ public struct GradingTrainer {
         trainer.augmentation.noise = 0.05
         trainer.seed = config.seed
         let fit = Trainer(network: network, config: trainer)
+        let batchesPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
+        let bar = ProgressReporter(label: "train", total: config.epochs * batchesPerEpoch, mode: progress)
+        let epochs = config.epochs
+        fit.progress = { epoch, _, _, loss in
+            bar.advance(note: "epoch \(epoch + 1)/\(epochs), loss \(String(format: "%.4f", loss))")
+        }
         let records = try fit.fit(samples, train: trainIndices, validation: samples.indices(ofImages: split.validation), log: log)
+        bar.finish()
         for r in records {
             let acc = zip(heads, r.validationAccuracy).map { "\($0.name) \(String(format: "%.3f", $1))" }.joined(separator: ", ")
             report?("epoch \(r.epoch): train loss \(String(format: "%.4f", r.trainLoss))" + (acc.isEmpty ? "" : ", validation \(acc)")
@@ -96,8 +94,13 @@ public struct GradingTrainer {
         provenance["data_sha256"] = .string(dataset.labelHash)
         provenance["images"] = .int(dataset.micrographs.count)
         provenance["specimens"] = .int(specimens)
+        func specimenCount(_ images: [Int]) -> JSONValue { .int(Set(images.map { dataset.micrographs[$0].specimen }).count) }
         provenance["split"] = ["train_images": .int(split.train.count), "validation_images": .int(split.validation.count),
-                               "test_images": .int(split.test.count), "by": "specimen", "seed": .string(String(config.seed))]
+                               "test_images": .int(split.test.count), "train_specimens": specimenCount(split.train),
+                               "validation_specimens": specimenCount(split.validation), "test_specimens": specimenCount(split.test),
+                               "validation_fraction": .number(split.validation.isEmpty ? 0 : config.validationFraction),
+                               "test_fraction": .number(config.testFraction),
+                               "by": "specimen", "seed": .string(String(config.seed))]
         provenance["epochs"] = .int(records.count)
         provenance["seed"] = .string(String(config.seed))
         provenance["training"] = config.json
@@ -113,7 +116,27 @@ public struct GradingTrainer {
                                           scale: config.umPerPixel, scaleUnit: "um/px")
         let manifest = ModelManifest(spec: spec, preprocessing: preprocessing, provenance: provenance)
         return GradingTrainingResult(network: network, manifest: manifest, evaluation: evaluation, epochs: records,
-                                     seconds: Date().timeIntervalSince(start))
+                                     seconds: Date().timeIntervalSince(start), split: split)
+    }
+
+    /// Deals whole specimens to train, validation and test (the test and validation fractions of the config,
+    /// validation only from `minimumSpecimensForValidation` specimens on). Strata are type × needle class, so
+    /// that every needle class has specimens on the training side; too few specimens for that (a side left
+    /// empty) fall back to strata by type.
+    func split(_ dataset: GradingDataset) throws -> DataSplit {
+        let useValidation = dataset.specimenCount >= config.minimumSpecimensForValidation
+        let strata = dataset.micrographs.map { $0.type * (dataset.needleClasses.count + 1) + ($0.needleClass.map { $0 + 1 } ?? 0) }
+        func makeSplit(_ labels: [Int]) -> DataSplit {
+            DataSplit.stratified(labels: labels, groups: dataset.micrographs.map(\.specimen),
+                                 validationFraction: useValidation ? config.validationFraction : 0,
+                                 testFraction: config.testFraction, seed: config.seed)
+        }
+        var split = makeSplit(strata)
+        if split.train.isEmpty || split.test.isEmpty { split = makeSplit(dataset.micrographs.map(\.type)) }
+        guard !split.train.isEmpty, !split.test.isEmpty else {
+            throw ReticleError(.usage, file: dataset.source, "\(dataset.specimenCount) specimens are too few for a specimen-level split")
+        }
+        return split
     }
 
     /// Reads, calibrates and cuts every image, in parallel; the first failure is thrown.

@@ -58,18 +58,4 @@ public struct GrainLabels: Sendable {
         }
         return best
     }
-
-    /// Number of distinct grains touching a pixel's neighbourhood: ≥ 3 marks a triple point.
-    public func distinctGrains(aroundX x: Int, y: Int, radius: Int = 2) -> Int {
-        var seen: [Int32] = []
-        for dy in -radius...radius {
-            for dx in -radius...radius {
-                let xx = x + dx, yy = y + dy
-                guard xx >= 0, yy >= 0, xx < width, yy < height else { continue }
-                let l = labels[yy * width + xx]
-                if l != 0 && !seen.contains(l) { seen.append(l) }
-            }
-        }
-        return seen.count
-    }
 }

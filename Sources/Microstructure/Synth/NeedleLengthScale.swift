@@ -37,13 +37,6 @@ public struct NeedleLengthScale: Codable, Equatable, Sendable {
         return lo..<(2 * lo)
     }
 
-    /// The class of a mean needle length, clamped to the scale's ends.
-    public func classOf(meanLengthUM l: Double) -> Int {
-        guard l.isFinite, l > 0 else { return 1 }
-        let k = Int(floor(log2(l / class1MinimumUM))) + 1
-        return min(classCount, max(1, k))
-    }
-
     /// Text for a class, e.g. "class 3 (8–16 µm)".
     public func describe(_ k: Int) -> String {
         let r = range(ofClass: k)

@@ -98,7 +98,7 @@ public struct SyntheticDataset: Sendable {
 
     /// Generates and writes the dataset into `dir` (created if needed). An existing dataset there
     /// is refused unless `force`, which first removes the files a dataset consists of (and nothing else).
-    /// - Parameter threads: images generated at once (0: one per core).
+    /// - Parameter threads: images generated at once (0: `ComputeThreads.count`).
     /// - Returns: the truth of every image, in manifest order.
     @discardableResult
     public func write(to dir: URL, force: Bool = false, threads: Int = 0, progress: ProgressReporter? = nil) throws -> [MicrographTruth] {

@@ -46,15 +46,4 @@ public struct ConvGeometry: Equatable, Hashable, Sendable, CustomStringConvertib
         "conv(N\(batch) C\(inChannels)→\(outChannels) \(height)×\(width) k\(kernelH)×\(kernelW) s\(strideH),\(strideW) "
             + "p\(padH),\(padW) d\(dilationH),\(dilationW) g\(groups))"
     }
-
-    /// The output columns `ox` whose input column `ox·stride − pad + offset` lies inside [0, extent).
-    @inline(__always)
-    static func validRange(outExtent: Int, inExtent: Int, stride: Int, pad: Int, offset: Int) -> Range<Int> {
-        // ox·s ≥ pad − offset  and  ox·s ≤ inExtent − 1 + pad − offset
-        let lowNum = pad - offset
-        let lo = lowNum <= 0 ? 0 : (lowNum + stride - 1) / stride
-        let hiNum = inExtent - 1 + pad - offset
-        let hi = hiNum < 0 ? -1 : Swift.min(hiNum / stride, outExtent - 1)
-        return lo <= hi ? lo..<(hi + 1) : 0..<0
-    }
 }

@@ -19,9 +19,9 @@ public enum FusedActivation: String, Codable, Sendable {
 }
 
 public enum Convolution {
-    /// Threads for the convolution kernels, pooling and BatchNorm (1 turns them off); defaults to the machine's
-    /// cores. Callers that run networks on several threads of their own should set it to 1.
-    nonisolated(unsafe) public static var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Parts each convolution, pooling and BatchNorm call splits into: `ComputeThreads.perKernel` (set the bound
+    /// with `ComputeThreads.set`; loops running networks on threads of their own share it with `sharing`).
+    public static var threads: Int { ComputeThreads.perKernel }
 
     /// Forward convolution: out = act(conv(input, weight) + bias + residual).
     ///

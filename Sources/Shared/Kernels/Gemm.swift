@@ -40,16 +40,8 @@ public enum Gemm {
         }
     }
 
-    /// Threads OpenBLAS may use for one call (set 1 when the caller runs its own threads).
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// Threads OpenBLAS may use for one call; `ComputeThreads` sets it.
     public static var threads: Int { Int(openblas_get_num_threads()) }
-
-    /// What `--threads N` sets: OpenBLAS's pool and the convolution kernels' own workers.
-    public static func setComputeThreads(_ n: Int) {
-        precondition(n >= 1, "thread count must be positive")
-        setThreads(n)
-        Convolution.threads = n
-    }
 }
 
 extension Tensor {

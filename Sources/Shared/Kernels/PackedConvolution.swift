@@ -92,10 +92,8 @@ extension Convolution {
                 output_image_stride: g.outChannels * g.outHeight * g.outWidth)
     }
 
-    /// Runs `body(part)` for parts 0..<parts on the machine's cores.
-    static func runParts(_ parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
-    }
+    /// Runs `body(part)` for parts 0..<parts (at most `ComputeThreads.perKernel`) on the machine's cores.
+    static func runParts(_ parts: Int, _ body: (Int) -> Void) { ComputeThreads.run(parts: parts, body) }
 
     /// Which kernel runs a convolution's forward pass. Windows of several taps: the direct one. 1×1 windows (whose
     /// "im2col" is a plain copy): the direct one with AVX-512 unless the patch is short, the GEMM one with AVX2.

@@ -10,7 +10,7 @@ public struct BatchOptions: Sendable {
     /// Redo items even when a finished record with the same hashes exists.
     public var force: Bool
     public var shard: Shard
-    /// Items processed at once; 0 means one per core.
+    /// Items processed at once; 0 means `ComputeThreads.count` (their kernels share that bound).
     public var threads: Int
     public var progress: ProgressReporter.Mode
     /// Everything besides the input that determines a result (options, protocol and model hashes).
@@ -28,7 +28,7 @@ public struct BatchOptions: Sendable {
     }
 
     public var settingsHash: String { FileFingerprint.sha256(JSONValue.object(settings).serialized()) }
-    public var effectiveThreads: Int { threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount }
+    public var effectiveThreads: Int { ComputeThreads.workers(requested: threads) }
 }
 
 /// What a batch did; `exitCode` follows DESIGN.md (0 all succeeded, 2 some failed).

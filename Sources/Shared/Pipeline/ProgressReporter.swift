@@ -1,5 +1,6 @@
-// Progress of long work on stderr: a redrawn bar on a terminal, a quiet line
-// every so often otherwise (CI logs, files), nothing with --quiet.
+// Progress of long work on stderr (batch runs, data synthesis, training steps): a
+// redrawn bar on a terminal, a quiet line every so often otherwise (CI logs, files),
+// nothing with --quiet. The one progress display of the package.
 
 import Foundation
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var done = 0
     private var failed = 0
+    private var note = ""
     private let started = Date()
     private var lastPrint = Date.distantPast
     private var lastPrintedDone = -1
@@ -35,12 +37,14 @@ public final class ProgressReporter: @unchecked Sendable {
         self.write = write
     }
 
-    /// One item finished; `failed` counts it as an error.
-    public func advance(failed itemFailed: Bool = false) {
+    /// One item finished; `failed` counts it as an error; `note` (e.g. "loss 0.43") is shown after the counts
+    /// until the next one replaces it.
+    public func advance(failed itemFailed: Bool = false, note newNote: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         done += 1
         if itemFailed { failed += 1 }
+        if let newNote { note = newNote }
         let now = Date()
         switch mode {
         case .quiet: return
@@ -79,12 +83,13 @@ public final class ProgressReporter: @unchecked Sendable {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        return "\(label) \(bar) \(done)/\(total) \(rateText(now: now))" + (failed > 0 ? " \(failed) failed" : "") + "   "
+        return "\(label) \(bar) \(done)/\(total) \(rateText(now: now))" + (failed > 0 ? " \(failed) failed" : "")
+            + (note.isEmpty ? "" : "  \(note)") + "   "
     }
 
     func textLine(now: Date) -> String {
         let pct = total > 0 ? 100 * done / total : 100
-        return "\(label): \(done)/\(total) (\(pct)%) \(rateText(now: now))" + (failed > 0 ? ", \(failed) failed" : "")
+        return "\(label): \(done)/\(total) (\(pct)%) \(rateText(now: now))" + (failed > 0 ? ", \(failed) failed" : "") + (note.isEmpty ? "" : ", \(note)")
     }
 
     func rateText(now: Date) -> String {

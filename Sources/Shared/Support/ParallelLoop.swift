@@ -10,18 +10,20 @@ import Foundation
 /// results in index order.
 ///
 /// - Parameters:
-///   - workers: the most threads to use; 0 or less means one per active core. One worker runs
-///     everything on the calling thread, in order.
+///   - workers: the most threads to use; 0 or less means the compute-thread bound (`--threads`,
+///     `ComputeThreads.count`). One worker runs everything on the calling thread, in order. The
+///     kernels inside each item share the bound (`ComputeThreads.sharing`), so items × kernel
+///     threads never exceed it.
 ///   - body: runs concurrently on several threads, so whatever it shares must be safe to share.
 /// - Throws: the first error `body` throws (first in time); indices not yet started are then
 ///   skipped, those already running finish.
 public func parallelMap<T>(count: Int, workers: Int, _ body: (Int) throws -> T) throws -> [T] {
     guard count > 0 else { return [] }
-    let threads = min(count, workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount)
+    let threads = min(count, ComputeThreads.workers(requested: workers))
     if threads <= 1 { return try (0..<count).map(body) }
 
     let state = ParallelLoopState<T>(count)
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+    ComputeThreads.sharing(among: threads) { DispatchQueue.concurrentPerform(iterations: threads) { _ in
         while let i = state.take(below: count) {
             do {
                 let value = try body(i)
@@ -30,13 +32,13 @@ public func parallelMap<T>(count: Int, workers: Int, _ body: (Int) throws -> T) 
                 state.lock.lock(); if state.error == nil { state.error = error }; state.lock.unlock()
             }
         }
-    }
+    } }
     if let error = state.error { throw error }
     return state.results.map { $0! }
 }
 
 /// `parallelMap` for work that returns nothing: calls `body(i)` for every `i` in `0..<count` on up
-/// to `workers` threads (0 or less: one per core) and throws the first error.
+/// to `workers` threads (0 or less: the compute-thread bound) and throws the first error.
 public func parallelForEach(count: Int, workers: Int, _ body: (Int) throws -> Void) throws {
     _ = try parallelMap(count: count, workers: workers, body)
 }

@@ -74,7 +74,6 @@ extension Tensor {
 
     public func exp() -> Tensor { map { Foundation.exp($0) } }
     public func log() -> Tensor { map { Foundation.log($0) } }
-    public func sqrt() -> Tensor { map { $0.squareRoot() } }
     public func squared() -> Tensor { map { $0 * $0 } }
     public func clamped(min lo: Float, max hi: Float) -> Tensor { map { Swift.min(Swift.max($0, lo), hi) } }
 }

@@ -34,17 +34,24 @@ public struct DataSplit: Equatable, Sendable {
         let targets = fractions.map { f in totals.map { $0 * f } }
         var counts = [[Double]](repeating: [Double](repeating: 0, count: classes), count: 3)
         var sides: [[Int]] = [[], [], []]
+        var dealt = 0.0
         for key in order {
             let idx = members[key]!
             var groupCounts = [Double](repeating: 0, count: classes)
             for i in idx { groupCounts[labels[i]] += 1 }
-            // The side with the largest relative unmet quota for this group's classes.
+            dealt += Double(idx.count)
+            // The side with the largest unmet quota for this group's classes (samples, per sample of the group),
+            // plus how far the side lags its share of all samples dealt so far. The second term carries the
+            // rounding of small classes over to the next ones: a class of three groups cannot be split 60/15/25,
+            // but the classes together can (a relative per-class quota alone dealt such classes 1/1/1, whatever
+            // the fractions asked).
             var best = 0, bestScore = -Double.infinity
             for s in 0..<3 where fractions[s] > 0 {
                 var score = 0.0
                 for c in 0..<classes where groupCounts[c] > 0 {
-                    score += groupCounts[c] * (targets[s][c] - counts[s][c]) / Swift.max(targets[s][c], 1)
+                    score += groupCounts[c] * (targets[s][c] - counts[s][c])
                 }
+                score = score / Double(idx.count) + fractions[s] * dealt - Double(sides[s].count)
                 if score > bestScore { best = s; bestScore = score }
             }
             for c in 0..<classes { counts[best][c] += groupCounts[c] }

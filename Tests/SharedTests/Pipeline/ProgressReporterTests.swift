@@ -35,6 +35,17 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertEqual(quiet.text, "")
     }
 
+    func testNoteFollowsTheCountsOnTheBarAndOnLines() {
+        let sink = Sink()
+        let p = ProgressReporter(label: "train", total: 2, mode: .bar, write: sink.write)
+        p.advance(note: "epoch 1/1, loss 0.5000")
+        p.advance(note: "epoch 1/1, loss 0.2500")
+        p.finish()
+        XCTAssertTrue(sink.text.contains("2/2"), sink.text)
+        XCTAssertTrue(sink.text.contains("loss 0.2500"), sink.text)
+        XCTAssertEqual(p.textLine(now: Date()).hasSuffix(", epoch 1/1, loss 0.2500"), true, p.textLine(now: Date()))
+    }
+
     func testClockFormatting() {
         XCTAssertEqual(ProgressReporter.clock(59.6), "1:00")
         XCTAssertEqual(ProgressReporter.clock(3725), "1:02:05")

@@ -7,9 +7,19 @@ import Foundation
 import TestSupport
 
 final class TrainerTests: XCTestCase {
-    func testProgressBarLine() throws {
-        XCTAssertEqual(ProgressBar(width: 10).line("epoch 1/3", done: 3, total: 6, note: "loss 0.5"), "epoch 1/3 [#####.....] 3/6  loss 0.5")
-        XCTAssertEqual(ProgressBar(width: 4).line("x", done: 9, total: 4), "x [####] 9/4")
+    /// Twenty classes of three groups each: no class can be split 60/15/25 on its own, the whole must be.
+    func testStratifiedSplitKeepsTheRequestedFractionsWithSmallClasses() {
+        let labels = (0..<180).map { $0 / 9 }
+        let groups = (0..<180).map { "g\($0 / 3)" }
+        for seed in UInt64(1)...4 {
+            for (validation, test) in [(0.15, 0.25), (0.2, 0.2), (0.1, 0.3)] {
+                let split = DataSplit.stratified(labels: labels, groups: groups, validationFraction: validation,
+                                                 testFraction: test, seed: seed)
+                XCTAssertEqual(Double(split.validation.count) / 180, validation, accuracy: 0.03, "seed \(seed)")
+                XCTAssertEqual(Double(split.test.count) / 180, test, accuracy: 0.03, "seed \(seed)")
+                XCTAssertEqual(Set(split.train.map { labels[$0] }).count, 20, "every class on the training side")
+            }
+        }
     }
 
     func testStratifiedGroupSplitKeepsGroupsTogether() throws {
