@@ -1,5 +1,5 @@
 // Grading one micrograph with a trained model: resample to the model's µm/px, classify
-// non-overlapping patches away from the scale bar, average their probabilities, decide
+// half-overlapping patches away from the scale bar, combine their probabilities, decide
 // the review flags, and (on request) build a Grad-CAM map of the whole image.
 
 import Foundation

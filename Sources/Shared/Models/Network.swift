@@ -86,7 +86,9 @@ public struct Network: Layer {
         var lastUse = [Int: Int]()
         for (i, r) in reads.enumerated() { for s in r { lastUse[s] = i } }
         for s in headSlots { lastUse[s] = layers.count }
-        releases = (0..<layers.count).map { i in lastUse.filter { $0.value == i }.map(\.key) }
+        var releases = [[Int]](repeating: [], count: layers.count)
+        for (slot, last) in lastUse where last < layers.count { releases[last].append(slot) }
+        self.releases = releases
     }
 
     /// The same graph with other layers (folded for inference); weights are shared with `layers`.
