@@ -61,7 +61,8 @@ public struct Network: Layer {
         var layers: [any Layer] = []
         var reads: [[Int]] = []
         for node in graph.nodes {
-            let r = node.inputs.isEmpty ? [shapes.count - 1] : node.inputs.map { slots[$0]! }
+            // No named inputs: the previous node, or the first graph input for the first node.
+            let r = node.inputs.isEmpty ? [layers.isEmpty ? 0 : shapes.count - 1] : node.inputs.map { slots[$0]! }
             let built = try ctx.build(node, inputs: r.map { shapes[$0] })
             if r.count > 1 && !(built.layer is MergeLayer) { throw node.invalid("reads \(r.count) inputs but is not a merging layer (concat, add)") }
             slots[node.name] = shapes.count
@@ -91,7 +92,7 @@ public struct Network: Layer {
         self.releases = releases
     }
 
-    /// The same graph with other layers (folded for inference); weights are shared with `layers`.
+    /// The same graph and heads (shared) with other layers: the folded ones, for inference.
     private init(_ base: Network, layers: [any Layer]) {
         spec = base.spec; graph = base.graph; heads = base.heads
         reads = base.reads; releases = base.releases; headSlots = base.headSlots
@@ -100,8 +101,9 @@ public struct Network: Layer {
 
     public var inputs: [GraphInput] { graph.inputs }
 
-    /// Outputs of every layer up to `last` (inclusive), or of all layers; what Grad-CAM and feature extraction read.
-    func run(_ inputs: [Variable], _ ctx: ForwardContext, through last: Int? = nil, keep: Set<Int> = []) -> [Variable?] {
+    /// Every value slot after a forward pass: those still read later (heads) and those in `keep`, the rest freed
+    /// after their last reader. Grad-CAM keeps them all.
+    func run(_ inputs: [Variable], _ ctx: ForwardContext, keep: Set<Int> = []) -> [Variable?] {
         precondition(inputs.count == graph.inputs.count, "\(graph.inputs.count) inputs expected (\(graph.inputs.map(\.name).joined(separator: ", "))), got \(inputs.count)")
         for (x, spec) in zip(inputs, graph.inputs) {
             let rank = spec.kind == .image ? 4 : 2
@@ -110,7 +112,7 @@ public struct Network: Layer {
         }
         var values = [Variable?](repeating: nil, count: inputs.count + layers.count)
         for (i, x) in inputs.enumerated() { values[i] = x }
-        for i in 0...(last ?? layers.count - 1) {
+        for i in layers.indices {
             let xs = reads[i].map { values[$0]! }
             let layer = layers[i]
             values[inputs.count + i] = xs.count == 1 ? layer(xs[0], ctx) : (layer as! MergeLayer).forward(xs, ctx)

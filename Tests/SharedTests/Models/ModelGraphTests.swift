@@ -65,6 +65,18 @@ final class ModelGraphTests: XCTestCase {
         }
     }
 
+    /// A node without named inputs reads the previous node; the first node reads the first input.
+    func testUnnamedInputsFollowTheOrder() throws {
+        let graph = ModelGraph(
+            inputs: [GraphInput("a", channels: 3), GraphInput("b", kind: .vector, channels: 5)],
+            nodes: [.conv2d("conv", out: 4, kernel: 1), .plain("pool", "global_avgpool"), .plain("join", "concat", inputs: ["pool", "b"])],
+            heads: [GraphHead(HeadSpec(name: "c", classes: ["x", "y"]), input: "join", parameterName: "fc")])
+        let net = try Network(graph: graph)
+        XCTAssertEqual(net.namedParameters.first { $0.name == "conv.weight" }?.parameter.shape, [4, 3, 1, 1])
+        XCTAssertEqual(net.namedParameters.first { $0.name == "fc.weight" }?.parameter.shape, [2, 9])
+        XCTAssertEqual(net([Tensor(shape: [2, 3, 4, 4], repeating: 1), Tensor(shape: [2, 5], repeating: 1)]).shape, [2, 2])
+    }
+
     /// Weighted convolution, spatial pyramid pooling, branches and merges all fold to the same function.
     func testFoldingHandlesEveryBuiltinCombination() throws {
         let graph = ModelGraph(
