@@ -95,7 +95,32 @@ final class CalibrationResolutionTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("(a 125 px scale bar was found at x 480, y 440)"), "\(error)")
         }
         XCTAssertThrowsError(try MicrographCalibration(umPerPixel: -2).resolve(plain, path: "c.png")) { error in
-            XCTAssertEqual((error as? ReticleError)?.kind, .usage)
+            XCTAssertEqual((error as? ReticleError)?.kind, .calibration)
+        }
+    }
+
+    /// A figure no microscope produces is refused before any work, naming the file and the figure.
+    func testImplausibleFiguresAreCalibrationErrors() throws {
+        let plain = BurnedInMicrograph(seed: 4).image
+        for (given, text) in [(169.0, "--um-per-px 169 µm/px is outside the 0.0001…100 µm/px"), (1e4, "--um-per-px 10000 µm/px"),
+                              (1e-300, "--um-per-px 1e-300 µm/px"), (.nan, "--um-per-px must be a positive number")] {
+            XCTAssertThrowsError(try MicrographCalibration(umPerPixel: given).resolve(plain, path: "lab/x.png")) { error in
+                let e = error as? ReticleError
+                XCTAssertEqual(e?.kind, .calibration)
+                XCTAssertEqual(e?.file, "lab/x.png")
+                XCTAssertTrue(e?.reason.hasPrefix(text) ?? false, "\(error)")
+            }
+        }
+        let profile = try InstrumentProfile(file: "lab.yaml", document: ["stereo": ["um_per_px": 250]])
+        XCTAssertThrowsError(try MicrographCalibration(profile: profile, microscope: "stereo").resolve(plain, path: "y.png")) { error in
+            XCTAssertEqual((error as? ReticleError)?.kind, .calibration)
+            XCTAssertTrue("\(error)".contains("instrument-profile figure"), "\(error)")
+        }
+        // A print default in the file is no calibration, and the error says why.
+        var printed = plain
+        printed.calibrationNote = "XResolution=118.11 /cm is 300 dpi, an image program's print default, not a scale: no calibration"
+        XCTAssertThrowsError(try MicrographCalibration().resolve(printed, path: "p.tif")) { error in
+            XCTAssertTrue("\(error)".hasSuffix("(XResolution=118.11 /cm is 300 dpi, an image program's print default, not a scale: no calibration; no scale bar was found)"), "\(error)")
         }
     }
 

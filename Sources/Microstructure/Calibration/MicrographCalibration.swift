@@ -49,13 +49,11 @@ public struct MicrographCalibration: Sendable {
 
     /// The figure to use for `image` (read from `path`), every other figure, the bar and warnings.
     /// - Throws: `ReticleError(.calibration)` naming `path` when no source gives a scale;
-    ///   `ReticleError(.usage)` for a given figure that is not a positive number.
+    ///   and for a figure that is not a positive number inside `ScaleLimits.micronsPerPixel`.
     public func resolve(_ image: Image, path: String) throws -> ResolvedCalibration {
         var figures: [Calibration] = []
         if let given {
-            guard given.isFinite, given > 0 else {
-                throw ReticleError(.usage, file: path, "µm/px must be a positive number, got \(Self.format(given))")
-            }
+            try ScaleLimits.check(umPerPixel: given, givenSource == .protocolFile ? "protocol um_per_px" : "--um-per-px", file: path)
             let detail = givenSource == .protocolFile ? "protocol um_per_px \(Self.format(given))" : "--um-per-px \(Self.format(given))"
             figures.append(Calibration(umPerPixel: given, source: givenSource, detail: detail))
         }
@@ -76,11 +74,16 @@ public struct MicrographCalibration: Sendable {
             var reason = "no µm/px: give --um-per-px, an instrument profile, or --scale-bar-um for the burned-in bar"
             if let bar {
                 reason += " (a \(Self.format(bar.lengthPx, digits: 4)) px scale bar was found at x \(bar.bar.x), y \(bar.bar.y))"
+            } else if let note = image.calibrationNote {
+                reason += " (\(note); no scale bar was found)"
             } else {
                 reason += " (the file has no resolution tags and no scale bar was found)"
             }
             throw ReticleError(.calibration, file: path, reason)
         }
+        // A profile entry or a measured bar can still be wrong by orders of magnitude.
+        try ScaleLimits.check(umPerPixel: chosen.umPerPixelX, "\(chosen.source.rawValue) figure (\(chosen.detail ?? "no detail"))", file: path)
+        try ScaleLimits.check(umPerPixel: chosen.umPerPixelY, "\(chosen.source.rawValue) figure (\(chosen.detail ?? "no detail"))", file: path)
         var warnings: [String] = []
         if !chosen.isSquare {
             warnings.append("pixels are not square: \(Self.format(chosen.umPerPixelX)) × \(Self.format(chosen.umPerPixelY)) µm")

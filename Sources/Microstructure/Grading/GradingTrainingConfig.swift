@@ -43,7 +43,7 @@ public struct GradingTrainingConfig: Codable, Equatable, Sendable {
     /// Checks the numbers a CLI passes through.
     public func validate() throws {
         guard (8...512).contains(patchSize) else { throw ReticleError(.usage, "--patch must be 8…512 px, got \(patchSize)") }
-        guard umPerPixel.isFinite, umPerPixel > 0 else { throw ReticleError(.usage, "--um-per-px-model must be positive, got \(umPerPixel)") }
+        try ScaleLimits.check(umPerPixel: umPerPixel, "--um-per-px-model")
         guard epochs >= 1, batchSize >= 1, patchesPerImage >= 1 else { throw ReticleError(.usage, "epochs, batch size and patches per image must be ≥ 1") }
         guard testFraction > 0, testFraction + validationFraction < 0.9 else { throw ReticleError(.usage, "the held-out fractions must leave a training set") }
     }

@@ -40,9 +40,10 @@ public struct MicrographGrader {
         guard manifest.spec.heads.first?.name == GradingTrainer.typeHead else {
             throw ReticleError(.unsupported, file: file, "not a micrograph grading model (its first head is not \"type\")")
         }
-        guard let scale = manifest.preprocessing.scale, scale > 0 else {
+        guard let scale = manifest.preprocessing.scale else {
             throw ReticleError(.unsupported, file: file, "the model does not declare the µm/px it was trained at")
         }
+        try ScaleLimits.check(umPerPixel: scale, "the model's preprocessing.scale", file: file)
         self.network = network
         self.manifest = manifest
         self.policy = policy

@@ -45,9 +45,7 @@ public struct GrainSizeAnalysis: Sendable {
     /// - Throws: `ReticleError(.calibration)` for a missing or invalid scale, `.usage` for fields
     ///   too small to measure.
     public func measure(_ image: Image, umPerPixel: Double, exclude: [PixelRect] = []) throws -> JSONObject {
-        guard umPerPixel.isFinite, umPerPixel > 0 else {
-            throw ReticleError(.calibration, "µm/px must be positive, got \(umPerPixel)")
-        }
+        try ScaleLimits.check(umPerPixel: umPerPixel, "µm/px")
         guard image.width / columns >= 32, image.height / rows >= 32 else {
             throw ReticleError(.usage, "\(image.width)×\(image.height) px is too small for \(columns)×\(rows) fields of at least 32 px")
         }

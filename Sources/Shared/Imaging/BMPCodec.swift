@@ -22,8 +22,8 @@ enum BMPCodec {
             return masks[3] != 0 ? 4 : 3
         }
         var compressionName: String { [1: "rle8", 2: "rle4"][compression] ?? "none" }
-        var calibration: Calibration? {
-            Calibration.fromResolution(x: Double(ppmX), y: Double(ppmY), micronsPerUnit: 1e6,
+        var calibration: Calibration.Reading {
+            Calibration.readResolution(x: Double(ppmX), y: Double(ppmY), micronsPerUnit: 1e6,
                                        source: .vendorMetadata, detail: BMPCodec.resolutionDetail)
         }
     }
@@ -31,7 +31,8 @@ enum BMPCodec {
     static func info(data: Data, path: String) throws -> ImageFileInfo {
         let h = try data.withUnsafeBytes { try header($0, path: path) }
         return ImageFileInfo(format: .bmp, width: h.width, height: h.height, channels: h.channels, sampleType: .uint8,
-                             bitDepth: h.bitCount, compression: h.compressionName, calibration: h.calibration)
+                             bitDepth: h.bitCount, compression: h.compressionName, calibration: h.calibration.calibration,
+                             calibrationNote: h.calibration.note)
     }
 
     static func read(data: Data, path: String) throws -> Image {
@@ -46,8 +47,10 @@ enum BMPCodec {
             } else {
                 out = unpackMasked(h, UnsafeRawBufferPointer(rebasing: pixels))
             }
-            return Image(width: h.width, height: h.height, channels: h.channels, storage: .uint8(out),
-                         calibration: h.calibration)
+            var image = Image(width: h.width, height: h.height, channels: h.channels, storage: .uint8(out),
+                              calibration: h.calibration.calibration)
+            image.calibrationNote = h.calibration.note
+            return image
         }
     }
 

@@ -61,6 +61,9 @@ public struct Image: Equatable, Sendable {
     public var storage: PixelStorage
     /// Physical size of a pixel and where that figure came from; nil when unknown.
     public var calibration: Calibration?
+    /// Why the file's own density fields gave no calibration (a print default, an implausible
+    /// figure), when they were there; nil otherwise.
+    public var calibrationNote: String?
 
     /// - Precondition: `storage.count == width * height * channels`, 1 ≤ channels ≤ 4.
     public init(width: Int, height: Int, channels: Int, storage: PixelStorage, calibration: Calibration? = nil) {

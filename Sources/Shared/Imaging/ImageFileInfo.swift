@@ -23,10 +23,12 @@ public struct ImageFileInfo: Equatable, Sendable {
     /// TIFF only.
     public var layout: Layout?
     public var calibration: Calibration?
+    /// Why density fields in the file were not taken as a calibration; nil when there were none or they were.
+    public var calibrationNote: String?
 
     public init(format: ImageFormat, width: Int, height: Int, channels: Int, sampleType: SampleType,
                 bitDepth: Int, pages: Int = 1, compression: String, layout: Layout? = nil,
-                calibration: Calibration? = nil) {
+                calibration: Calibration? = nil, calibrationNote: String? = nil) {
         self.format = format
         self.width = width
         self.height = height
@@ -37,5 +39,6 @@ public struct ImageFileInfo: Equatable, Sendable {
         self.compression = compression
         self.layout = layout
         self.calibration = calibration
+        self.calibrationNote = calibrationNote
     }
 }

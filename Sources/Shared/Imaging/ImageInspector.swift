@@ -14,7 +14,7 @@ public struct ImageInspector: FileInspector {
 
     /// Keys: kind, format, width, height, channels, bit_depth, sample_type, pages, compression,
     /// layout ("tiled"/"striped" for TIFF, else null), calibration (object or null, then
-    /// calibration_note "none in file").
+    /// calibration_note: "none in file", or why the file's density is not a scale, e.g. a 300 dpi print default).
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
         let info = try ImageFile.info(path: path)
         var o = JSONObject()
@@ -37,7 +37,7 @@ public struct ImageInspector: FileInspector {
             o["calibration"] = .object(cal)
         } else {
             o["calibration"] = .null
-            o["calibration_note"] = "none in file"
+            o["calibration_note"] = .string(info.calibrationNote ?? "none in file")
         }
         return o
     }

@@ -10,7 +10,8 @@ enum JPEGCodec {
     static func info(data: Data, path: String) throws -> ImageFileInfo {
         let h = try header(data: data, path: path)
         return ImageFileInfo(format: .jpeg, width: Int(h.width), height: Int(h.height), channels: Int(h.channels),
-                             sampleType: .uint8, bitDepth: 8, compression: "jpeg", calibration: calibration(h))
+                             sampleType: .uint8, bitDepth: 8, compression: "jpeg",
+                             calibration: calibration(h).calibration, calibrationNote: calibration(h).note)
     }
 
     static func read(data: Data, path: String) throws -> Image {
@@ -25,8 +26,11 @@ enum JPEGCodec {
             }
         }
         guard status == 0 else { throw ReticleError(.corrupt, file: path, "JPEG: \(ImageFile.message(err))") }
-        return Image(width: Int(h.width), height: Int(h.height), channels: Int(h.channels), storage: .uint8(px),
-                     calibration: calibration(h))
+        let reading = calibration(h)
+        var image = Image(width: Int(h.width), height: Int(h.height), channels: Int(h.channels), storage: .uint8(px),
+                          calibration: reading.calibration)
+        image.calibrationNote = reading.note
+        return image
     }
 
     static func write(_ image: Image, to temp: String, path: String, quality: Int) throws {
@@ -63,16 +67,16 @@ enum JPEGCodec {
         return h
     }
 
-    private static func calibration(_ h: rt_jpeg_info) -> Calibration? {
-        guard h.has_jfif != 0 else { return nil }
+    private static func calibration(_ h: rt_jpeg_info) -> Calibration.Reading {
+        guard h.has_jfif != 0 else { return .absent }
         let micronsPerUnit: Double
         switch h.density_unit {
         case 1: micronsPerUnit = 25400
         case 2: micronsPerUnit = 10000
-        default: return nil
+        default: return .absent
         }
         let unit = h.density_unit == 1 ? "dpi" : "/cm"
-        return Calibration.fromResolution(x: Double(h.x_density), y: Double(h.y_density), micronsPerUnit: micronsPerUnit,
+        return Calibration.readResolution(x: Double(h.x_density), y: Double(h.y_density), micronsPerUnit: micronsPerUnit,
                                           source: .vendorMetadata,
                                           detail: "\(densityDetail) \(h.x_density)×\(h.y_density) \(unit)")
     }

@@ -11,7 +11,8 @@ enum PNGCodec {
         let h = try header(data: data, path: path)
         return ImageFileInfo(format: .png, width: Int(h.width), height: Int(h.height), channels: Int(h.channels),
                              sampleType: h.bit_depth == 16 ? .uint16 : .uint8, bitDepth: Int(h.stored_bit_depth),
-                             compression: "deflate", calibration: calibration(h))
+                             compression: "deflate", calibration: calibration(h).calibration,
+                             calibrationNote: calibration(h).note)
     }
 
     static func read(data: Data, path: String) throws -> Image {
@@ -32,8 +33,11 @@ enum PNGCodec {
         }
         storage = h.bit_depth == 16 ? .uint16(decode(UInt16.self)) : .uint8(decode(UInt8.self))
         guard status == 0 else { throw ReticleError(.corrupt, file: path, "PNG: \(ImageFile.message(err))") }
-        return Image(width: Int(h.width), height: Int(h.height), channels: Int(h.channels), storage: storage,
-                     calibration: calibration(h))
+        let reading = calibration(h)
+        var image = Image(width: Int(h.width), height: Int(h.height), channels: Int(h.channels), storage: storage,
+                          calibration: reading.calibration)
+        image.calibrationNote = reading.note
+        return image
     }
 
     static func write(_ image: Image, to temp: String, path: String) throws {
@@ -82,9 +86,9 @@ enum PNGCodec {
         return h
     }
 
-    private static func calibration(_ h: rt_png_info) -> Calibration? {
-        guard h.has_phys != 0, h.phys_unit == 1 else { return nil }
-        return Calibration.fromResolution(x: Double(h.phys_x), y: Double(h.phys_y), micronsPerUnit: 1e6,
+    private static func calibration(_ h: rt_png_info) -> Calibration.Reading {
+        guard h.has_phys != 0, h.phys_unit == 1 else { return .absent }
+        return Calibration.readResolution(x: Double(h.phys_x), y: Double(h.phys_y), micronsPerUnit: 1e6,
                                           source: .vendorMetadata, detail: physDetail)
     }
 }

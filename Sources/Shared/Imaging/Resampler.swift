@@ -10,26 +10,45 @@ import Foundation
 public enum Resampler {
     /// Resamples to `target` µm/px on both axes; the new calibration is the exact pixel size
     /// after rounding the output to whole pixels, same source, detail noting the old scale.
-    /// - Throws: `ReticleError(.calibration)` when the image has no calibration.
+    /// The target size is computed in Double and checked before anything is allocated.
+    /// - Throws: `ReticleError(.calibration)` when the image has no calibration, when either
+    ///   scale is outside `ScaleLimits.micronsPerPixel`, or when the result would hold more than
+    ///   `ScaleLimits.maxResampledSamples`.
     public static func resample(_ image: Image, toMicronsPerPixel target: Double,
                                 sampleType: SampleType? = nil) throws -> Image {
-        guard target.isFinite, target > 0 else {
-            throw ReticleError(.usage, "target pixel size must be a positive number of µm, got \(target)")
-        }
+        try ScaleLimits.check(umPerPixel: target, "the target pixel size")
         guard let c = image.calibration, c.isValid else {
             throw ReticleError(.calibration,
                                "the image has no calibration, so it cannot be resampled to \(Calibration.format(target)) µm/px; give the pixel size (--um-per-px or the protocol)")
         }
-        let width = max(1, Int((Double(image.width) * c.umPerPixelX / target).rounded()))
-        let height = max(1, Int((Double(image.height) * c.umPerPixelY / target).rounded()))
-        return try resample(image, width: width, height: height, sampleType: sampleType)
+        let from = c.isSquare ? Calibration.format(c.umPerPixelX)
+            : "\(Calibration.format(c.umPerPixelX))×\(Calibration.format(c.umPerPixelY))"
+        try ScaleLimits.check(umPerPixel: c.umPerPixelX, "the image's pixel size")
+        try ScaleLimits.check(umPerPixel: c.umPerPixelY, "the image's pixel size")
+        let w = (Double(image.width) * c.umPerPixelX / target).rounded()
+        let h = (Double(image.height) * c.umPerPixelY / target).rounded()
+        try ScaleLimits.checkResampledSize(
+            width: w, height: h, channels: image.channels,
+            context: "\(image.width)×\(image.height) px at \(from) µm/px resampled to \(Calibration.format(target)) µm/px")
+        return try resample(image, width: max(1, Int(w)), height: max(1, Int(h)), sampleType: sampleType)
     }
 
     /// Resamples to an explicit size (shapes: H×W×C → height×width×C); a calibration, if any,
     /// is scaled to match.
+    /// - Throws: `ReticleError(.usage)` for an empty size; `ReticleError(.calibration)` when the
+    ///   result (or the row pass, when larger than the source) would exceed `ScaleLimits.maxResampledSamples`.
     public static func resample(_ image: Image, width: Int, height: Int, sampleType: SampleType? = nil) throws -> Image {
         guard width >= 1, height >= 1, image.width >= 1, image.height >= 1 else {
             throw ReticleError(.usage, "cannot resample \(image.width)×\(image.height) to \(width)×\(height)")
+        }
+        // The row pass holds source height × output width; shrinking never needs more than the source already holds.
+        let context = "\(image.width)×\(image.height) px resampled to \(width)×\(height) px"
+        try ScaleLimits.checkResampledSize(width: Double(width), height: Double(height), channels: image.channels,
+                                           context: context)
+        let rowPass = Double(image.height) * Double(width) * Double(image.channels)
+        if rowPass > Double(max(ScaleLimits.maxResampledSamples, image.storage.count)) {
+            try ScaleLimits.checkResampledSize(width: Double(width), height: Double(image.height),
+                                               channels: image.channels, context: context + " (row pass)")
         }
         let type = sampleType ?? image.sampleType
         let calibration = image.calibration.map {

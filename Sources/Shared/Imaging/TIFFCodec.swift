@@ -27,7 +27,8 @@ enum TIFFCodec {
         return ImageFileInfo(format: .tiff, width: page.width, height: page.height, channels: page.channels,
                              sampleType: page.sampleType, bitDepth: Int(page.raw.bits_per_sample), pages: pages,
                              compression: compressionName(page.raw.compression),
-                             layout: page.raw.tiled != 0 ? .tiled : .striped, calibration: page.calibration)
+                             layout: page.raw.tiled != 0 ? .tiled : .striped, calibration: page.calibration.calibration,
+                             calibrationNote: page.calibration.note)
     }
 
     static func read(path: String, page index: Int) throws -> Image {
@@ -111,7 +112,7 @@ enum TIFFCodec {
         let spp: Int
         let channels: Int
         let sampleType: SampleType
-        let calibration: Calibration?
+        let calibration: Calibration.Reading
 
         init(_ t: OpaquePointer, index: Int, pages: Int, path: String) throws {
             guard index >= 0, index < pages else {
@@ -206,7 +207,10 @@ enum TIFFCodec {
         }
 
         private func image(_ storage: PixelStorage) -> Image {
-            Image(width: width, height: height, channels: channels, storage: storage, calibration: calibration)
+            var image = Image(width: width, height: height, channels: channels, storage: storage,
+                              calibration: calibration.calibration)
+            image.calibrationNote = calibration.note
+            return image
         }
 
         private func direct<T: Numeric>(_: T.Type, _ count: Int, _ t: OpaquePointer,
@@ -293,13 +297,13 @@ enum TIFFCodec {
 
     /// ImageJ keeps the pixel size as 1/XResolution in the description's `unit`; everyone else
     /// uses ResolutionUnit (inch or cm; "none" is an aspect ratio, not a scale).
-    static func calibration(_ raw: rt_tiff_info) -> Calibration? {
-        guard raw.has_resolution != 0 else { return nil }
+    static func calibration(_ raw: rt_tiff_info) -> Calibration.Reading {
+        guard raw.has_resolution != 0 else { return .absent }
         let x = raw.x_resolution, y = raw.y_resolution
         var d = raw.description
         let description = withUnsafeBytes(of: &d) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         if description.hasPrefix("ImageJ="), let unit = imageJUnit(description) {
-            return Calibration.fromResolution(
+            return Calibration.readResolution(
                 x: x, y: y, micronsPerUnit: unit.microns, source: .imagejDescription,
                 detail: "ImageJ unit=\(unit.name), XResolution=\(Calibration.format(x)) /\(unit.name)")
         }
@@ -307,11 +311,11 @@ enum TIFFCodec {
         switch raw.resolution_unit {
         case 2: unit = (25400, "inch")
         case 3: unit = (10000, "cm")
-        default: return nil
+        default: return .absent
         }
         var detail = "XResolution=\(Calibration.format(x)) /\(unit.name)"
         if x != y { detail += ", YResolution=\(Calibration.format(y)) /\(unit.name)" }
-        return Calibration.fromResolution(x: x, y: y, micronsPerUnit: unit.microns, source: .tiffResolution,
+        return Calibration.readResolution(x: x, y: y, micronsPerUnit: unit.microns, source: .tiffResolution,
                                           detail: detail)
     }
 

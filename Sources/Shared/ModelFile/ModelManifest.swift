@@ -26,6 +26,15 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     }
 }
 
+extension Preprocessing {
+    /// True when `scale` is in µm/px (unit "um/px", "µm/px", "um", "µm" or none given), so
+    /// `ScaleLimits.micronsPerPixel` applies to it.
+    public var isMicronScale: Bool {
+        guard let unit = scaleUnit?.lowercased() else { return true }
+        return ["um/px", "µm/px", "μm/px", "um", "µm", "μm", "micron", "microns"].contains(unit)
+    }
+}
+
 public struct ModelManifest: Equatable, Sendable {
     /// Bumped when the manifest's meaning changes; readers refuse newer versions.
     /// 1: the spec only (the network rebuilt from its registered architecture). 2: the graph too.
@@ -83,6 +92,16 @@ public struct ModelManifest: Equatable, Sendable {
             do { try graph!.validate() } catch let e as ReticleError { throw ReticleError(e.kind, file: file, e.reason) }
         }
         preprocessing = try decode("preprocessing", as: Preprocessing.self)
+        if let scale = preprocessing.scale {
+            // Inputs are resampled to this figure: a wrong one would ask for an image of any size.
+            do {
+                if preprocessing.isMicronScale {
+                    try ScaleLimits.check(umPerPixel: scale, "preprocessing.scale")
+                } else if !(scale.isFinite && scale > 0) {
+                    throw ReticleError(.calibration, "preprocessing.scale must be a positive number, got \(scale)")
+                }
+            } catch let e as ReticleError { throw ReticleError(e.kind, file: file, "model manifest: \(e.reason)") }
+        }
         provenance = value["provenance"]?.objectValue ?? [:]
     }
 }
