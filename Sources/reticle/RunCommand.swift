@@ -49,7 +49,8 @@ struct RunCommand: ParsableCommand {
         if let type = CommandOptionTypes.type(of: lab.command) {
             do { try lab.validate(against: type) } catch { throw fail(error) }
         }
-        var args = try lab.arguments() + inputs
+        var args: [String]
+        do { args = try lab.arguments() + inputs } catch { throw fail(error) }
         if let out { args += ["--out", out] }
         if let shard { args += ["--shard", shard] }
         if let threads { args += ["--threads", String(threads)] }

@@ -2,6 +2,8 @@
 // text reports, and malformed files that must name the file and line.
 
 import Foundation
+import Microstructure
+@testable import reticle
 import Shared
 import TestSupport
 import XCTest
@@ -123,5 +125,40 @@ final class MicroAgreementCLITests: XCTestCase {
 
         let help = try ReticleProcess.run(["micro", "agreement", "--help"])
         XCTAssertTrue(help.stdout.contains("image,rater,type,needle_class"), "help shows the layouts: \(help.stdout)")
+    }
+}
+
+/// Reliability: the text report's rater-pair matrix looks each cell up directly, so 300 raters
+/// (90,000 cells) render in well under a second; searching the pairs per cell took minutes.
+final class MicroAgreementScaleTests: XCTestCase {
+    func testThreeHundredRatersRenderTheTextReportQuickly() throws {
+        let dir = makeTemporaryDirectory("reticle-agreement-scale")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raters = (0..<300).map { "r\($0)" }
+        var text = "image," + raters.joined(separator: ",") + "\n"
+        var rng = SplitMix64(seed: 3)
+        for image in 0..<12 {
+            text += "i\(image)," + raters.map { _ in ["N1", "N2", "N3"][Int(rng.next() % 3)] }.joined(separator: ",") + "\n"
+        }
+        let path = dir.appendingPathComponent("wide.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var options = AgreementOptions()
+        options.label = "needle_class"
+        let result = try options.analyse(path: path)
+        let analysis = try XCTUnwrap(result.analyses.first)
+        XCTAssertEqual(analysis.raters.count, 300)
+        let start = Date()
+        let report = MicroAgreementCommand.render(analysis)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertLessThan(seconds, 5, "rendering 300 raters took \(seconds) s")
+        // Two matrices (unweighted and quadratic), each a header and 300 rows of 300 cells.
+        let lines = report.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 602)
+        let row = try XCTUnwrap(lines.first { $0.hasPrefix("    r7 ") })
+        XCTAssertEqual(row.split(separator: " ").count, 301, "the rater's name and 300 cells")
+        // Every off-diagonal cell found its pair: no cell is blank-for-missing.
+        let expected = MicroAgreementCommand.kappa(analysis.pairs.first { $0.first == "r7" && $0.second == "r8" }?.kappa)
+        XCTAssertEqual(String(row.split(separator: " ")[9]), expected)
+        XCTAssertEqual(String(row.split(separator: " ")[8]), "—")
     }
 }

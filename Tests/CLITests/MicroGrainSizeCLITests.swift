@@ -46,6 +46,21 @@ final class MicroGrainSizeCLITests: XCTestCase {
     }
 }
 
+extension MicroGrainSizeCLITests {
+    /// Reliability: a blank image is an error row saying no boundaries were found, not "ok" with
+    /// G = 5.58 and an intercept G of −inf.
+    func testBlankImageIsAnErrorNotAGrainSize() throws {
+        let blank = Image(width: 300, height: 200, channels: 1, storage: .uint8(Array(repeating: 200, count: 300 * 200)))
+        let path = dir.appendingPathComponent("blank.png").path
+        try ImageFile.write(blank, to: path)
+        let r = try ReticleProcess.run(["micro", "grainsize", path, "--um-per-px", "0.5", "--json"])
+        XCTAssertNotEqual(r.status, 0, r.stdout)
+        XCTAssertTrue(r.stdout.contains("no grain boundaries found"), r.stdout + r.stderr)
+        XCTAssertFalse(r.stdout.contains("inf"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\"ok\""), r.stdout)
+    }
+}
+
 final class ProtocolRunCLITests: XCTestCase {
     func testProtocolRunEqualsTheFlagsAndRecordsItsHash() throws {
         let dir = makeTemporaryDirectory("reticle-run")

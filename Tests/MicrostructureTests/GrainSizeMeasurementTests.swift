@@ -139,4 +139,30 @@ final class GrainSizeAnalysisTests: XCTestCase {
         XCTAssertThrowsError(try GrainSizeAnalysis(columns: 20, rows: 20).measure(image, umPerPixel: 0.5))
         XCTAssertThrowsError(try GrainSizeAnalysis().measure(image, umPerPixel: 0))
     }
+    /// Reliability: a blank (uniform) field has no grain boundaries, so no grain size: an error
+    /// naming the cause, never G from the field's size or an infinite intercept G.
+    func testBlankImageHasNoGrainSize() throws {
+        let blank = Image(width: 300, height: 200, channels: 1, storage: .uint8(Array(repeating: 128, count: 300 * 200)))
+        for source in GrainSizeAnalysis.BoundarySource.allCases {
+            for method in GrainSizeMethod.allCases {
+                let analysis = GrainSizeAnalysis(boundaries: source, methods: [method])
+                XCTAssertThrowsError(try analysis.measure(blank, umPerPixel: 0.5), "\(source) \(method)") { e in
+                    XCTAssertTrue("\(e)".contains("no grain boundaries found"), "\(e)")
+                }
+            }
+        }
+        // Some blank fields among real ones are left out, with a warning, and G stays finite and right.
+        let s = (0..<5).map { VoronoiStructure(width: 260, height: 260, meanGrainAreaPx: 300, boundaryWidth: 1.5,
+                                               umPerPixel: 0.5, seed: 5 &+ UInt64($0)) }
+        let empty = BoundaryMap(width: 260, height: 260, isBoundary: [Bool](repeating: false, count: 260 * 260), umPerPixel: 0.5)
+        for method in GrainSizeMethod.allCases {
+            let all = try GrainSizeMeasurement(fields: s.map(\.map), method: method, standard: .astmE112)
+            let mixed = try GrainSizeMeasurement(fields: s.map(\.map) + [empty, empty], method: method, standard: .astmE112)
+            XCTAssertEqual(mixed.grainSizeNumber, all.grainSizeNumber, accuracy: 1e-9, "\(method)")
+            XCTAssertEqual(mixed.fields.count, 5)
+            XCTAssertTrue(mixed.warnings.contains { $0.contains("no grain boundaries found in 2 of 7 fields") }, "\(mixed.warnings)")
+            XCTAssertTrue(JSONValue.object(mixed.json).serialized().contains("\"G\":"))
+            XCTAssertFalse(JSONValue.object(mixed.json).serialized().lowercased().contains("inf"), JSONValue.object(mixed.json).serialized())
+        }
+    }
 }

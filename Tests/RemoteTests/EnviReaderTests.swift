@@ -170,4 +170,38 @@ final class EnviReaderTests: XCTestCase {
             RemoteFixture.assertFails(naming: name, { _ = try EnviReader.read(h) }, name)
         }
     }
+    /// Reliability: offsets and sizes at the ends of Int (and products that overflow) must fail with a
+    /// ReticleError naming the file and the field, through the reader and through `reticle inspect`,
+    /// never trap on integer overflow.
+    func testExtremeOffsetsAndSizesFailWithoutTrapping() throws {
+        let dir = makeTemporaryDirectory("envi-extreme")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = "samples = 4\nlines = 4\nbands = 2\ndata type = 1\ninterleave = bsq\n"
+        let big = "\(Int.max)", small = "\(Int.min)"
+        let cases: [(name: String, header: String, field: String)] = [
+            ("offmin", "ENVI\n\(base)header offset = \(small)\n", "header offset"),
+            ("offneg", "ENVI\n\(base)header offset = -1\n", "header offset"),
+            ("offmax", "ENVI\n\(base)header offset = \(big)\n", "header offset"),
+            ("samplesmax", "ENVI\nsamples = \(big)\nlines = 4\nbands = 2\ndata type = 1\n", "cube size"),
+            ("linesmin", "ENVI\nsamples = 4\nlines = \(small)\nbands = 2\ndata type = 1\n", "cube size"),
+            ("bandsmax", "ENVI\nsamples = 3037000500\nlines = 3037000500\nbands = \(big)\ndata type = 15\n", "cube size"),
+            ("product", "ENVI\nsamples = 4294967296\nlines = 4294967296\nbands = 1\ndata type = 1\n", "cube size"),
+            ("allmin", "ENVI\nsamples = \(small)\nlines = \(small)\nbands = \(small)\ndata type = 1\nheader offset = \(small)\n", "header offset"),
+        ]
+        for c in cases {
+            let h = dir.appendingPathComponent(c.name + ".hdr").path
+            try c.header.write(toFile: h, atomically: true, encoding: .utf8)
+            try Data(count: 32).write(to: dir.appendingPathComponent(c.name + ".dat"))
+            RemoteFixture.assertFails(naming: h, { _ = try EnviReader.read(h) }, c.name)
+            RemoteFixture.assertFails(naming: h, { _ = try EnviInspector().inspect(path: h, options: InspectOptions()) }, c.name)
+            do { _ = try EnviReader.read(h) } catch let e as ReticleError {
+                XCTAssertTrue(e.reason.contains(c.field), "\(c.name): \(e)")
+            }
+        }
+        // The same header with a sane offset reads.
+        let ok = dir.appendingPathComponent("ok.hdr").path
+        try "ENVI\n\(base)header offset = 0\n".write(toFile: ok, atomically: true, encoding: .utf8)
+        try Data(count: 32).write(to: dir.appendingPathComponent("ok.dat"))
+        XCTAssertEqual(try EnviReader.read(ok).values.count, 32)
+    }
 }

@@ -47,8 +47,12 @@ public struct GrainSizeMeasurement: Sendable {
         }
         guard !maps.isEmpty else { throw ReticleError(.usage, "grain size needs at least one field") }
         var fields: [Field] = []
+        var blank = 0
         for map in maps {
             let grains = GrainLabels(map)
+            // A field that boundaries do not split into two grains has nothing to count: its N_A
+            // would describe the field's size and its ℓ̄ would be infinite. Leave it out.
+            guard grains.count >= 2, map.isBoundary.contains(true) else { blank += 1; continue }
             switch method {
             case .planimetricCircle, .planimetricRectangle:
                 let figure = PlanimetricMethod.defaultFigure(width: map.width, height: map.height,
@@ -62,20 +66,32 @@ public struct GrainSizeMeasurement: Sendable {
                 let counts = lines.map { InterceptMethod.count(grains, line: $0) }
                 let p = counts.reduce(0) { $0 + $1.intersections }
                 let lengthMM = counts.reduce(0) { $0 + $1.lengthPx } * um * 1e-3
-                fields.append(Field(count: p, value: p > 0 ? lengthMM / p : .infinity,
+                guard p > 0 else { blank += 1; continue }  // no test line crosses a boundary
+                fields.append(Field(count: p, value: lengthMM / p,
                                     triplePoints: counts.reduce(0) { $0 + $1.triplePoints }))
             }
+        }
+        guard !fields.isEmpty else {
+            throw ReticleError(.usage, "no grain boundaries found in \(maps.count == 1 ? "the field" : "any of the \(maps.count) fields")"
+                + " (\(method.rawValue)): a blank, unetched or out-of-focus image has no grain size")
         }
         self.method = method
         self.standard = standard
         self.umPerPixel = um
         self.fields = fields
         statistics = FieldStatistics(fields.map(\.value))
-        grainSizeNumber = method.isPlanimetric
+        let g = method.isPlanimetric
             ? standard.grainSizeNumber(grainsPerMM2: statistics.mean)
             : standard.grainSizeNumber(meanInterceptMM: statistics.mean)
+        guard g.isFinite, fields.allSatisfy({ $0.value.isFinite && $0.value > 0 }) else {
+            throw ReticleError(.usage, "grain size by \(method.rawValue) is not a finite number (mean \(statistics.mean)): no usable grain boundaries found")
+        }
+        grainSizeNumber = g
 
         var warnings: [String] = []
+        if blank > 0 {
+            warnings.append("no grain boundaries found in \(blank) of \(maps.count) fields: left out of the mean")
+        }
         if let ra = statistics.relativeAccuracyPercent, ra > Self.maxRelativeAccuracyPercent {
             warnings.append(String(format: "relative accuracy %.1f %% is above 10 %%: measure more fields", ra))
         }

@@ -104,7 +104,14 @@ public struct EnviHeader: Sendable {
     public func samples() throws -> Int? { try int("samples") }
     public func lines() throws -> Int? { try int("lines") }
     public func bands() throws -> Int? { try int("bands") }
-    public func headerOffset() throws -> Int { try int("header offset") ?? 0 }
+    /// `header offset`, the bytes before the first sample; a negative offset is an error naming the field.
+    public func headerOffset() throws -> Int {
+        let offset = try int("header offset") ?? 0
+        guard offset >= 0 else {
+            throw ReticleError(.corrupt, file: path, "'header offset = \(offset)' is negative")
+        }
+        return offset
+    }
 
     /// ENVI `data type` codes → sample types. 6 and 9 (complex) and 0 (undefined) are not read.
     public static let dataTypes: [Int: CubeSampleType] = [

@@ -65,9 +65,10 @@ public struct EnviInspector: FileInspector {
             }
             let t = try h.sampleType()
             let needed = try HyperspectralCube.byteCount(samples: samples, lines: lines, bands: bands, type: t, file: headerPath)
-            if needed > size - (try h.headerOffset()) {
+            let offset = try h.headerOffset()  // ≥ 0, so `size - offset` cannot overflow once offset ≤ size
+            guard offset <= size, needed <= size - offset else {
                 throw ReticleError(.corrupt, file: headerPath,
-                                   "header describes \(needed) bytes of samples but \(URL(fileURLWithPath: data).lastPathComponent) holds \(size)")
+                                   "header describes \(needed) bytes of samples after 'header offset = \(offset)' but \(URL(fileURLWithPath: data).lastPathComponent) holds \(size)")
             }
         } else {
             o["data_file"] = .null

@@ -35,12 +35,12 @@ public enum EnviReader {
         let swapped = try header.isBigEndian() != (UInt16(1).bigEndian == 1)
         let offset = try header.headerOffset()
         let needed = try HyperspectralCube.byteCount(samples: samples, lines: lines, bands: bands, type: type, file: file)
-        guard offset >= 0 else { throw ReticleError(.corrupt, file: file, "negative header offset \(offset)") }
 
         let data = try ByteReader.open(dataPath)
+        // Both checks are overflow-free: offset ≥ 0 and needed > 0 were checked above.
         guard offset <= data.count, needed <= data.count - offset else {
             throw ReticleError(.corrupt, file: dataPath,
-                               "header \(URL(fileURLWithPath: file).lastPathComponent) describes \(samples) × \(lines) × \(bands) \(type.name) samples (\(needed) bytes after offset \(offset)) but the data file holds \(data.count) bytes")
+                               "header \(URL(fileURLWithPath: file).lastPathComponent) describes \(samples) × \(lines) × \(bands) \(type.name) samples (\(needed) bytes after 'header offset = \(offset)') but the data file holds \(data.count) bytes")
         }
 
         let plane = samples * lines

@@ -25,7 +25,7 @@ public struct LabProtocol: Equatable, Sendable {
 
     /// Options that only the command line can give (`RunOptions`): they say where and how a
     /// run happens, not what the procedure is.
-    public static var commandLineOnly: Set<String> { Set(RunOptions.keys) }
+    public static let commandLineOnly: Set<String> = Set(RunOptions.keys)
 
     /// - Throws: `ReticleError(.usage)` naming the file and the key at fault.
     public init(document: JSONValue, file: String, bytes: Data) throws {
@@ -76,6 +76,9 @@ public struct LabProtocol: Equatable, Sendable {
     /// and its model or instrument profile can move together.
     public static let pathOptions: Set<String> = ["model", "profile", "specimen-manifest"]
 
+    /// Most values one option's list may give (each is one repeated flag).
+    public static let maxListItems = 1_000
+
     /// The command line this protocol stands for (without inputs and run flags).
     /// - Throws: `ReticleError(.usage)` for values that cannot be flags (nested mappings, null).
     public func arguments() throws -> [String] {
@@ -85,6 +88,11 @@ public struct LabProtocol: Equatable, Sendable {
             case .bool(let b):
                 if b { args.append("--" + key) }
             case .array(let items):
+                // Each item becomes a repeated flag, and the argument parser's work grows with the
+                // square of repeats of one flag: refuse lists no real procedure needs.
+                guard items.count <= Self.maxListItems else {
+                    throw ReticleError(.usage, file: file, "option '\(key)' lists \(items.count) values; a protocol list holds at most \(Self.maxListItems)")
+                }
                 for item in items { args += ["--" + key, try scalar(item, key)] }
             case .string(let path) where Self.pathOptions.contains(key) && !path.hasPrefix("/"):
                 let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
