@@ -31,9 +31,27 @@ public final class DicomFile: @unchecked Sendable {
         if isDirectory.boolValue { throw ReticleError(.io, file: path, "is a folder, not a file") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw ReticleError(.corrupt, file: path, "file is empty") }
+        // dcmtk recurses per nested sequence: refuse deep nesting before it can overflow the stack.
+        if let mapped = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped),
+           let depth = mapped.withUnsafeBytes({ DicomPreScan.sequenceDepth($0) }), depth > DicomPreScan.maxSequenceDepth {
+            throw ReticleError(.corrupt, file: path,
+                               "sequences nested more than \(DicomPreScan.maxSequenceDepth) deep: not a plausible DICOM object")
+        }
         var err = [CChar](repeating: 0, count: 1024)
         guard let h = rt_dcm_open(path, &err, err.count) else {
             throw ReticleError(.corrupt, file: path, Self.text(err))
+        }
+        // Without the preamble and "DICM" dcmtk accepts nearly anything as a bare dataset (64 zero
+        // bytes parse as empty elements): one must at least say what it is, by SOP Class or Instance UID.
+        if rt_dcm_has_meta_header(h) == 0 {
+            var probe = [CChar](repeating: 0, count: 80)
+            let identified = [(UInt16(0x0008), UInt16(0x0016)), (0x0008, 0x0018), (0x0002, 0x0002), (0x0002, 0x0003)]
+                .contains { rt_dcm_get_string(h, $0.0, $0.1, &probe, probe.count) > 0 }
+            guard identified else {
+                rt_dcm_close(h)
+                throw ReticleError(.corrupt, file: path,
+                                   "no DICOM preamble (\"DICM\") and no SOP Class or Instance UID: not a DICOM dataset, or one cut short")
+            }
         }
         handle = h
         self.path = path
