@@ -43,7 +43,6 @@ public struct MicrographGrader {
         guard let scale = manifest.preprocessing.scale else {
             throw ReticleError(.unsupported, file: file, "the model does not declare the µm/px it was trained at")
         }
-        try ScaleLimits.check(umPerPixel: scale, "the model's preprocessing.scale", file: file)
         self.network = network
         self.manifest = manifest
         self.policy = policy

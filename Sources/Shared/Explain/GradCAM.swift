@@ -65,11 +65,7 @@ public struct GradCAM {
         let activation = tape.variable(x)
         var values = all
         values[inputCount + target] = activation
-        for i in (target + 1)..<nodes.count {
-            let xs = network.reads[i].map { values[$0]! }
-            let layer = network.layers[i]
-            values[inputCount + i] = xs.count == 1 ? layer(xs[0], ctx) : (layer as! MergeLayer).forward(xs, ctx)
-        }
+        for i in (target + 1)..<nodes.count { values[inputCount + i] = network.evaluate(i, values, ctx) }
         let logits = network.heads[head](values[network.headSlots[head]]!, ctx)
         let score = GradCAM.score(logits, kind: spec.kind, classIndex: classIndex, classCount: spec.classes.count)
         let grads = tape.backward(from: score.sum())

@@ -35,7 +35,7 @@ public enum Benchmark {
     /// Forward (evaluation-mode) images per second: BatchNorm folded and activations fused first when `folded`.
     public static func forwardThroughput(spec: ModelSpec, batch: Int, size: Int, iterations: Int = 5, folded: Bool = true) throws -> Result {
         let net = try Network(spec: spec, seed: 1)
-        let model: any Layer = folded ? foldedForInference(net) : net
+        let model: any Layer = folded ? net.foldedForInference() : net
         var rng = SplitMix64(seed: 2)
         let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
         let flops = 2 * Double(Convolution.countingMultiplyAdds { _ = model(x) })

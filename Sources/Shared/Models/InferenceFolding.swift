@@ -26,9 +26,6 @@ extension Conv2d {
     }
 }
 
-/// Rewrites a layer (tree) for inference; see the file header.
-public func foldedForInference(_ layer: any Layer) -> any Layer { layer.foldedForInference() }
-
 /// Folds a run of layers: containers are opened, weighted convolutions get their mask baked in, and each
 /// Conv2d → BatchNorm2d (→ ReLU/ReLU6) run becomes one convolution; every other layer folds on its own.
 func foldedLayerSequence(_ layers: [any Layer]) -> [any Layer] {

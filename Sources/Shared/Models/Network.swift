@@ -76,7 +76,8 @@ public struct Network: Layer {
             guard shape.rank == 2 else {
                 throw ReticleError(.corrupt, "model graph: head \(h.spec.name) reads \"\(h.input)\", an image-like map; pool or flatten it first")
             }
-            try ctx.reserve((h.spec.kind == .ordinal ? 1 : h.spec.outputCount) * shape.channels + h.spec.outputCount, for: graph.nodes[0])
+            try ctx.reserve((h.spec.kind == .ordinal ? 1 : h.spec.outputCount) * shape.channels + h.spec.outputCount,
+                            for: LayerNode(h.parameterName, "head"))
             heads.append(Head(h.spec, features: shape.channels, rng: &ctx.rng))
         }
         self.layers = layers
@@ -113,12 +114,16 @@ public struct Network: Layer {
         var values = [Variable?](repeating: nil, count: inputs.count + layers.count)
         for (i, x) in inputs.enumerated() { values[i] = x }
         for i in layers.indices {
-            let xs = reads[i].map { values[$0]! }
-            let layer = layers[i]
-            values[inputs.count + i] = xs.count == 1 ? layer(xs[0], ctx) : (layer as! MergeLayer).forward(xs, ctx)
+            values[inputs.count + i] = evaluate(i, values, ctx)
             for s in releases[i] where !keep.contains(s) { values[s] = nil }
         }
         return values
+    }
+
+    /// Layer `i` on the values it reads (a merge on several, checked to be one when the network was built).
+    func evaluate(_ i: Int, _ values: [Variable?], _ ctx: ForwardContext) -> Variable {
+        let xs = reads[i].map { values[$0]! }
+        return xs.count == 1 ? layers[i](xs[0], ctx) : (layers[i] as! MergeLayer).forward(xs, ctx)
     }
 
     /// One logits tensor per head, in graph order.

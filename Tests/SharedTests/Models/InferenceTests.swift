@@ -22,7 +22,7 @@ final class InferenceTests: XCTestCase {
             let net = try warmed(spec, size: 32)
             var rng = SplitMix64(seed: 5)
             let x = Tensor.uniform([3, 2, 32, 32], low: -1, high: 1, using: &rng)
-            let folded = foldedForInference(net)
+            let folded = net.foldedForInference()
             assertClose(folded(x).scalars, net(x).scalars, rtol: 1e-3, atol: 1e-4, arch.rawValue)
         }
     }

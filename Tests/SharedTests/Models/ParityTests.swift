@@ -25,7 +25,7 @@ final class ParityTests: XCTestCase {
         let x = try io.tensor("input"), expected = try io.tensor("logits")
         assertClose(net(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) eval")
         // (Bound first: calling the returned existential directly crashes Swift 6.3's SILGen.)
-        let folded = foldedForInference(net)
+        let folded = net.foldedForInference()
         assertClose(folded(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) folded")
     }
 
