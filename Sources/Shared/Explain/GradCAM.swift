@@ -15,17 +15,32 @@ public struct GradCAM {
     /// layer with a spatial (rank-4) output, the usual choice.
     public let layer: String?
 
-    /// - Throws: `ReticleError(.usage)` when `layer` names no layer of the graph.
+    /// The explained layer's index in the graph.
+    let target: Int
+
+    /// - Throws: `ReticleError(.usage)` when `layer` names no layer of the graph or one without a spatial output,
+    ///   or (nil) when no layer has one.
     public init(network: Network, layer: String? = nil) throws {
         self.network = network
         self.layer = layer
-        if let layer, !network.graph.nodes.contains(where: { $0.name == layer }) {
-            throw ReticleError(.usage, "Grad-CAM layer \"\(layer)\" is not in the model; layers: \(layerNames.joined(separator: ", "))")
+        let spatial = GradCAM.spatialLayers(network)
+        if let layer {
+            guard let t = network.graph.nodes.firstIndex(where: { $0.name == layer }) else {
+                throw ReticleError(.usage, "Grad-CAM layer \"\(layer)\" is not in the model; layers: \(spatial.map { network.graph.nodes[$0].name }.joined(separator: ", "))")
+            }
+            guard spatial.contains(t) else { throw ReticleError(.usage, "Grad-CAM layer \"\(layer)\" gives no spatial map (it is a feature vector)") }
+            target = t
+        } else {
+            guard let t = spatial.last else { throw ReticleError(.usage, "Grad-CAM found no layer with a spatial output in the model") }
+            target = t
         }
     }
 
     /// Names of the layers a map can be taken at, in forward order.
-    public var layerNames: [String] { network.graph.nodes.map(\.name) }
+    public var layerNames: [String] { GradCAM.spatialLayers(network).map { network.graph.nodes[$0].name } }
+
+    /// Layers whose output is an image-like map.
+    static func spatialLayers(_ network: Network) -> [Int] { network.outputShapes.indices.filter { network.outputShapes[$0].rank == 4 } }
 
     /// One map per input image for class `classIndex` of head `head`, upsampled to the input size
     /// and scaled to a maximum of 1. The score explained is the class logit (categorical), the logit
@@ -44,20 +59,9 @@ public struct GradCAM {
         let inputCount = network.graph.inputs.count
         let nodes = network.graph.nodes
 
-        // Forward without a tape, keeping every value, up to the target (the named layer, or the last rank-4 one
-        // before the first layer that leaves the image plane).
-        let all = network.run(inputs.map { Variable($0) }, .inference, keep: Set(0..<(inputCount + nodes.count)))
-        let target: Int
-        if let layer {
-            target = nodes.firstIndex { $0.name == layer }!
-        } else {
-            guard let t = nodes.indices.last(where: { all[inputCount + $0]?.value.rank == 4 }) else {
-                preconditionFailure("Grad-CAM found no spatial layer in the model")
-            }
-            target = t
-        }
+        // Forward without a tape up to the target, keeping every value (later layers may read earlier ones).
+        let all = network.run(inputs.map { Variable($0) }, .inference, through: target, keep: Set(0..<(inputCount + nodes.count)))
         let x = all[inputCount + target]!.value
-        precondition(x.rank == 4, "Grad-CAM layer \(nodes[target].name) gives \(x.shape), not a spatial map")
 
         // The rest on a tape: values before the target are constants, the target's output is the leaf.
         let tape = Tape()

@@ -40,6 +40,8 @@ public struct Network: Layer {
     /// One layer per graph node, in evaluation order.
     public let layers: [any Layer]
     public let heads: [Head]
+    /// What each layer produces (rank, channels), known from building: no probe pass is needed to find one.
+    public let outputShapes: [FeatureShape]
     /// Value slots: inputs first, then one per node. Per node the slots it reads and the slots free after it.
     let reads: [[Int]]
     let releases: [[Int]]
@@ -82,6 +84,7 @@ public struct Network: Layer {
         }
         self.layers = layers
         self.heads = heads
+        outputShapes = Array(shapes.dropFirst(graph.inputs.count))
         self.reads = reads
         headSlots = graph.heads.map { slots[$0.input]! }
         // A value is dropped after its last reader, so a long network keeps only live activations.
@@ -95,16 +98,16 @@ public struct Network: Layer {
 
     /// The same graph and heads (shared) with other layers: the folded ones, for inference.
     private init(_ base: Network, layers: [any Layer]) {
-        spec = base.spec; graph = base.graph; heads = base.heads
+        spec = base.spec; graph = base.graph; heads = base.heads; outputShapes = base.outputShapes
         reads = base.reads; releases = base.releases; headSlots = base.headSlots
         self.layers = layers
     }
 
     public var inputs: [GraphInput] { graph.inputs }
 
-    /// Every value slot after a forward pass: those still read later (heads) and those in `keep`, the rest freed
-    /// after their last reader. Grad-CAM keeps them all.
-    func run(_ inputs: [Variable], _ ctx: ForwardContext, keep: Set<Int> = []) -> [Variable?] {
+    /// Every value slot after a forward pass through layer `last` (all layers by default): those still read later
+    /// (heads) and those in `keep`, the rest freed after their last reader. Grad-CAM keeps them all.
+    func run(_ inputs: [Variable], _ ctx: ForwardContext, through last: Int? = nil, keep: Set<Int> = []) -> [Variable?] {
         precondition(inputs.count == graph.inputs.count, "\(graph.inputs.count) inputs expected (\(graph.inputs.map(\.name).joined(separator: ", "))), got \(inputs.count)")
         for (x, spec) in zip(inputs, graph.inputs) {
             let rank = spec.kind == .image ? 4 : 2
@@ -113,7 +116,7 @@ public struct Network: Layer {
         }
         var values = [Variable?](repeating: nil, count: inputs.count + layers.count)
         for (i, x) in inputs.enumerated() { values[i] = x }
-        for i in layers.indices {
+        for i in 0...(last ?? layers.count - 1) {
             values[inputs.count + i] = evaluate(i, values, ctx)
             for s in releases[i] where !keep.contains(s) { values[s] = nil }
         }
