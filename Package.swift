@@ -34,13 +34,14 @@ let package = Package(
         .target(name: "CTIFF", path: "Sources/CSystem/CTIFF",
                 cSettings: cFast, linkerSettings: [.linkedLibrary("tiff")]),
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-march=x86-64-v3", "-O3"])]),
+        .target(name: "CSupport", cSettings: cFast),
         .target(name: "CDcmtk", path: "Sources/CSystem/CDcmtk",
                 cxxSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: ["dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd"]
                     .map { LinkerSetting.linkedLibrary($0) }),
 
         .target(name: "Shared",
-                dependencies: ["CBLAS", "CKernels", "CZlib", "CPNG", "CJPEG", "CTIFF",
+                dependencies: ["CBLAS", "CKernels", "CSupport", "CZlib", "CPNG", "CJPEG", "CTIFF",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath),
         .target(name: "Microstructure", dependencies: ["Shared"], swiftSettings: fastMath),

@@ -11,6 +11,9 @@ struct BatchFlags: ParsableArguments {
     @Flag(name: .long, help: "Redo items whose results already exist.")
     var force = false
 
+    @Flag(name: .long, help: "Try again items that took the process down in an earlier run (otherwise they stay error rows).")
+    var retryCrashed = false
+
     @Option(name: .long, help: "Process only shard K of N (e.g. 3/8); shards are disjoint and cover all inputs.")
     var shard: String?
 
@@ -40,6 +43,7 @@ struct BatchFlags: ParsableArguments {
         var r = RunOptions()
         r.out = out
         r.force = force
+        r.retryCrashed = retryCrashed
         r.shard = shard
         r.threads = threads
         r.include = include

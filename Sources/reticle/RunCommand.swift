@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         command's options value, which are also its flags (without --), and an unknown key is an \
         error. Running it equals running that command with the same flags, and every result \
         records the protocol's SHA-256. Run options (--out, \
-        --shard, --force, --threads, --json, --quiet, --include, --exclude, --no-recursive) come \
+        --shard, --force, --retry-crashed, --threads, --json, --quiet, --include, --exclude, --no-recursive) come \
         from the command line. Example:
 
           protocol: steel-grain-size
@@ -30,6 +30,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output folder.") var out: String?
     @Option(help: "Process only shard K of N.") var shard: String?
     @Flag(help: "Redo items whose results exist.") var force = false
+    @Flag(help: "Try again items that took an earlier run down.") var retryCrashed = false
     @Option(help: "Items processed at once.") var threads: Int?
     @Flag(help: "Machine-readable JSON on stdout.") var json = false
     @Flag(help: "No progress output.") var quiet = false
@@ -55,6 +56,7 @@ struct RunCommand: ParsableCommand {
         if let shard { args += ["--shard", shard] }
         if let threads { args += ["--threads", String(threads)] }
         if force { args.append("--force") }
+        if retryCrashed { args.append("--retry-crashed") }
         if json { args.append("--json") }
         if quiet { args.append("--quiet") }
         for g in include { args += ["--include", g] }

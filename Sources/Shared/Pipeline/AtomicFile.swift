@@ -10,6 +10,12 @@ public enum AtomicFile {
     /// Marker in temporary names, so leftovers of a killed run can be recognised and removed.
     public static let temporaryMarker = ".tmp-"
 
+    /// The process id in a temporary's name (`.NAME.tmp-PID-RANDOM`), or nil when it has none.
+    public static func writer(ofTemporary name: String) -> Int32? {
+        guard let r = name.range(of: temporaryMarker, options: .backwards) else { return nil }
+        return name[r.upperBound...].split(separator: "-").first.flatMap { Int32($0) }
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -9,6 +9,8 @@ public struct BatchOptions: Sendable {
     public var outDir: URL?
     /// Redo items even when a finished record with the same hashes exists.
     public var force: Bool
+    /// Try again items that took the process down in an earlier run (they are error rows otherwise).
+    public var retryCrashed: Bool
     public var shard: Shard
     /// Items processed at once; 0 means `ComputeThreads.count` (their kernels share that bound).
     public var threads: Int
@@ -17,10 +19,11 @@ public struct BatchOptions: Sendable {
     /// Its SHA-256 is stored with each item; a change redoes the item.
     public var settings: JSONObject
 
-    public init(outDir: URL?, force: Bool = false, shard: Shard = .all, threads: Int = 0,
+    public init(outDir: URL?, force: Bool = false, retryCrashed: Bool = false, shard: Shard = .all, threads: Int = 0,
                 progress: ProgressReporter.Mode = .quiet, settings: JSONObject = JSONObject()) {
         self.outDir = outDir
         self.force = force
+        self.retryCrashed = retryCrashed
         self.shard = shard
         self.threads = threads
         self.progress = progress
@@ -64,24 +67,46 @@ public struct BatchRunner: Sendable {
         -> (summary: BatchSummary, records: [ItemRecord]) {
         let store = try options.outDir.map { try ItemStore(outDir: $0) }
         store?.removeStaleTemporaries()
+        let journal = try store.map { try CrashJournal(outDir: $0.outDir) }
+        if journal != nil { CrashJournal.installHandlers() }
         let settingsHash = options.settingsHash
         let mine = items.filter { options.shard.contains($0) }
+        let leftovers = journal?.leftovers(for: mine.map(\.id)) ?? [:]
 
         // Fingerprints are computed up front: they decide what is skipped, and a file that
         // cannot be read at all is already an error row.
         var summary = BatchSummary()
         summary.inShard = mine.count
-        var todo: [(slot: Int, item: InputItem, hash: String?)] = []
+        var todo: [(slot: Int, item: InputItem, hash: String?, deaths: Int)] = []
         var records = [ItemRecord?](repeating: nil, count: mine.count)
+        var crashed = 0
         for (slot, item) in mine.enumerated() {
             let hash = try? FileFingerprint.of(path: item.path)
-            if !options.force, let hash, let old = store?.load(id: item.id), old.status == .ok,
-               old.inputHash == hash, old.settingsHash == settingsHash {
+            let old = store?.load(id: item.id)
+            let same = hash != nil && old.map { $0.inputHash == hash && $0.settingsHash == settingsHash } == true
+            // A saved record wins over a marker: the run ended after saving it, before clearing the marker.
+            if !options.force, same, let old, old.status == .ok {
+                if leftovers[item.id] != nil { journal?.clear(item.id) }
                 summary.skipped += 1
                 summary.succeeded += 1
                 records[slot] = old
+                continue
+            }
+            let left = leftovers[item.id]
+            if let left, left.isCulprit, !options.retryCrashed {
+                // The item that took an earlier run down: an error row now, so the rest goes on.
+                let record = Self.crashRecord(item, left, inputHash: hash, settingsHash: settingsHash)
+                try store?.save(record)
+                journal?.clear(item.id)
+                records[slot] = record
+                crashed += 1
+            } else if !options.force, !options.retryCrashed, same, let old, old.isCrash, left == nil {
+                // Kept until asked to try again: retrying would take the batch down again.
+                summary.skipped += 1
+                summary.failed += 1
+                records[slot] = old
             } else {
-                todo.append((slot, item, hash))
+                todo.append((slot, item, hash, left.map { $0.isCulprit ? 0 : $0.deaths } ?? 0))
             }
         }
 
@@ -89,21 +114,24 @@ public struct BatchRunner: Sendable {
         // A failed save does not stop the other items (their results still land on disk); it is
         // thrown once the batch is through.
         let done = try parallelMap(count: todo.count, workers: options.effectiveThreads) { index -> (ItemRecord, Error?) in
-            let (_, item, hash) = todo[index]
+            let (_, item, hash, deaths) = todo[index]
+            journal?.begin(item, deaths: deaths)
             let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
             var writeError: Error?
             do { try store?.save(record) } catch { writeError = error }
+            journal?.end(item, saved: writeError == nil)
             progress.advance(failed: record.status == .error)
             return (record, writeError)
         }
         progress.finish()
+        journal?.removeIfEmpty()
         // Losing results silently is worse than stopping: the disk is full or the folder vanished.
         if let first = done.lazy.compactMap(\.1).first { throw first }
-        for ((slot, _, _), (record, _)) in zip(todo, done) { records[slot] = record }
+        for (entry, (record, _)) in zip(todo, done) { records[entry.slot] = record }
         let failures = done.filter { $0.0.status == .error }.count
 
-        summary.processed = todo.count
-        summary.failed = failures
+        summary.processed = todo.count + crashed
+        summary.failed += failures + crashed
         summary.succeeded += todo.count - failures
         if let store {
             let all = store.allRecords().records
@@ -122,6 +150,7 @@ public struct BatchRunner: Sendable {
         let start = Date()
         var record = ItemRecord(id: item.id, file: item.displayPath, status: .ok, inputHash: inputHash ?? "",
                                 settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "")
+        FaultInjection.beforeItem(item)
         if inputHash == nil {
             record.status = .error
             record.error = ReticleError(.io, file: item.displayPath, "cannot read file").description
@@ -136,5 +165,14 @@ public struct BatchRunner: Sendable {
         record.elapsedSeconds = Date().timeIntervalSince(start)
         record.finishedAt = ItemRecord.timestamp()
         return record
+    }
+
+    /// The error row of an item that took an earlier run down.
+    static func crashRecord(_ item: InputItem, _ left: CrashJournal.Leftover, inputHash: String?,
+                            settingsHash: String) -> ItemRecord {
+        ItemRecord(id: item.id, file: item.displayPath, status: .error,
+                   error: ReticleError(.corrupt, file: item.displayPath, left.reason).description,
+                   inputHash: inputHash ?? "", settingsHash: settingsHash, elapsedSeconds: 0,
+                   finishedAt: ItemRecord.timestamp(), result: [ItemRecord.crashKey: .string(left.signal ?? "killed")])
     }
 }

@@ -60,6 +60,12 @@ public struct ItemRecord: Equatable, Sendable {
                   finishedAt: o["finished_at"]?.stringValue ?? "", result: o["result"]?.objectValue ?? JSONObject())
     }
 
+    /// Result field of an error row for an item that took the process down: the signal, or "killed".
+    public static let crashKey = "crash"
+
+    /// An error row written because the item took an earlier run down.
+    public var isCrash: Bool { status == .error && result[Self.crashKey] != nil }
+
     static func timestamp(_ date: Date = Date()) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

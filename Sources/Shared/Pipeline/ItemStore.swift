@@ -2,6 +2,9 @@
 // source of truth from which tables and reports are rebuilt.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct ItemStore: Sendable {
     public let outDir: URL
@@ -33,13 +36,21 @@ public struct ItemStore: Sendable {
         try AtomicFile.write(record.json.serialized(pretty: true) + "\n", to: url(for: record.id))
     }
 
-    /// Removes temporaries left by a run that was killed between write and rename.
+    /// Removes temporaries left by runs that were killed between write and rename, in the output
+    /// folder and its sub-folders (items/, overlays/, ...). A temporary whose writer still runs on
+    /// this host is left alone: shards sharing the folder are writing it.
     @discardableResult
     public func removeStaleTemporaries() -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: itemsDir.path)) ?? []
         var removed = 0
-        for name in names where name.contains(AtomicFile.temporaryMarker) {
-            if (try? FileManager.default.removeItem(at: itemsDir.appendingPathComponent(name))) != nil { removed += 1 }
+        var folders = [outDir]
+        let subfolders = (try? FileManager.default.contentsOfDirectory(at: outDir, includingPropertiesForKeys: [.isDirectoryKey])) ?? []
+        folders += subfolders.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        for folder in folders {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            where name.contains(AtomicFile.temporaryMarker) {
+                if let pid = AtomicFile.writer(ofTemporary: name), CrashJournal.isRunning(pid), pid != getpid() { continue }
+                if (try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))) != nil { removed += 1 }
+            }
         }
         return removed
     }

@@ -9,6 +9,8 @@ public struct RunOptions: Codable, Equatable, Sendable {
     public var out: String?
     /// Redo items whose results already exist.
     public var force = false
+    /// Try again items that took the process down in an earlier run (error rows otherwise).
+    public var retryCrashed = false
     /// "K/N": only shard K of N.
     public var shard: String?
     /// Items processed at once; 0 means one per core.
@@ -43,7 +45,7 @@ public struct RunOptions: Codable, Equatable, Sendable {
 
     /// The batch runner's options for a command whose options are `options`.
     public func batchOptions<O: CommandOptions>(for options: O) throws -> BatchOptions {
-        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force,
+        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force, retryCrashed: retryCrashed,
                      shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
                      progress: .automatic(quiet: quiet || json),
                      settings: try BatchSettings.make(options, protocolSHA256: protocolSha256))

@@ -123,7 +123,11 @@ final class BatchRunnerTests: XCTestCase {
         _ = try runBatch()
         let store = try ItemStore(outDir: out, create: false)
         // What a kill between write and rename leaves: a hidden temporary, and a missing item.
-        let tmp = store.itemsDir.appendingPathComponent(".in__n07.txt.json\(AtomicFile.temporaryMarker)123-456")
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let tmp = store.itemsDir.appendingPathComponent(".in__n07.txt.json\(AtomicFile.temporaryMarker)\(gone.processIdentifier)-456")
         try "{\"id\": \"in__n0".write(to: tmp, atomically: false, encoding: .utf8)
         try FileManager.default.removeItem(at: store.url(for: "in__n07.txt"))
         let counter = Counter()

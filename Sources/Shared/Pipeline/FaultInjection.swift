@@ -1,0 +1,40 @@
+// Faults on demand, for the tests that prove a batch survives them (issue: a crash in the middle
+// of a batch must leave a complete table on the next run). Off unless RETICLE_INJECT_FAULT is set;
+// the batch runner asks before each item.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum FaultInjection {
+    enum Fault: String { case segv, trap, abort, stack }
+
+    /// `RETICLE_INJECT_FAULT=KIND:GLOB` (KIND segv, trap, abort or stack, a
+    /// stack overflow): the process faults that way when
+    /// it starts an item whose display path or file name matches GLOB.
+    static let planned: (fault: Fault, glob: String)? = {
+        guard let spec = ProcessInfo.processInfo.environment["RETICLE_INJECT_FAULT"],
+              let colon = spec.firstIndex(of: ":"), let fault = Fault(rawValue: String(spec[..<colon])) else { return nil }
+        return (fault, String(spec[spec.index(after: colon)...]))
+    }()
+
+    static func beforeItem(_ item: InputItem) {
+        guard let (fault, glob) = planned,
+              Glob.matches(glob, item.displayPath) || Glob.matches(glob, (item.displayPath as NSString).lastPathComponent)
+        else { return }
+        switch fault {
+        case .segv: raise(SIGSEGV)
+        case .abort: abort()
+        case .trap: fatalError("injected fault while processing \(item.displayPath)")
+        case .stack: _ = overflow(1)
+        }
+    }
+
+    /// Recurses until the stack runs out (each frame keeps a buffer the optimiser cannot drop).
+    @inline(never)
+    static func overflow(_ depth: Int) -> Int {
+        var frame = [UInt8](repeating: UInt8(truncatingIfNeeded: depth), count: 64)
+        return withUnsafeMutableBytes(of: &frame) { _ in depth } &+ overflow(depth &+ 1) &+ Int(frame[depth & 63])
+    }
+}
