@@ -29,6 +29,9 @@ struct BatchFlags: ParsableArguments {
     @Flag(name: .long, help: "Do not descend into sub-folders.")
     var noRecursive = false
 
+    @Flag(name: .long, help: "Take every file in folders and lists, not only those of formats Reticle reads (the others become error rows).")
+    var allFiles = false
+
     @Flag(name: .long, help: "Machine-readable JSON on stdout.")
     var json = false
 
@@ -49,6 +52,7 @@ struct BatchFlags: ParsableArguments {
         r.include = include
         r.exclude = exclude
         r.noRecursive = noRecursive
+        r.allFiles = allFiles
         r.json = json
         r.quiet = quiet
         r.protocolSha256 = protocolSha256
@@ -85,13 +89,18 @@ extension BatchFlags {
                                      work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
         let run = self.run
         applyComputeThreads(threads)
-        let items: [InputItem]
+        let selection: InputCollector.Selection
         let batch: BatchOptions
         do {
-            items = try run.collector.collect(inputs)
+            selection = try run.inputs(inputs, formats: Inspectors.all)
             batch = try run.batchOptions(for: options)
         } catch {
             throw fail(error)
+        }
+        let items = selection.items
+        if !selection.skipped.isEmpty && !quiet {
+            let names = selection.skipped.prefix(5).joined(separator: ", ") + (selection.skipped.count > 5 ? ", ..." : "")
+            FileHandle.standardError.write(Data("\(label): skipped \(selection.skipped.count) file(s) not of a format Reticle reads: \(names) (--all-files takes them)\n".utf8))
         }
         let summary: BatchSummary
         let records: [ItemRecord]

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         command's options value, which are also its flags (without --), and an unknown key is an \
         error. Running it equals running that command with the same flags, and every result \
         records the protocol's SHA-256. Run options (--out, \
-        --shard, --force, --retry-crashed, --threads, --json, --quiet, --include, --exclude, --no-recursive) come \
+        --shard, --force, --retry-crashed, --threads, --json, --quiet, --include, --exclude, --no-recursive, --all-files) come \
         from the command line. Example:
 
           protocol: steel-grain-size
@@ -37,6 +37,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only files matching this glob (repeatable).") var include: [String] = []
     @Option(help: "Skip files matching this glob (repeatable).") var exclude: [String] = []
     @Flag(help: "Do not descend into sub-folders.") var noRecursive = false
+    @Flag(help: "Take every file in folders and lists, not only known formats.") var allFiles = false
 
     func run() throws {
         let lab: LabProtocol
@@ -62,6 +63,7 @@ struct RunCommand: ParsableCommand {
         for g in include { args += ["--include", g] }
         for g in exclude { args += ["--exclude", g] }
         if noRecursive { args.append("--no-recursive") }
+        if allFiles { args.append("--all-files") }
         args += ["--protocol-sha256", lab.sha256]
         var command: ParsableCommand
         do {

@@ -41,7 +41,8 @@ final class InspectCLITests: XCTestCase {
         XCTAssertEqual(r.status, 2, "some items failed → exit 2; stderr: \(r.stderr)")
         let rows = try XCTUnwrap(JSONValue.parse(r.stdout).arrayValue)
         XCTAssertEqual(rows.map { $0["file"]?.stringValue ?? "" },
-                       ["lab/a.tif", "lab/empty.bmp", "lab/notes.txt", "lab/sub/b.png", "lab/sub/truncated.png"])
+                       ["lab/a.tif", "lab/empty.bmp", "lab/sub/b.png", "lab/sub/truncated.png"])
+        XCTAssertTrue(r.stderr.contains("inspect: skipped 1 file(s) not of a format Reticle reads: lab/notes.txt (--all-files takes them)"), r.stderr)
         let byFile = Dictionary(uniqueKeysWithValues: rows.map { ($0["file"]!.stringValue!, $0) })
 
         let a = try XCTUnwrap(byFile["lab/a.tif"])
@@ -57,14 +58,26 @@ final class InspectCLITests: XCTestCase {
         XCTAssertEqual(b["channels"]?.intValue, 3)
         XCTAssertEqual(b["bit_depth"]?.intValue, 16)
 
-        for bad in ["lab/empty.bmp", "lab/notes.txt", "lab/sub/truncated.png"] {
+        for bad in ["lab/empty.bmp", "lab/sub/truncated.png"] {
             let row = try XCTUnwrap(byFile[bad])
             XCTAssertEqual(row["status"], "error", bad)
             let message = row["error"]?.stringValue ?? ""
             XCTAssertTrue(message.contains((bad as NSString).lastPathComponent), "error names the file: \(message)")
         }
         XCTAssertTrue(byFile["lab/empty.bmp"]!["error"]!.stringValue!.hasSuffix("file is empty"))
-        XCTAssertTrue(byFile["lab/notes.txt"]!["error"]!.stringValue!.contains("not a file Reticle reads"))
+
+        // Asked to take every file, the notes are an error row; named on the command line, too.
+        for args in [[lab.path, "--all-files"], [lab.appendingPathComponent("notes.txt").path]] {
+            let all = try ReticleProcess.run(["inspect"] + args + ["--json"])
+            XCTAssertEqual(all.status, 2, all.stderr)
+            let notes = try XCTUnwrap(JSONValue.parse(all.stdout).arrayValue?.first { $0["file"]?.stringValue?.hasSuffix("notes.txt") == true })
+            XCTAssertTrue(notes["error"]?.stringValue?.contains("not a file Reticle reads") == true, "\(notes)")
+        }
+
+        // Nothing to do is a usage error naming what was asked.
+        let none = try ReticleProcess.run(["inspect", lab.path, "--include", "*.svs"])
+        XCTAssertEqual(none.status, 1, none.stderr)
+        XCTAssertTrue(none.stderr.contains("no inputs matched \(lab.path) with --include *.svs"), none.stderr)
     }
 
     func testOutputFolderResumeForceShardsAndMerge() throws {
@@ -73,13 +86,13 @@ final class InspectCLITests: XCTestCase {
         let first = try ReticleProcess.run(["inspect", lab.path, "--out", out.path, "--quiet"])
         XCTAssertEqual(first.status, 2)
         let items = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("items").path).sorted()
-        XCTAssertEqual(items, ["lab__a.tif.json", "lab__empty.bmp.json", "lab__notes.txt.json",
+        XCTAssertEqual(items, ["lab__a.tif.json", "lab__empty.bmp.json",
                                "lab__sub__b.png.json", "lab__sub__truncated.png.json"])
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("id,file,status,error,kind,format,width,height"), csv)
 
         let again = try ReticleProcess.run(["inspect", lab.path, "--out", out.path])
-        XCTAssertTrue(again.stderr.contains("5 items, 2 ok, 3 failed, 2 already done"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("4 items, 2 ok, 2 failed, 2 already done"), again.stderr)
         let forced = try ReticleProcess.run(["inspect", lab.path, "--out", out.path, "--force"])
         XCTAssertFalse(forced.stderr.contains("already done"), forced.stderr)
 
@@ -98,9 +111,9 @@ final class InspectCLITests: XCTestCase {
         XCTAssertEqual(shardItems.sorted(), items)
         let m = try ReticleProcess.run(["merge", merged.deletingLastPathComponent().path])
         XCTAssertEqual(m.status, 2, "error rows present → 2")
-        XCTAssertTrue(m.stdout.contains("merged 5 items (2 ok, 3 failed)"), m.stdout)
+        XCTAssertTrue(m.stdout.contains("merged 4 items (2 ok, 2 failed)"), m.stdout)
         let mergedCSV = try String(contentsOf: merged.deletingLastPathComponent().appendingPathComponent("results.csv"), encoding: .utf8)
-        XCTAssertEqual(mergedCSV.split(separator: "\n").count, 6)
+        XCTAssertEqual(mergedCSV.split(separator: "\n").count, 5)
 
         let usage = try ReticleProcess.run(["inspect", lab.path, "--shard", "3/2"])
         XCTAssertEqual(usage.status, 1, "usage error → 1")

@@ -12,6 +12,8 @@ public struct ImageInspector: FileInspector {
         ImageFormat.detect(header: header) != nil
     }
 
+    public var extensions: [String] { ["png", "tif", "tiff", "jpg", "jpeg", "bmp"] }
+
     /// Keys: kind, format, width, height, channels, bit_depth, sample_type, pages, compression,
     /// layout ("tiled"/"striped" for TIFF, else null), calibration (object or null, then
     /// calibration_note: "none in file", or why the file's density is not a scale, e.g. a 300 dpi print default).

@@ -153,7 +153,9 @@ public struct BatchRunner: Sendable {
         FaultInjection.beforeItem(item)
         if inputHash == nil {
             record.status = .error
-            record.error = ReticleError(.io, file: item.displayPath, "cannot read file").description
+            // A listed file that does not exist is a row too: the rest of the list still runs.
+            let reason = FileManager.default.fileExists(atPath: item.path) ? "cannot read file" : "no such file"
+            record.error = ReticleError(.io, file: item.displayPath, reason).description
         } else {
             do {
                 record.result = try work(item)

@@ -22,6 +22,13 @@ public protocol FileInspector: Sendable {
     /// What the file is. Keys are snake_case; the first two are `kind` and `format`.
     /// Throws `ReticleError` (naming the reason) when the file is recognised but unreadable.
     func inspect(path: String, options: InspectOptions) throws -> JSONObject
+    /// File name extensions (lower case, no dot) of this kind: a scanned file with one is taken
+    /// even when damaged beyond recognition, so that it becomes an error row, not a skip.
+    var extensions: [String] { get }
+}
+
+extension FileInspector {
+    public var extensions: [String] { [] }
 }
 
 /// An ordered list of inspectors; the first that recognises a file describes it.
@@ -31,6 +38,15 @@ public struct InspectorRegistry: Sendable {
     public init(_ inspectors: [any FileInspector]) { self.inspectors = inspectors }
 
     public static let headerLength = 4096
+
+    /// Whether the file is of a format these inspectors read: by its extension (cheap, and a
+    /// damaged file keeps it), else by an inspector recognising its first bytes.
+    public func recognizes(path: String) -> Bool {
+        let ext = (path as NSString).pathExtension.lowercased()
+        if !ext.isEmpty, inspectors.contains(where: { $0.extensions.contains(ext) }) { return true }
+        guard let header = try? FileHeader.read(path: path, count: Self.headerLength) else { return false }
+        return inspectors.contains { $0.recognizes(path: path, header: header) }
+    }
 
     public func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> JSONObject {
         let header = try FileHeader.read(path: path, count: Self.headerLength)

@@ -12,38 +12,77 @@ public struct InputCollector: Sendable {
     public var exclude: [String]
     /// Descend into sub-folders of folder inputs.
     public var recursive: Bool
+    /// Which files found in folders and list files are taken (by path); nil takes every file.
+    /// Files it refuses are skipped, not error rows: a folder of micrographs holds notes,
+    /// spreadsheets and Thumbs.db. Files named on the command line are always taken.
+    public var accepts: (@Sendable (String) -> Bool)?
 
-    public init(include: [String] = [], exclude: [String] = [], recursive: Bool = true) {
+    public init(include: [String] = [], exclude: [String] = [], recursive: Bool = true,
+                accepts: (@Sendable (String) -> Bool)? = nil) {
         self.include = include
         self.exclude = exclude
         self.recursive = recursive
+        self.accepts = accepts
+    }
+
+    /// What the arguments expanded to.
+    public struct Selection: Sendable {
+        public var items: [InputItem]
+        /// Display paths of files in folders and lists that `accepts` refused, sorted.
+        public var skipped: [String]
+
+        /// The items, or a usage error naming the arguments and filters when nothing matched.
+        public func requireItems(_ arguments: [String], include: [String] = [], exclude: [String] = []) throws -> [InputItem] {
+            guard items.isEmpty else { return items }
+            var why = "no inputs matched \(arguments.isEmpty ? "(no arguments)" : arguments.joined(separator: " "))"
+            if !include.isEmpty { why += " with --include \(include.joined(separator: " "))" }
+            if !exclude.isEmpty { why += " with --exclude \(exclude.joined(separator: " "))" }
+            if !skipped.isEmpty { why += "; \(skipped.count) file(s) skipped as not of a format Reticle reads (--all-files takes them)" }
+            throw ReticleError(.usage, why)
+        }
     }
 
     /// Expands `arguments`: a file is one item; a folder gives its files (hidden ones skipped);
     /// `@list.txt` reads one path per line (blank lines and `#` comments skipped, relative paths
     /// resolved against the list's folder). Globs filter folder and list contents, not explicit files.
-    /// - Throws: `ReticleError(.usage)` naming an argument that does not exist.
+    /// A list entry that does not exist stays an item (its error row names it; the run goes on).
+    /// - Throws: `ReticleError(.usage)` naming a command-line argument that does not exist.
     public func collect(_ arguments: [String]) throws -> [InputItem] {
+        try select(arguments).items
+    }
+
+    /// `collect`, also telling which scanned files `accepts` refused.
+    public func select(_ arguments: [String]) throws -> Selection {
         var found: [(path: String, display: String)] = []
+        var skipped: [String] = []
+        func take(_ candidates: [(path: String, display: String)]) {
+            for c in candidates {
+                if let accepts, !accepts(c.path) { skipped.append(c.display) } else { found.append(c) }
+            }
+        }
         for arg in arguments {
             if arg.hasPrefix("@") {
                 let list = String(arg.dropFirst())
                 for line in try Self.readList(list) {
                     let path = line.hasPrefix("/") ? line
                         : URL(fileURLWithPath: list).deletingLastPathComponent().appendingPathComponent(line).path
+                    guard FileManager.default.fileExists(atPath: path) else {
+                        if matches(path: line) { found.append((path, line)) }
+                        continue
+                    }
                     if try isDirectory(path) {
-                        found += try walk(path)
+                        take(try walk(path))
                     } else if matches(path: line) {
-                        found.append((path, line))
+                        take([(path, line)])
                     }
                 }
             } else if try isDirectory(arg) {
-                found += try walk(arg)
+                take(try walk(arg))
             } else {
                 found.append((arg, (arg as NSString).lastPathComponent))
             }
         }
-        return Self.assignIDs(found)
+        return Selection(items: Self.assignIDs(found), skipped: skipped.sorted())
     }
 
     private func isDirectory(_ path: String) throws -> Bool {

@@ -21,6 +21,8 @@ public struct RunOptions: Codable, Equatable, Sendable {
     public var exclude: [String] = []
     /// Do not descend into sub-folders.
     public var noRecursive = false
+    /// Take every file found in folders and lists, not only those of formats Reticle reads.
+    public var allFiles = false
     /// Machine-readable JSON on stdout.
     public var json = false
     /// No progress output.
@@ -41,6 +43,20 @@ public struct RunOptions: Codable, Equatable, Sendable {
 
     public var collector: InputCollector {
         InputCollector(include: include, exclude: exclude, recursive: !noRecursive)
+    }
+
+    /// The collector for a command: scanned files must be recognised by `formats` unless --all-files.
+    public func collector(formats: InspectorRegistry) -> InputCollector {
+        var c = collector
+        if !allFiles { c.accepts = { formats.recognizes(path: $0) } }
+        return c
+    }
+
+    /// The inputs of a batch: a usage error when nothing matched (naming the arguments and filters).
+    public func inputs(_ arguments: [String], formats: InspectorRegistry) throws -> InputCollector.Selection {
+        let selection = try collector(formats: formats).select(arguments)
+        _ = try selection.requireItems(arguments, include: include, exclude: exclude)
+        return selection
     }
 
     /// The batch runner's options for a command whose options are `options`.

@@ -51,3 +51,52 @@ final class InputCollectorTests: XCTestCase {
         XCTAssertEqual(ItemID.stableHash("abc"), 0xe71f_a219_0541_574b, "FNV-1a 64 must not change between releases")
     }
 }
+
+final class InputSelectionTests: XCTestCase {
+    func testScannedFilesOfUnknownFormatsAreSkippedNamedFilesAndMissingListEntriesKept() throws {
+        let dir = makeTemporaryDirectory("reticle-select")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lab = dir.appendingPathComponent("lab")
+        try FileManager.default.createDirectory(at: lab, withIntermediateDirectories: true)
+        for name in ["a.img", "b.img", "notes.txt", "Thumbs.db"] {
+            try Data(name.utf8).write(to: lab.appendingPathComponent(name))
+        }
+        let list = dir.appendingPathComponent("list.txt")
+        try "lab/a.img\nlab/gone.img\n# comment\n".write(to: list, atomically: true, encoding: .utf8)
+        let collector = InputCollector(accepts: { $0.hasSuffix(".img") })
+
+        let folder = try collector.select([lab.path])
+        XCTAssertEqual(folder.items.map(\.displayPath), ["lab/a.img", "lab/b.img"])
+        XCTAssertEqual(folder.skipped, ["lab/Thumbs.db", "lab/notes.txt"])
+
+        let named = try collector.select([lab.appendingPathComponent("notes.txt").path, "@" + list.path])
+        XCTAssertEqual(named.items.map(\.displayPath), ["lab/a.img", "lab/gone.img", "notes.txt"],
+                       "a named file is taken; a missing list entry stays an item (its row says so)")
+        XCTAssertEqual(named.skipped, [])
+
+        XCTAssertThrowsError(try InputCollector(include: ["*.tif"]).select([lab.path]).requireItems([lab.path], include: ["*.tif"])) {
+            XCTAssertEqual(($0 as? ReticleError)?.kind, .usage)
+            XCTAssertEqual(($0 as? ReticleError)?.reason, "no inputs matched \(lab.path) with --include *.tif")
+        }
+        let none = try InputCollector(accepts: { _ in false }).select([lab.path])
+        XCTAssertThrowsError(try none.requireItems([lab.path])) {
+            XCTAssertEqual(($0 as? ReticleError)?.reason,
+                           "no inputs matched \(lab.path); 4 file(s) skipped as not of a format Reticle reads (--all-files takes them)")
+        }
+    }
+
+    func testMissingListEntryIsAnErrorRowAndTheRunGoesOn() throws {
+        let dir = makeTemporaryDirectory("reticle-select")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "7".write(to: dir.appendingPathComponent("here.txt"), atomically: true, encoding: .utf8)
+        let list = dir.appendingPathComponent("list.txt")
+        try "here.txt\ngone.txt\n".write(to: list, atomically: true, encoding: .utf8)
+        let items = try InputCollector().collect(["@" + list.path])
+        let (summary, records) = try BatchRunner(options: BatchOptions(outDir: nil)).run(items, label: "t") { item in
+            ["n": .string(try String(contentsOfFile: item.path, encoding: .utf8))]
+        }
+        XCTAssertEqual(summary.failed, 1)
+        XCTAssertEqual(records.map(\.status), [.error, .ok])
+        XCTAssertEqual(records[0].error, "gone.txt: no such file")
+    }
+}
