@@ -49,6 +49,20 @@ final class EnviWriterTests: XCTestCase {
         XCTAssertEqual(back.geoTransform, cube.geoTransform)
     }
 
+    func testLabelRastersFromGeoTIFFAndENVIClassification() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scene = try FusionSceneGenerator(samples: 16, lines: 12, bands: 3, seed: 4).write(to: dir)
+        let tif = try LabelRaster.read(dir.appendingPathComponent("labels.tif").path)
+        let envi = try LabelRaster.read(dir.appendingPathComponent("labels.hdr").path)
+        XCTAssertEqual(tif.labels, scene.labels)
+        XCTAssertEqual(envi.labels, scene.labels)
+        XCTAssertEqual(tif.names, ["class 1", "class 2", "class 3", "class 4"])
+        XCTAssertEqual(envi.names, FusionSceneGenerator.classNames)
+        XCTAssertEqual(envi.counts.reduce(0, +), 16 * 12)
+        XCTAssertEqual(envi.transform, tif.transform)
+    }
+
     func testHeaderPathIsRefusedAsTheDataFile() throws {
         let cube = HyperspectralCube(samples: 1, lines: 1, bands: 1, values: [1])
         RemoteFixture.assertFails(naming: "x.hdr", { try EnviWriter.write(cube, to: "/tmp/x.hdr") })

@@ -39,8 +39,10 @@ public struct LabelRaster: Sendable {
             labels[i] = Int(v)
         }
         var names: [String]?
-        if let h = EnviHeader.headerPath(forData: path).flatMap({ try? EnviHeader.read(path: $0) }) ?? (path.lowercased().hasSuffix(".hdr") ? try? EnviHeader.read(path: path) : nil),
-           var list = h.list("class names") {
+        // Names come only from the ENVI header that describes this raster (not from one that sits beside a GeoTIFF).
+        let isTIFF = cube.geoReference != nil || (try? FileHeader.read(path: path, count: 2)).map { $0 == [0x49, 0x49] || $0 == [0x4D, 0x4D] } ?? false
+        let headerPath = path.lowercased().hasSuffix(".hdr") ? path : EnviHeader.headerPath(forData: path)
+        if !isTIFF, let h = headerPath.flatMap({ try? EnviHeader.read(path: $0) }), var list = h.list("class names") {
             // ENVI lists "Unclassified" first for class 0.
             if list.count > (labels.max() ?? 0) { list.removeFirst() }
             names = list

@@ -106,7 +106,8 @@ public struct FusionSceneGenerator: Sendable {
         return Scene(cube: cube, points: points, labels: labels)
     }
 
-    /// Writes cube.img/.hdr (ENVI, BSQ float32, map info), lidar.las and labels.tif into `folder`.
+    /// Writes cube.img/.hdr (ENVI, BSQ float32, map info), lidar.las, labels.tif and the same labels
+    /// as an ENVI Classification file with class names (labels.img/.hdr) into `folder`.
     public func write(to folder: URL) throws -> Scene {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let scene = generate()
@@ -116,6 +117,8 @@ public struct FusionSceneGenerator: Sendable {
                                           sourceType: .uint8, mapInfo: mapInfo)
         labelCube.noDataValue = nil
         try GeoTIFFWriter.write(labelCube, to: folder.appendingPathComponent("labels.tif").path)
+        try EnviWriter.write(labelCube, to: folder.appendingPathComponent("labels.img").path,
+                             options: EnviWriteOptions(classNames: ["Unclassified"] + Self.classNames))
         return scene
     }
 }
