@@ -46,7 +46,7 @@ let package = Package(
                 swiftSettings: fastMath),
         .target(name: "Microstructure", dependencies: ["Shared"], swiftSettings: fastMath),
         .target(name: "Medical", dependencies: ["Shared", "COpenSlide", "CDcmtk"], swiftSettings: fastMath),
-        .target(name: "Remote", dependencies: ["Shared", "CZlib"], swiftSettings: fastMath),
+        .target(name: "Remote", dependencies: ["Shared", "CZlib", "CTIFF"], swiftSettings: fastMath),
         .executableTarget(name: "reticle",
                           dependencies: ["Shared", "Microstructure", "Medical", "Remote",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -5,6 +5,6 @@ import Shared
 
 public enum Remote {
     /// Inspectors for the files this module reads, most specific first.
-    public static let inspectors: [any FileInspector] = [LasInspector(), MatInspector(), EnviInspector()]
+    public static let inspectors: [any FileInspector] = [LasInspector(), MatInspector(), EnviInspector(), GeoTIFFInspector()]
     public static var inspectorKinds: [String] { inspectors.map(\.kind) }
 }

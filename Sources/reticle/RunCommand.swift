@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Microstructure
+import Remote
 import Shared
 
 struct RunCommand: ParsableCommand {
@@ -80,6 +81,7 @@ enum CommandOptionTypes {
     static let all: [any CommandOptions.Type] = [
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
         MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
+        RemoteSynthOptions.self, RemoteTrainOptions.self, RemoteClassifyOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {

@@ -37,6 +37,6 @@ final class RemoteInspectorTests: XCTestCase {
         for inspector in Remote.inspectors {
             XCTAssertFalse(inspector.recognizes(path: path, header: header), inspector.kind)
         }
-        XCTAssertEqual(Remote.inspectorKinds, ["lidar", "hyperspectral", "hyperspectral"])
+        XCTAssertEqual(Remote.inspectorKinds, ["lidar", "hyperspectral", "hyperspectral", "geotiff"])
     }
 }

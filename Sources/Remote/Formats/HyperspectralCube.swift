@@ -54,6 +54,8 @@ public struct HyperspectralCube: Sendable {
     /// Units of `wavelengths` as the file spells them ("nm", "Micrometers"), or "nm (assumed)" when inferred.
     public var wavelengthUnits: String?
     public var mapInfo: MapInfo?
+    /// GeoTIFF georeferencing, kept verbatim when the cube came from a GeoTIFF (it can say more than `mapInfo`).
+    public var geoReference: GeoReference? = nil
     /// Samples equal to this value mean "no data" (ENVI `data ignore value`).
     public var noDataValue: Double?
     /// The stored type before conversion to Float32 (NumPy spelling: "int16", "float32", ...).
@@ -76,6 +78,18 @@ public struct HyperspectralCube: Sendable {
         self.wavelengthUnits = wavelengthUnits
         self.mapInfo = mapInfo
         self.noDataValue = noDataValue
+    }
+
+    /// Pixel → map coordinates: from the GeoTIFF tags when present, else from ENVI map info.
+    public var geoTransform: GeoTransform? {
+        if let t = geoReference?.transform { return t }
+        return mapInfo.map { GeoTransform(mapInfo: $0) }
+    }
+
+    /// The GeoTIFF tags for this cube: its own, or converted from its map info.
+    public var effectiveGeoReference: GeoReference? {
+        if let g = geoReference, !g.isEmpty { return g }
+        return mapInfo.map { GeoReference(mapInfo: $0) }
     }
 
     /// One sample value.
