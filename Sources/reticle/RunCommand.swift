@@ -1,6 +1,7 @@
 // `reticle run PROTOCOL INPUT... --out DIR`: the command a protocol file pins, with its options.
 import ArgumentParser
 import Foundation
+import Medical
 import Microstructure
 import Shared
 
@@ -75,7 +76,8 @@ struct RunCommand: ParsableCommand {
 enum CommandOptionTypes {
     static let all: [any CommandOptions.Type] = [
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
-        MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
+        MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self, MedSlidesOptions.self,
+        MedTrainTilesOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {
