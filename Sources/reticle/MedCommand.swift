@@ -5,5 +5,5 @@ struct MedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "med",
         abstract: "Medical images: whole-slide tile classification and training.",
-        subcommands: [MedSlidesCommand.self, MedTrainTilesCommand.self, MedSlidesHeatmapCommand.self])
+        subcommands: [MedSlidesCommand.self, MedTrainTilesCommand.self, MedSlidesHeatmapCommand.self, MedSlidesSynthCommand.self])
 }
