@@ -10,7 +10,7 @@ struct Reticle: ParsableCommand {
         abstract: "Objective, reproducible image grading on an ordinary CPU.",
         discussion: "Exit status: 0 all items succeeded, 1 usage or setup error (nothing processed), 2 some items failed.",
         version: ReticleVersion.string,
-        subcommands: [InspectCommand.self, MicroCommand.self, RemoteCommand.self, ModelCommand.self, RunCommand.self, MergeCommand.self,
+        subcommands: [InspectCommand.self, MicroCommand.self, MedCommand.self, RemoteCommand.self, ModelCommand.self, RunCommand.self, MergeCommand.self,
                       BenchCommand.self])
 
     /// Usage errors exit with 1 (DESIGN.md), not argument-parser's 64.

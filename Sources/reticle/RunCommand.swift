@@ -1,6 +1,7 @@
 // `reticle run PROTOCOL INPUT... --out DIR`: the command a protocol file pins, with its options.
 import ArgumentParser
 import Foundation
+import Medical
 import Microstructure
 import Remote
 import Shared
@@ -82,6 +83,7 @@ enum CommandOptionTypes {
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
         MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
         RemoteSynthOptions.self, RemoteTrainOptions.self, RemoteClassifyOptions.self,
+        MedSlidesOptions.self, MedTrainTilesOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {

@@ -33,7 +33,7 @@ public struct BoundaryDetector: Sendable {
         let gray = image.grayscale().floatPixels()
         let response = Self.valleyDepth(gray, w, h, maxHalfWidth: radius)
         let peak = response.max() ?? 0
-        let t = peak > 0 ? BoundaryMap.otsuThreshold(response.map { $0 / peak }) * peak : .infinity
+        let t = peak > 0 ? Otsu.threshold(response.map { $0 / peak }) * peak : .infinity
         let boundary = Self.hysteresis(response, w, h, high: t, low: t * lowFraction)
         var map = BoundaryMap(width: w, height: h, isBoundary: boundary, umPerPixel: image.calibration.map(\.umPerPixel))
         map.markBoundary(exclude)

@@ -24,7 +24,7 @@ public struct BoundaryMap: Equatable, Sendable {
     /// Otsu threshold are boundaries, unless `boundariesAreDark` says which side they are on.
     public init(image: Image, boundariesAreDark: Bool? = nil) {
         let gray = image.grayscale().floatPixels()
-        let t = Self.otsuThreshold(gray)
+        let t = Otsu.threshold(gray)
         let dark = gray.reduce(0) { $0 + ($1 <= t ? 1 : 0) }
         let darkIsBoundary = boundariesAreDark ?? (dark * 2 <= gray.count)
         self.init(width: image.width, height: image.height,
@@ -57,26 +57,6 @@ public struct BoundaryMap: Equatable, Sendable {
         out.reserveCapacity(max(0, x1 - x0) * max(0, y1 - y0))
         for yy in y0..<max(y0, y1) { out += isBoundary[(yy * width + x0)..<(yy * width + x1)] }
         return BoundaryMap(width: max(0, x1 - x0), height: max(0, y1 - y0), isBoundary: out, umPerPixel: umPerPixel)
-    }
-
-    /// Otsu's threshold over 256 bins of values in 0...1.
-    static func otsuThreshold(_ v: [Float]) -> Float {
-        var hist = [Double](repeating: 0, count: 256)
-        for x in v { hist[Int(max(0, min(255, (x * 255).rounded())))] += 1 }
-        let total = Double(v.count)
-        let sumAll = hist.enumerated().reduce(0.0) { $0 + Double($1.offset) * $1.element }
-        var wB = 0.0, sumB = 0.0, best = -1.0, bestT = 127
-        for t in 0..<256 {
-            wB += hist[t]
-            if wB == 0 { continue }
-            let wF = total - wB
-            if wF == 0 { break }
-            sumB += Double(t) * hist[t]
-            let mB = sumB / wB, mF = (sumAll - sumB) / wF
-            let between = wB * wF * (mB - mF) * (mB - mF)
-            if between > best { best = between; bestT = t }
-        }
-        return Float(bestT) / 255
     }
 }
 

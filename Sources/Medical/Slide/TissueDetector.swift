@@ -1,0 +1,113 @@
+// Tissue against glass at low resolution: Otsu on HSV saturation (stained tissue is coloured,
+// glass is not), pen marks and black scanner borders excluded by colour, then a closing, small
+// objects removed and holes filled by area in µm², so the presets mean the same at any scan
+// resolution.
+
+import Foundation
+import Shared
+
+public struct TissueDetector: Sendable {
+    public enum Preset: String, Codable, Sendable, CaseIterable {
+        /// Needle and punch biopsies: thin fragments, kept down to about 70 µm across.
+        case biopsy
+        /// Resections: large pieces; crumbs and debris below about 220 µm across dropped.
+        case resection
+    }
+
+    /// µm/px the mask is computed at (coarser on resections: the pieces are large).
+    public var maskUmPerPixel: Double
+    /// Objects smaller than this are dropped (µm²).
+    public var minObjectAreaUm2: Double
+    /// Holes smaller than this are filled (µm²).
+    public var maxHoleAreaUm2: Double
+    /// Closing radius joining nearby tissue (µm).
+    public var closingRadiusUm: Double
+    /// Saturation below which nothing is tissue, whatever Otsu says (a blank slide has no tissue).
+    public var minimumSaturation: Float = 0.07
+
+    public init(preset: Preset) {
+        switch preset {
+        case .biopsy:
+            maskUmPerPixel = 4; minObjectAreaUm2 = 5_000; maxHoleAreaUm2 = 2_000; closingRadiusUm = 8
+        case .resection:
+            maskUmPerPixel = 8; minObjectAreaUm2 = 50_000; maxHoleAreaUm2 = 20_000; closingRadiusUm = 16
+        }
+    }
+
+    /// Reads a low-resolution copy of `slide` (strip by strip, never the full level) and finds
+    /// its tissue.
+    public func detect(_ slide: Slide) throws -> TissueMask {
+        let thumbnail = try Self.overview(slide, umPerPixel: maskUmPerPixel)
+        return detect(thumbnail.image, downsample: thumbnail.downsample, umPerPixel: thumbnail.umPerPixel)
+    }
+
+    /// Tissue in an RGB uint8 `image` whose pixels are `downsample` level-0 pixels, `umPerPixel` µm, wide.
+    public func detect(_ image: Image, downsample: Double, umPerPixel: Double) -> TissueMask {
+        guard case .uint8(let px) = image.storage, image.channels == 3 else {
+            preconditionFailure("tissue detection takes RGB uint8")
+        }
+        let n = image.width * image.height
+        var saturation = [Float](repeating: 0, count: n)
+        var pen = BinaryMask(width: image.width, height: image.height)
+        var dark = BinaryMask(width: image.width, height: image.height)
+        for i in 0..<n {
+            let r = px[3 * i], g = px[3 * i + 1], b = px[3 * i + 2]
+            let (s, v) = ColorSpace.saturationValue(r, g, b)
+            saturation[i] = s
+            pen.bits[i] = Self.isPen(r, g, b)
+            dark.bits[i] = v < 0.12
+        }
+        let candidates = (0..<n).filter { !pen.bits[$0] && !dark.bits[$0] }.map { saturation[$0] }
+        let threshold = max(candidates.isEmpty ? 1 : Otsu.threshold(candidates), minimumSaturation)
+        // Pen ink bleeds a pixel or two beyond what the colour test catches.
+        let excluded = Morphology.dilate(BinaryMask(width: image.width, height: image.height,
+                                                    bits: zip(pen.bits, dark.bits).map { $0 || $1 }), radius: 2)
+        var mask = BinaryMask(width: image.width, height: image.height,
+                              bits: (0..<n).map { saturation[$0] > threshold && !excluded.bits[$0] })
+        let areaPx = umPerPixel * umPerPixel
+        mask = Morphology.close(mask, radius: max(1, Int((closingRadiusUm / umPerPixel).rounded())))
+        mask = Morphology.open(mask, radius: 1)
+        mask = ConnectedComponents.removingSmallObjects(mask, minArea: Int((minObjectAreaUm2 / areaPx).rounded(.up)))
+        mask = ConnectedComponents.fillingHoles(mask, maxArea: Int((maxHoleAreaUm2 / areaPx).rounded(.up)))
+        mask = mask & excluded.inverted
+        return TissueMask(mask: mask, thumbnail: image, downsample: downsample, umPerPixel: umPerPixel,
+                          saturationThreshold: threshold, penPixels: pen.count)
+    }
+
+    /// Marker ink (green, blue, black) rather than eosin/haematoxylin: H&E always has green as
+    /// its lowest channel, well below red (haematoxylin is violet: blue over red over green);
+    /// green ink is green-dominant, blue ink has green at or above red, black is near black.
+    static func isPen(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Bool {
+        let R = Int(r), G = Int(g), B = Int(b)
+        if G > R + 20 && G > B - 10 { return true }            // green
+        if B > R + 40 && G > R - 10 { return true }            // blue
+        return R < 50 && G < 50 && B < 50                      // black
+    }
+
+    /// The slide at about `umPerPixel` (never finer than its coarsest level allows): the level
+    /// just finer than the target, read in strips of rows and area-averaged by a whole factor.
+    public static func overview(_ slide: Slide, umPerPixel target: Double) throws -> (image: Image, downsample: Double, umPerPixel: Double) {
+        let level = slide.bestLevel(forUmPerPixel: target)
+        let l = slide.levels[level]
+        let factor = max(1, Int((target / slide.umPerPixel(level: level)).rounded(.down)))
+        let outW = max(1, l.width / factor), outH = max(1, l.height / factor)
+        guard outW.multipliedReportingOverflow(by: outH).partialValue <= 1 << 26 else {
+            throw ReticleError(.unsupported, file: slide.path, "overview of \(outW) × \(outH) pixels is too large for tissue detection")
+        }
+        var rgb = [UInt8](repeating: 255, count: outW * outH * 3)
+        let stripRows = max(1, 256 / factor)
+        var row = 0
+        while row < outH {
+            let rows = min(stripRows, outH - row)
+            let y0 = Int((Double(row * factor) * l.downsample).rounded())
+            let strip = try slide.readRegion(x: 0, y: y0, level: level, width: outW * factor, height: rows * factor)
+            let small = factor == 1 ? strip : try Resampler.resample(strip, width: outW, height: rows)
+            guard case .uint8(let s) = small.storage else { preconditionFailure("slides read as uint8") }
+            rgb.replaceSubrange((row * outW * 3)..<((row + rows) * outW * 3), with: s)
+            row += rows
+        }
+        let downsample = l.downsample * Double(factor)
+        return (Image(width: outW, height: outH, channels: 3, storage: .uint8(rgb)), downsample,
+                slide.scale.umPerPixel * downsample)
+    }
+}
