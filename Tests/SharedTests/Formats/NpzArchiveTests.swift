@@ -134,3 +134,21 @@ final class NpzArchiveTests: XCTestCase {
         }
     }
 }
+
+/// A real MedMNIST-layout archive written by NumPy, when one is on this machine (never in the repository):
+/// `RETICLE_MEDMNIST_NPZ` or /work/data/medmnist/pneumoniamnist-aksufatih.npz (github.com/aksufatih/snn-medmnist).
+final class NpzRealArchiveTests: XCTestCase {
+    func testNumPyWrittenMedMNISTArchive() throws {
+        let path = ProcessInfo.processInfo.environment["RETICLE_MEDMNIST_NPZ"] ?? "/work/data/medmnist/pneumoniamnist-aksufatih.npz"
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("no MedMNIST archive at \(path)") }
+        let npz = try NpzArchive(path: path)
+        XCTAssertEqual(Set(npz.names), ["train_images", "val_images", "test_images", "train_labels", "val_labels", "test_labels"])
+        let images = try npz.array("train_images"), labels = try npz.array("train_labels")
+        XCTAssertEqual(images.dtype, .uint8)
+        XCTAssertEqual(images.shape, [2428, 28, 28])
+        XCTAssertEqual(labels.shape, [2428, 1])
+        // NumPy: train_labels.mean() == 0.5 for this balanced copy.
+        XCTAssertEqual(labels.doubles().reduce(0, +) / 2428, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(try npz.array("test_images").shape, [468, 28, 28])
+    }
+}
