@@ -50,6 +50,11 @@ public struct TrainerConfig: Codable, Equatable, Sendable {
     public var earlyStoppingPatience: Int?
     public var augmentation = Augmentation()
     public var seed: UInt64 = 0
+    /// AUC-margin loss with PESG for a single binary head (nil: the heads' usual losses and `optimizer`).
+    public var aucMargin: AUCMarginConfig?
+    /// What picks the kept weights and drives early stopping: the validation loss or the validation ROC-AUC of the first head.
+    public var selectBy = SelectionMetric.loss
+    public enum SelectionMetric: String, Codable, Sendable { case loss, rocAUC = "roc-auc" }
     public init() {}
 }
 
@@ -62,6 +67,8 @@ public struct EpochRecord: Equatable, Sendable {
     public var validationAccuracy: [Double]
     public var learningRate: Float
     public var seconds: Double
+    /// Validation ROC-AUC of the first head, when the config selects by it.
+    public var validationAUC: Double? = nil
 
     public func json(heads: [HeadSpec]) -> JSONValue {
         var o = JSONObject()
@@ -71,6 +78,7 @@ public struct EpochRecord: Equatable, Sendable {
         var acc = JSONObject()
         for (h, a) in zip(heads, validationAccuracy) { acc[h.name] = .number(a) }
         o["validation_accuracy"] = .object(acc)
+        if let validationAUC { o["validation_roc_auc"] = .number(validationAUC) }
         o["learning_rate"] = .number(Double(learningRate))
         o["seconds"] = .number((seconds * 1000).rounded() / 1000)
         return .object(o)
@@ -81,6 +89,8 @@ public final class Trainer {
     public let network: Network
     public let config: TrainerConfig
     public let optimizer: Optimizer
+    /// The AUC-margin loss's state (a, b, α) when `config.aucMargin` is set.
+    public let aucMarginLoss: AUCMarginLoss?
     /// Called after every batch with (epoch, batch, batches, loss): drive a progress bar with it.
     public var progress: ((Int, Int, Int, Float) -> Void)?
 
@@ -88,6 +98,14 @@ public final class Trainer {
         self.network = network
         self.config = config
         let params = network.trainableParameters
+        if let auc = config.aucMargin {
+            let loss = AUCMarginLoss(margin: auc.margin)
+            aucMarginLoss = loss
+            optimizer = PESG(params, loss: loss, learningRate: config.learningRate.base, clipValue: auc.clipValue,
+                             weightDecay: config.weightDecay, epochDecay: auc.epochDecay, momentum: config.momentum, seed: config.seed)
+            return
+        }
+        aucMarginLoss = nil
         switch config.optimizer {
         case .sgd: optimizer = SGD(params, learningRate: config.learningRate.base, momentum: config.momentum, weightDecay: config.weightDecay)
         case .nesterov: optimizer = SGD(params, learningRate: config.learningRate.base, momentum: config.momentum,
@@ -111,6 +129,9 @@ public final class Trainer {
         if let log { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         for epoch in 0..<config.epochs {
             let start = Date()
+            if let auc = config.aucMargin, let pesg = optimizer as? PESG, auc.stageEpochs.contains(epoch) {
+                pesg.updateRegularizer(decayFactor: auc.decayFactor)
+            }
             let order = train.shuffled(using: &rng)
             let batches = stride(from: 0, to: order.count, by: config.batchSize).map { Array(order[$0..<Swift.min($0 + config.batchSize, order.count)]) }
             var lossSum = 0.0
@@ -120,20 +141,30 @@ public final class Trainer {
                 let (x, labels) = try pending.wait()
                 if b + 1 < batches.count { pending = prepare(samples, batches[b + 1], seed: rng.next()) }
                 optimizer.learningRate = config.learningRate.rate(at: step)
-                let loss = network.trainStep(inputs: x, labels: labels, optimizer: optimizer, options: config.loss,
+                let loss: Float
+                if let aucLoss = aucMarginLoss, let pesg = optimizer as? PESG {
+                    loss = network.aucMarginStep(inputs: x, labels: labels[0], loss: aucLoss, optimizer: pesg, seed: rng.next())
+                } else {
+                    loss = network.trainStep(inputs: x, labels: labels, optimizer: optimizer, options: config.loss,
                                              clipNorm: config.clipNorm, seed: rng.next())
+                }
                 lossSum += Double(loss) * Double(labels[0].count)
                 step += 1
                 progress?(epoch, b + 1, batches.count, loss)
             }
             var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(order.count), validationLoss: nil,
-                                     validationAccuracy: [], learningRate: optimizer.learningRate, seconds: 0)
+                                     validationAccuracy: [], learningRate: (optimizer as? PESG)?.effectiveLearningRate ?? optimizer.learningRate, seconds: 0)
             if !validation.isEmpty {
                 let (loss, accuracy) = try evaluate(samples, validation)
                 record.validationLoss = loss
                 record.validationAccuracy = accuracy
-                if loss < (best?.loss ?? .infinity) {
-                    best = (loss, network.namedParameters.map(\.parameter.value))
+                var score = loss
+                if config.selectBy == .rocAUC {
+                    record.validationAUC = try validationAUC(samples, validation)
+                    score = -(record.validationAUC ?? -.infinity)
+                }
+                if score < (best?.loss ?? .infinity) {
+                    best = (score, network.namedParameters.map(\.parameter.value))
                     sinceBest = 0
                     if let checkpoint, let manifest { try ModelFile.save(network, manifest: manifest, to: checkpoint) }
                 } else {
@@ -163,6 +194,23 @@ public final class Trainer {
             }
         }
         return (lossSum / Double(indices.count), correct.map { Double($0) / Double(indices.count) })
+    }
+
+    /// ROC-AUC of the first head over `indices` (a binary head's logit, or the last class's probability); nil when
+    /// the indices hold one class only.
+    public func validationAUC(_ samples: TrainingSamples, _ indices: [Int]) throws -> Double? {
+        var scores: [Double] = [], positives: [Bool] = []
+        let head = network.heads[0].spec
+        for start in stride(from: 0, to: indices.count, by: config.batchSize) {
+            let chunk = Array(indices[start..<Swift.min(start + config.batchSize, indices.count)])
+            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: nil, seed: 0)
+            let logits = network.forwardHeads(x.map { Variable($0) }, .inference)[0].value
+            let p = Predictor.probabilities(logits, kind: head.kind)
+            let k = p.shape[1]
+            scores += (0..<chunk.count).map { Double(p.scalars[$0 * k + k - 1]) }
+            positives += labels[0].map { $0 == head.classes.count - 1 }
+        }
+        return try? ROCCurve.auc(scores: scores, positives: positives)
     }
 
     /// Stacks samples into one batch per input ([B, C, H, W] or [B, F]) and per-head label arrays. Each sample is
