@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand {
 enum CommandOptionTypes {
     static let all: [any CommandOptions.Type] = [
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
-        MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
+        MicroSynthOptions.self, MicroTrainOptions.self, MicroEvaluateOptions.self, AgreementOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {
