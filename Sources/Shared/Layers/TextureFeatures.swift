@@ -32,7 +32,7 @@ public struct TextureFeatures: Layer {
     /// Feature names in output order ("lbp_r1_0" … "glcm_d4_entropy"), for reports.
     public var featureNames: [String] {
         radii.flatMap { r in (0..<Self.lbpBins).map { "lbp_r\(r)_\($0 == Self.lbpBins - 1 ? "other" : String($0))" } }
-            + distances.flatMap { d in ["contrast", "homogeneity", "energy", "correlation", "entropy"].map { "glcm_d\(d)_\($0)" } }
+            + distances.flatMap { d in ["contrast", "homogeneity", "asm", "correlation", "entropy"].map { "glcm_d\(d)_\($0)" } }
     }
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
@@ -113,7 +113,7 @@ public struct TextureFeatures: Layer {
         return hist.map { $0 / total }
     }
 
-    /// Contrast, homogeneity, energy, correlation and entropy of the symmetric, normalised co-occurrence matrix at
+    /// Contrast, homogeneity, angular second moment (Σp²), correlation and entropy of the symmetric, normalised co-occurrence matrix at
     /// `distance`, averaged over the four directions. A constant image has correlation 0 (not NaN).
     public static func cooccurrenceStatistics(_ q: [Int], height h: Int, width w: Int, distance d: Int, levels: Int) -> [Float] {
         var sums = [Double](repeating: 0, count: glcmStatistics)
