@@ -4,7 +4,7 @@ import ArgumentParser
 struct MicroCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "micro",
-        abstract: "Steel microstructure: calibration, generated micrographs, grain size, round-robin agreement.",
+        abstract: "Steel microstructure: calibration, generated micrographs, grain size, agreement, training, grading, cross-validation.",
         subcommands: [MicroCalibrateCommand.self, MicroSynthCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self,
-                      MicroTrainCommand.self, MicroGradeCommand.self])
+                      MicroTrainCommand.self, MicroGradeCommand.self, MicroEvaluateCommand.self])
 }

@@ -14,7 +14,10 @@ struct MicroTrainCommand: ParsableCommand {
         several rows per image from several raters become soft labels) or a folder with one \
         sub-folder per type. Images are resampled to --um-per-px-model and cut into patches away \
         from scale bars; specimens are split whole between training and the held-out evaluation. \
-        Writes MODEL, MODEL's stem + .log.jsonl (one line per epoch) and .evaluation.json.
+        Writes MODEL, MODEL's stem + .log.jsonl (one line per epoch) and .evaluation.json. \
+        --architecture texture trains the texture baseline (uniform LBP and grey-level \
+        co-occurrence features, a linear classifier). Exit status 3: the model was written but \
+        is at chance on the held-out specimens (a warning says so).
         """)
 
     @Argument(help: "Manifest CSV, or a folder holding manifest.csv or one sub-folder per type.")
@@ -35,7 +38,7 @@ struct MicroTrainCommand: ParsableCommand {
     @Option(help: "Random patches per image.")
     var patchesPerImage = MicroTrainOptions().patchesPerImage
 
-    @Option(help: "Architecture: \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Architecture: \(MicroTrainOptions.architectureNames.joined(separator: ", ")) (texture: LBP + co-occurrence features with a linear classifier).")
     var architecture = MicroTrainOptions().architecture
 
     @Option(help: "Stage widths of the compact CNN, comma-separated.")
@@ -108,6 +111,10 @@ struct MicroTrainCommand: ParsableCommand {
                                  to: URL(fileURLWithPath: stem.path + ".evaluation.json"))
             print(result.evaluation.summary, terminator: "")
             print(String(format: "wrote %@ (%.1f s)", out, result.seconds))
-        } catch { throw fail(error) }
+            if let warning = result.evaluation.chanceWarning {
+                FileHandle.standardError.write(Data("warning: \(out): \(warning)\n".utf8))
+                throw ExitCode(3)
+            }
+        } catch let exit as ExitCode { throw exit } catch { throw fail(error) }
     }
 }

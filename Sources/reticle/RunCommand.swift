@@ -81,7 +81,7 @@ struct RunCommand: ParsableCommand {
 enum CommandOptionTypes {
     static let all: [any CommandOptions.Type] = [
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
-        MicroSynthOptions.self, MicroTrainOptions.self, AgreementOptions.self,
+        MicroSynthOptions.self, MicroTrainOptions.self, MicroEvaluateOptions.self, AgreementOptions.self,
         RemoteSynthOptions.self, RemoteTrainOptions.self, RemoteClassifyOptions.self,
         MedSlidesOptions.self, MedTrainTilesOptions.self,
     ]

@@ -15,7 +15,10 @@ final class MicroTrainGradeCLITests: XCTestCase {
         let model = dir.appendingPathComponent("m/model.safetensors").path
         let train = try ReticleProcess.run(["micro", "train", data, "--out", model, "--epochs", "1", "--patch", "32",
                                             "--patches-per-image", "4", "--quiet"])
-        XCTAssertEqual(train.status, 0, train.stderr)
+        // One epoch on 16 tiny images is at chance on the held-out specimens: the model is written, but the
+        // exit status (3) and a warning say so instead of a silent file.
+        XCTAssertEqual(train.status, 3, train.stderr)
+        XCTAssertTrue(train.stderr.contains("at chance on held-out specimens"), train.stderr)
         XCTAssertTrue(train.stdout.contains("type accuracy"))
         XCTAssertTrue(train.stdout.contains("not an ISO 643 G number"))
         for f in ["m/model.log.jsonl", "m/model.evaluation.json"] {

@@ -81,7 +81,7 @@ final class OptionsCLITests: XCTestCase {
             (["inspect"], InspectOptions.keys), (["micro", "calibrate"], MicroCalibrateOptions.keys),
             (["micro", "grainsize"], MicroGrainSizeOptions.keys), (["micro", "grade"], MicroGradeOptions.keys),
             (["micro", "synth"], MicroSynthOptions.keys), (["micro", "train"], MicroTrainOptions.keys),
-            (["micro", "agreement"], AgreementOptions.keys),
+            (["micro", "agreement"], AgreementOptions.keys), (["micro", "evaluate"], MicroEvaluateOptions.keys),
         ]
         for (words, keys) in commands {
             let help = try ReticleProcess.run(words + ["--help"])

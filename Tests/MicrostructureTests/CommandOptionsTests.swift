@@ -16,6 +16,7 @@ final class CommandOptionsTests: XCTestCase {
         try assertEveryFieldReachesHash(Self.grade(true), Self.grade(false))
         try assertEveryFieldReachesHash(Self.synth(true), Self.synth(false))
         try assertEveryFieldReachesHash(Self.train(true), Self.train(false))
+        try assertEveryFieldReachesHash(Self.evaluate(true), Self.evaluate(false))
         try assertEveryFieldReachesHash(Self.agreement(true), Self.agreement(false))
     }
 
@@ -164,6 +165,21 @@ final class CommandOptionsTests: XCTestCase {
         o.learningRate = a ? 3e-3 : 1e-3
         o.labelSmoothing = a ? 0.1 : 0
         o.seed = a ? 1 : 7
+        o.calibration = a ? calibrationA : calibrationB
+        return o
+    }
+
+    static func evaluate(_ a: Bool) -> MicroEvaluateOptions {
+        var o = MicroEvaluateOptions()
+        o.folds = a ? 4 : 0
+        o.seeds = a ? "1" : "1,2,3"
+        o.architecture = a ? "compact-cnn" : "resnet18"
+        o.baseline = a ? "texture" : "none"
+        o.epochs = a ? 12 : 2
+        o.patch = a ? 64 : 32
+        o.umPerPxModel = a ? 1 : 0.5
+        o.patchesPerImage = a ? 16 : 4
+        o.learningRate = a ? 3e-3 : 1e-3
         o.calibration = a ? calibrationA : calibrationB
         return o
     }

@@ -15,6 +15,12 @@ public struct GradingEvaluation: Sendable {
     public var needle: ConfusionMatrix?
     /// Patch-level type accuracy, for comparison with the image-level figure.
     public var patchTypeAccuracy: Double
+    /// Per evaluated image (in `images` order): its index in the dataset, the aggregated type probabilities, and how
+    /// many of its patches were called right out of how many.
+    public var imageIndices: [Int]
+    public var typeProbabilities: [[Double]]
+    public var patchesRight: [Int]
+    public var patchesTotal: [Int]
 
     /// - Throws: `ReticleError(.usage)` when a label lies outside the dataset's classes.
     init(dataset: GradingDataset, prepared: [PreparedPatches], images: [Int], classifier: PatchClassifier) throws {
@@ -22,19 +28,29 @@ public struct GradingEvaluation: Sendable {
         var typeTruth: [Int] = [], typeCall: [Int] = []
         var needleTruth: [Int] = [], needleCall: [Int] = []
         var patchTruth: [Int] = [], patchCall: [Int] = []
+        var typeProbabilities: [[Double]] = [], patchesRight: [Int] = [], patchesTotal: [Int] = []
         for i in images {
             let m = dataset.micrographs[i]
             let probs = classifier.probabilities(Tensor.stack(prepared[i].gridPatches.isEmpty ? prepared[i].patches : prepared[i].gridPatches))
+            let imageP = PatchClassifier.aggregate(probs[0])
+            typeProbabilities.append(imageP)
             typeTruth.append(m.type)
-            typeCall.append(PatchClassifier.argmax(PatchClassifier.aggregate(probs[0])))
+            typeCall.append(PatchClassifier.argmax(imageP))
+            let calls = probs[0].map(PatchClassifier.argmax)
+            patchesRight.append(calls.filter { $0 == m.type }.count)
+            patchesTotal.append(calls.count)
             patchTruth += [Int](repeating: m.type, count: probs[0].count)
-            patchCall += probs[0].map(PatchClassifier.argmax)
+            patchCall += calls
             if hasNeedle, let truth = m.needleClass {
                 needleTruth.append(truth)
                 needleCall.append(PatchClassifier.median(PatchClassifier.aggregate(probs[1])))
             }
         }
         self.images = images.count
+        imageIndices = images
+        self.typeProbabilities = typeProbabilities
+        self.patchesRight = patchesRight
+        self.patchesTotal = patchesTotal
         specimens = Set(images.map { dataset.micrographs[$0].specimen }).count
         type = try ConfusionMatrix(classes: dataset.typeClasses, truth: typeTruth, predicted: typeCall)
         needle = hasNeedle ? try ConfusionMatrix(classes: dataset.needleClasses, truth: needleTruth, predicted: needleCall) : nil
@@ -56,6 +72,15 @@ public struct GradingEvaluation: Sendable {
     }
 
     /// What `reticle micro train` prints.
+    /// A warning when the held-out type calls are no better than guessing (balanced accuracy within 5 points of
+    /// 1 / classes), nil otherwise: such a model must not be written silently.
+    public var chanceWarning: String? {
+        let k = Double(type.classes.count)
+        guard images > 0, let balanced = type.balancedAccuracy, balanced <= 1 / k + 0.05 else { return nil }
+        return String(format: "the model is at chance on held-out specimens (balanced accuracy %.1f %% with %d classes, chance %.1f %%): more data, epochs or another architecture are needed",
+                      100 * balanced, type.classes.count, 100 / k)
+    }
+
     public var summary: String {
         var out = "held-out: \(images) images of \(specimens) specimens (split by specimen)\n"
         out += String(format: "type accuracy %.1f %% (patches %.1f %%)\n", 100 * type.accuracy, 100 * patchTypeAccuracy)

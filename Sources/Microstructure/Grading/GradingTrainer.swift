@@ -41,9 +41,14 @@ public struct GradingTrainer {
         let start = Date()
         let prepared = try prepare(dataset)
         report?("prepared \(dataset.micrographs.count) images, \(prepared.reduce(0) { $0 + $1.patches.count }) patches at \(MicrographCalibration.format(config.umPerPixel)) µm/px")
+        return try train(dataset, prepared: prepared, split: try self.split(dataset), log: log, start: start)
+    }
 
+    /// Trains on `split.train` of already prepared images (cross-validation prepares once and trains per fold),
+    /// selects on `split.validation` when it is not empty and evaluates on `split.test`.
+    func train(_ dataset: GradingDataset, prepared: [PreparedPatches], split: DataSplit, log: URL?, start: Date = Date()) throws -> GradingTrainingResult {
+        TextureClassifier.register()
         let specimens = dataset.specimenCount
-        let split = try self.split(dataset)
 
         var heads = [HeadSpec(name: Self.typeHead, kind: .categorical, classes: dataset.typeClasses)]
         let needle = dataset.needleClasses.count >= 2

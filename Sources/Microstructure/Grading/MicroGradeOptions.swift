@@ -49,6 +49,9 @@ public struct MicroGradeOptions: CommandOptions {
         var policy = ReviewPolicy()
         policy.minimumConfidence = minConfidence
         let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
+        if explain != nil && TextureClassifier.isFeatureModel(grader.network) {
+            throw ReticleError(.usage, file: model, "--explain gradcam needs a CNN: this \(grader.manifest.spec.architecture) model has no layer with a spatial map (grade without --explain)")
+        }
         if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
         return MicrographGradingJob(grader: grader, calibration: resolver, grouping: try grouping(),
                                     grainSize: grainSize, explain: explain != nil, overlaysDir: overlaysDir)

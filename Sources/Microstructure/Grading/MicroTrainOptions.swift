@@ -13,7 +13,7 @@ public struct MicroTrainOptions: CommandOptions {
     public var umPerPxModel = 1.0
     /// Random patches per image.
     public var patchesPerImage = 16
-    /// Architecture name (the model registry's key), e.g. "compact-cnn".
+    /// Architecture name (the model registry's key), e.g. "compact-cnn", or "texture" for the LBP + co-occurrence baseline.
     public var architecture = GradingTrainingConfig().architecture.rawValue
     /// Stage widths of the compact CNN, comma-separated.
     public var widths = "16,32,64,128"
@@ -36,6 +36,12 @@ public struct MicroTrainOptions: CommandOptions {
         try calibration.validate()
     }
 
+    /// Every architecture `--architecture` accepts, the texture baseline included.
+    public static var architectureNames: [String] {
+        TextureClassifier.register()
+        return ModelSpec.Architecture.allCases.map(\.rawValue)
+    }
+
     /// The stage widths from `widths`.
     public func stageWidths() throws -> [Int] {
         let parts = widths.split(separator: ",")
@@ -48,6 +54,7 @@ public struct MicroTrainOptions: CommandOptions {
 
     /// The trainer's configuration these options describe, validated.
     public func config() throws -> GradingTrainingConfig {
+        TextureClassifier.register()
         var config = GradingTrainingConfig()
         config.epochs = epochs
         config.patchSize = patch

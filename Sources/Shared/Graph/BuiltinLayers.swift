@@ -17,6 +17,7 @@ enum BuiltinLayers {
             "concat": concat, "add": add,
             "sequential": { n, i, c in let (s, out) = try c.buildSequence(n.children, input: try one(n, i)); return BuiltLayer(s, out) },
             "residual": residual,
+            "texture_features": TextureFeatures.factory, "feature_standardization": FeatureStandardization.factory,
         ]
         for (name, a) in activations {
             f[name] = { n, i, _ in BuiltLayer(a, try one(n, i)) }
