@@ -142,6 +142,6 @@ final class BatchRunnerTests: XCTestCase {
         let items = [InputItem(path: inputs.appendingPathComponent("missing.txt").path, displayPath: "in/missing.txt", id: "m")]
         let (s, records) = try BatchRunner(options: BatchOptions(outDir: nil)).run(items, label: "t", work: work(Counter()))
         XCTAssertEqual(s.failed, 1)
-        XCTAssertEqual(records.first?.error, "in/missing.txt: cannot read file")
+        XCTAssertEqual(records.first?.error, "in/missing.txt: no such file")
     }
 }
