@@ -1,11 +1,10 @@
-// Corrupting one tile of a generated slide, for the CLI tests (the same helper as the Medical
-// tests' fixtures; test targets do not share sources).
+// Corrupting one tile of a generated slide, for the slide tests of Medical and the CLI.
 
 import Foundation
 
-enum SlideTestTIFF {
+public enum SlideTestTIFF {
     /// Overwrites tile `tile` of page `page` of a little-endian classic TIFF with bytes no decompressor accepts.
-    static func corruptTile(path: String, page: Int, tile: Int) throws {
+    public static func corruptTile(path: String, page: Int, tile: Int) throws {
         var d = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         func u16(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
