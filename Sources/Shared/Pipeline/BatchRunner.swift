@@ -137,10 +137,8 @@ public struct BatchRunner: Sendable {
             let all = store.allRecords().records
             summary.recordsInFolder = all.count
             try ResultTables.write(all, to: store.outDir)
-            // What produced this folder: the settings themselves, not only their hash.
-            let run: JSONValue = ["reticle": .string(ReticleVersion.string), "finished_at": .string(ItemRecord.timestamp()),
-                                  "label": .string(label), "settings_hash": .string(settingsHash), "settings": .object(options.settings)]
-            try AtomicFile.write(run.serialized(pretty: true) + "\n", to: store.outDir.appendingPathComponent("run.json"))
+            try Self.writeRunFile(in: store.outDir, label: label, settingsHash: settingsHash, settings: options.settings,
+                                  shard: options.shard, summary: summary)
         }
         return (summary, records.compactMap { $0 })
     }
@@ -167,6 +165,31 @@ public struct BatchRunner: Sendable {
         record.elapsedSeconds = Date().timeIntervalSince(start)
         record.finishedAt = ItemRecord.timestamp()
         return record
+    }
+
+    /// Longest invocation history kept in run.json.
+    static let runHistoryLimit = 1000
+
+    /// `run.json`: what produced this folder (the settings themselves, not only their hash) at the
+    /// top, and every invocation into the folder in `history`, oldest first, so a folder written by
+    /// several runs (shards, resumes, changed settings) says so.
+    static func writeRunFile(in outDir: URL, label: String, settingsHash: String, settings: JSONObject,
+                             shard: Shard, summary: BatchSummary) throws {
+        let url = outDir.appendingPathComponent("run.json")
+        let old = FileManager.default.contents(atPath: url.path).flatMap { try? JSONValue.parse($0) }
+        let finished = ItemRecord.timestamp()
+        var history = old?["history"]?.arrayValue ?? []
+        let entry: JSONValue = ["finished_at": .string(finished), "reticle": .string(ReticleVersion.string),
+                                "label": .string(label), "settings_hash": .string(settingsHash),
+                                "shard": .string(shard.description), "in_shard": .int(summary.inShard),
+                                "processed": .int(summary.processed), "skipped": .int(summary.skipped),
+                                "failed": .int(summary.failed)]
+        history.append(entry)
+        if history.count > runHistoryLimit { history.removeFirst(history.count - runHistoryLimit) }
+        let run: JSONValue = ["reticle": .string(ReticleVersion.string), "finished_at": .string(finished),
+                              "label": .string(label), "settings_hash": .string(settingsHash), "settings": .object(settings),
+                              "history": .array(history)]
+        try AtomicFile.write(run.serialized(pretty: true) + "\n", to: url)
     }
 
     /// The error row of an item that took an earlier run down.

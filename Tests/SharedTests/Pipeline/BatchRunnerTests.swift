@@ -138,6 +138,18 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertNotNil(store.load(id: "in__n07.txt"))
     }
 
+    func testRunFileKeepsTheHistoryOfInvocations() throws {
+        _ = try runBatch()
+        _ = try runBatch(shard: try Shard(parsing: "2/3"), settings: ["v": 2])
+        let run = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("run.json")))
+        XCTAssertEqual(run["settings"]?["v"]?.intValue, 2, "the top describes the last run")
+        let history = try XCTUnwrap(run["history"]?.arrayValue)
+        XCTAssertEqual(history.map { $0["shard"]?.stringValue }, ["1/1", "2/3"])
+        XCTAssertEqual(history.map { $0["processed"]?.intValue }, [13, history[1]["in_shard"]?.intValue])
+        XCTAssertEqual(history[0]["failed"]?.intValue, 1)
+        XCTAssertNotEqual(history[0]["settings_hash"], history[1]["settings_hash"])
+    }
+
     func testUnreadableInputBecomesErrorRow() throws {
         let items = [InputItem(path: inputs.appendingPathComponent("missing.txt").path, displayPath: "in/missing.txt", id: "m")]
         let (s, records) = try BatchRunner(options: BatchOptions(outDir: nil)).run(items, label: "t", work: work(Counter()))
