@@ -1,7 +1,8 @@
 // GeoTIFF rasters through libtiff: band-sequential read and write of any band count, and the
 // georeferencing tags libtiff does not define itself, registered through a tag extender.
-// Messages go to a per-handle buffer through TIFFOpenOptions, as in tiff_shim.c.
+// Handles, messages and closing are tiff_shim.c's (rt_tiff).
 #include "CTIFFGeo.h"
+#include "tiff_handle.h"
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,10 +15,6 @@ enum {
     TAG_GEOKEYS = 34735, TAG_DOUBLE_PARAMS = 34736, TAG_ASCII_PARAMS = 34737, TAG_NODATA = 42113,
 };
 
-struct rt_geo {
-    TIFF *tif;
-    char message[512];
-};
 
 static const TIFFFieldInfo geo_fields[] = {
     {TAG_PIXEL_SCALE, -1, -1, TIFF_DOUBLE, FIELD_CUSTOM, 1, 1, "ModelPixelScaleTag"},
@@ -39,61 +36,16 @@ static void extend_with_geo_tags(TIFF *tif) {
 
 static void install_extender(void) { previous_extender = TIFFSetTagExtender(extend_with_geo_tags); }
 
-static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) {
-    (void)tif; (void)module;
-    rt_geo *g = (rt_geo *)user;
-    vsnprintf(g->message, sizeof g->message, fmt, ap);
-    return 1;
-}
-
-static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) {
-    (void)tif; (void)user; (void)module; (void)fmt; (void)ap;
-    return 1;
-}
-
-static int fail(rt_geo *g, const char *fallback) {
+static int fail(rt_tiff *g, const char *fallback) {
     if (!g->message[0]) snprintf(g->message, sizeof g->message, "%s", fallback);
     return -1;
 }
 
-rt_geo *rt_geo_open(const char *path, const char *mode, char *err, size_t err_len) {
+rt_tiff *rt_geo_open(const char *path, const char *mode, char *err, size_t err_len) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, install_extender);
-    rt_geo *g = calloc(1, sizeof *g);
-    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
-    if (!g || !opts) {
-        snprintf(err, err_len, "out of memory");
-        free(g);
-        TIFFOpenOptionsFree(opts);
-        return NULL;
-    }
-    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)1 << 31);
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, g);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, g);
-    g->tif = TIFFOpenExt(path, mode, opts);
-    TIFFOpenOptionsFree(opts);
-    if (!g->tif) {
-        snprintf(err, err_len, "%s", g->message[0] ? g->message : "cannot open");
-        free(g);
-        return NULL;
-    }
-    return g;
+    return rt_tiff_open(path, mode, err, err_len);
 }
-
-int rt_geo_close(rt_geo *g, char *err, size_t err_len) {
-    if (!g) return 0;
-    g->message[0] = 0;
-    TIFFClose(g->tif);
-    int status = 0;
-    if (g->message[0]) {
-        snprintf(err, err_len, "%s", g->message);
-        status = -1;
-    }
-    free(g);
-    return status;
-}
-
-const char *rt_geo_last_error(const rt_geo *g) { return g->message; }
 
 // A custom array tag whatever way libtiff defines it (count passed or fixed, 16- or 32-bit count).
 static int get_array(TIFF *tif, uint32_t tag, uint32_t *count, void **values) {
@@ -134,7 +86,7 @@ static const char *get_text(TIFF *tif, uint32_t tag) {
     return text;
 }
 
-int rt_geo_read_info(rt_geo *g, rt_geo_info *info) {
+int rt_geo_read_info(rt_tiff *g, rt_geo_info *info) {
     TIFF *tif = g->tif;
     g->message[0] = 0;
     memset(info, 0, sizeof *info);
@@ -184,7 +136,7 @@ int rt_geo_read_info(rt_geo *g, rt_geo_info *info) {
     return 0;
 }
 
-int rt_geo_read_tags(rt_geo *g, double *pixel_scale, double *tiepoints, double *transformation,
+int rt_geo_read_tags(rt_tiff *g, double *pixel_scale, double *tiepoints, double *transformation,
                      uint16_t *geokeys, double *double_params, char *ascii_params) {
     TIFF *tif = g->tif;
     uint32_t c;
@@ -201,7 +153,7 @@ int rt_geo_read_tags(rt_geo *g, double *pixel_scale, double *tiepoints, double *
     return 0;
 }
 
-int rt_geo_read_bands(rt_geo *g, void *out, size_t out_size) {
+int rt_geo_read_bands(rt_tiff *g, void *out, size_t out_size) {
     TIFF *tif = g->tif;
     g->message[0] = 0;
     uint32_t width = 0, height = 0;
@@ -291,7 +243,7 @@ static void gather(const uint8_t *src, uint8_t *chunk, const rt_geo_page *p, siz
     }
 }
 
-int rt_geo_write(rt_geo *g, const rt_geo_page *p, const void *bands) {
+int rt_geo_write(rt_tiff *g, const rt_geo_page *p, const void *bands) {
     TIFF *tif = g->tif;
     g->message[0] = 0;
     if (p->bits_per_sample != 8 && p->bits_per_sample != 16 && p->bits_per_sample != 32 && p->bits_per_sample != 64)

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <tiffio.h>
 
-struct rt_tiff {
-    TIFF *tif;
-    char message[512];
-};
+#include "tiff_handle.h"
 
 static _Thread_local char orphan_message[512];
 

@@ -1,6 +1,7 @@
 // Grains as 4-connected regions of non-boundary pixels, labelled 1...count (0 = boundary).
 
 import Foundation
+import Shared
 
 public struct GrainLabels: Sendable {
     public let width: Int
@@ -12,35 +13,13 @@ public struct GrainLabels: Sendable {
     public let areas: [Int]
 
     public init(_ map: BoundaryMap) {
+        let grains = ConnectedComponents(BinaryMask(width: map.width, height: map.height, bits: map.isBoundary.map { !$0 }),
+                                         connectivity: .four)
         width = map.width
         height = map.height
-        var labels = [Int32](repeating: 0, count: map.width * map.height)
-        var areas = [0]
-        var next: Int32 = 0
-        var stack: [Int] = []
-        for start in 0..<labels.count where !map.isBoundary[start] && labels[start] == 0 {
-            next += 1
-            var area = 0
-            labels[start] = next
-            stack.append(start)
-            while let p = stack.popLast() {
-                area += 1
-                let x = p % map.width, y = p / map.width
-                // Explicit neighbours rather than a closure: this loop runs once per pixel.
-                if x > 0, labels[p - 1] == 0, !map.isBoundary[p - 1] { labels[p - 1] = next; stack.append(p - 1) }
-                if x + 1 < map.width, labels[p + 1] == 0, !map.isBoundary[p + 1] { labels[p + 1] = next; stack.append(p + 1) }
-                if y > 0, labels[p - map.width] == 0, !map.isBoundary[p - map.width] {
-                    labels[p - map.width] = next; stack.append(p - map.width)
-                }
-                if y + 1 < map.height, labels[p + map.width] == 0, !map.isBoundary[p + map.width] {
-                    labels[p + map.width] = next; stack.append(p + map.width)
-                }
-            }
-            areas.append(area)
-        }
-        self.labels = labels
-        self.count = Int(next)
-        self.areas = areas
+        labels = grains.labels
+        count = grains.count
+        areas = grains.areas
     }
 
     public subscript(x: Int, y: Int) -> Int32 { labels[y * width + x] }

@@ -101,7 +101,7 @@ public enum GeoTIFFReader {
 
     static func close(_ g: OpaquePointer) {
         var err = [CChar](repeating: 0, count: 512)
-        _ = rt_geo_close(g, &err, err.count)
+        _ = rt_tiff_close(g, &err, err.count)
     }
 
     static func text(_ buffer: [CChar]) -> String {
@@ -110,7 +110,7 @@ public enum GeoTIFFReader {
     }
 
     static func message(_ g: OpaquePointer) -> String {
-        let s = String(cString: rt_geo_last_error(g))
+        let s = String(cString: rt_tiff_last_error(g))
         return s.isEmpty ? "unreadable" : s
     }
 

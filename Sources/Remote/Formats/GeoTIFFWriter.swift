@@ -79,7 +79,7 @@ public enum GeoTIFFWriter {
             if status != 0 { failure = GeoTIFFReader.message(g) }
         }}}}}}}
         var closeErr = [CChar](repeating: 0, count: 512)
-        let closed = rt_geo_close(g, &closeErr, closeErr.count)
+        let closed = rt_tiff_close(g, &closeErr, closeErr.count)
         guard status == 0, closed == 0 else {
             try? FileManager.default.removeItem(atPath: temp)
             throw ReticleError(.io, file: path, "cannot write GeoTIFF: \(status != 0 ? failure : GeoTIFFReader.text(closeErr))")

@@ -11,9 +11,13 @@ public struct ConnectedComponents: Sendable {
     public let width: Int
     public let height: Int
 
-    public init(_ m: BinaryMask) {
+    /// Which neighbours join a component: edge neighbours only, or edges and corners.
+    public enum Connectivity: Sendable { case four, eight }
+
+    public init(_ m: BinaryMask, connectivity: Connectivity = .eight) {
         width = m.width
         height = m.height
+        let w = m.width, h = m.height
         var labels = [Int32](repeating: 0, count: m.bits.count)
         var areas = [0]
         var stack: [Int] = []
@@ -22,16 +26,16 @@ public struct ConnectedComponents: Sendable {
             var area = 0
             labels[start] = label
             stack.append(start)
+            // Explicit neighbours rather than a closure: this loop runs once per pixel.
             while let p = stack.popLast() {
                 area += 1
-                let x = p % m.width, y = p / m.width
-                for dy in -1...1 {
-                    let yy = y + dy
-                    guard yy >= 0, yy < m.height else { continue }
-                    for dx in -1...1 {
-                        let xx = x + dx
-                        guard xx >= 0, xx < m.width else { continue }
-                        let q = yy * m.width + xx
+                let x = p % w, y = p / w
+                let x0 = x > 0 ? -1 : 0, x1 = x + 1 < w ? 1 : 0
+                let y0 = y > 0 ? -1 : 0, y1 = y + 1 < h ? 1 : 0
+                for dy in y0...y1 {
+                    for dx in x0...x1 where dx != 0 || dy != 0 {
+                        if connectivity == .four && dx != 0 && dy != 0 { continue }
+                        let q = p + dy * w + dx
                         if m.bits[q] && labels[q] == 0 {
                             labels[q] = label
                             stack.append(q)

@@ -1,12 +1,11 @@
 // Plain-C shim over libtiff for GeoTIFF rasters: any number of bands in band-sequential order
 // plus the georeferencing tags (ModelPixelScale 33550, ModelTiepoint 33922, ModelTransformation
 // 34264, GeoKeyDirectory 34735 with its double 34736 and ASCII 34737 parameters, GDAL_NODATA
-// 42113). Separate from CTIFF.h so the image shim stays as it is; messages go to a per-handle buffer.
+// 42113). The handle is CTIFF.h's rt_tiff: one open, error and close path.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct rt_geo rt_geo;
+#include "CTIFF.h"
 
 /// One page as stored, with the sizes of its georeferencing tags (0 when absent).
 typedef struct {
@@ -25,21 +24,18 @@ typedef struct {
     char nodata[128];
 } rt_geo_info;
 
-/// Opens `path` for reading ("r") or writing ("w" classic, "w8" BigTIFF). NULL with `err` filled on failure.
-rt_geo *rt_geo_open(const char *path, const char *mode, char *err, size_t err_len);
-/// Closes (flushing a written file). Returns 0, or -1 with `err` filled.
-int rt_geo_close(rt_geo *g, char *err, size_t err_len);
-/// The last message libtiff reported on this handle ("" when none).
-const char *rt_geo_last_error(const rt_geo *g);
+/// `rt_tiff_open` with the georeferencing tags registered; close it with `rt_tiff_close`, read
+/// its messages with `rt_tiff_last_error`.
+rt_tiff *rt_geo_open(const char *path, const char *mode, char *err, size_t err_len);
 
 /// Describes the first page. Returns 0 or -1.
-int rt_geo_read_info(rt_geo *g, rt_geo_info *info);
+int rt_geo_read_info(rt_tiff *g, rt_geo_info *info);
 /// Copies the tag arrays sized by `rt_geo_read_info` (each pointer may be NULL to skip it). Returns 0 or -1.
-int rt_geo_read_tags(rt_geo *g, double *pixel_scale, double *tiepoints, double *transformation,
+int rt_geo_read_tags(rt_tiff *g, double *pixel_scale, double *tiepoints, double *transformation,
                      uint16_t *geokeys, double *double_params, char *ascii_params);
 /// Decodes the first page into band-sequential samples (bands × height × width), raw in host
 /// byte order, bits/8 bytes each (8, 16, 32 or 64 bits). Strips or tiles, either planar configuration.
-int rt_geo_read_bands(rt_geo *g, void *out, size_t out_size);
+int rt_geo_read_bands(rt_tiff *g, void *out, size_t out_size);
 
 typedef struct {
     uint32_t width, height;
@@ -59,4 +55,4 @@ typedef struct {
 } rt_geo_page;
 
 /// Writes one page from band-sequential samples (bands × height × width, host byte order). Returns 0 or -1.
-int rt_geo_write(rt_geo *g, const rt_geo_page *page, const void *bands);
+int rt_geo_write(rt_tiff *g, const rt_geo_page *page, const void *bands);
