@@ -4,7 +4,7 @@ SWIFT ?= swift
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 DEMO_OUT ?= demo-out
 
-.PHONY: setup build release demo test bench clean
+.PHONY: setup build release demo test bench robustness clean
 
 setup:
 	@scripts/setup
@@ -24,6 +24,10 @@ demo: release
 
 bench: release
 	scripts/bench-compare
+
+# Damaged copies of ../shared/corpus and fixtures/ through inspect and grainsize: crashes and hangs.
+robustness: release
+	scripts/robustness $(ROBUSTNESS_FLAGS)
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -8,8 +8,11 @@ struct BatchFlags: ParsableArguments {
     @Option(name: .long, help: "Output folder: items/<id>.json per input, results.csv, results.jsonl.")
     var out: String?
 
-    @Flag(name: .long, help: "Redo items whose results already exist.")
+    @Flag(name: .long, help: "Redo items whose results already exist; in a folder of other settings or another command, remove its items first.")
     var force = false
+
+    @Flag(name: .long, help: "Write into a folder of other settings keeping its items (rows tagged by settings hash).")
+    var append = false
 
     @Flag(name: .long, help: "Try again items that took the process down in an earlier run (otherwise they stay error rows).")
     var retryCrashed = false
@@ -46,6 +49,7 @@ struct BatchFlags: ParsableArguments {
         var r = RunOptions()
         r.out = out
         r.force = force
+        r.append = append
         r.retryCrashed = retryCrashed
         r.shard = shard
         r.threads = threads
@@ -98,6 +102,7 @@ extension BatchFlags {
             throw fail(error)
         }
         let items = selection.items
+        for warning in run.ineffectiveFlags { FileHandle.standardError.write(Data("\(label): warning: \(warning)\n".utf8)) }
         if !selection.skipped.isEmpty && !quiet {
             let names = selection.skipped.prefix(5).joined(separator: ", ") + (selection.skipped.count > 5 ? ", ..." : "")
             FileHandle.standardError.write(Data("\(label): skipped \(selection.skipped.count) file(s) not of a format Reticle reads: \(names) (--all-files takes them)\n".utf8))

@@ -11,20 +11,21 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "An output folder holding items/.")
     var dir: String
 
+    @Flag(help: "Merge items of different settings or commands (rows tagged by settings hash) instead of refusing.")
+    var allowMixedSettings = false
+
     func run() throws {
-        let url = URL(fileURLWithPath: dir)
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("items").path) else {
-            throw fail(ReticleError(.usage, file: dir, "has no items/ folder: not a Reticle output folder"))
+        let outcome: OutputFolderMerge.Outcome
+        do {
+            outcome = try OutputFolderMerge.merge(outDir: URL(fileURLWithPath: dir), allowMixedSettings: allowMixedSettings)
+        } catch {
+            throw fail(error)
         }
-        let store = try ItemStore(outDir: url, create: false)
-        store.removeStaleTemporaries()
-        let (records, unreadable) = store.allRecords()
-        for path in unreadable {
+        for path in outcome.unreadable {
             FileHandle.standardError.write(Data("reticle: \(path): not a complete item record, left out\n".utf8))
         }
-        try ResultTables.write(records, to: url)
-        let failed = records.filter { $0.status == .error }.count
-        print("merged \(records.count) items (\(records.count - failed) ok, \(failed) failed) into \(dir)/results.csv and results.jsonl")
-        if failed > 0 || !unreadable.isEmpty { throw ExitCode(2) }
+        let n = outcome.records.count
+        print("merged \(n) items (\(n - outcome.failed) ok, \(outcome.failed) failed) into \(dir)/results.csv and results.jsonl")
+        if outcome.failed > 0 || !outcome.unreadable.isEmpty { throw ExitCode(2) }
     }
 }

@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
         command's options value, which are also its flags (without --), and an unknown key is an \
         error. Running it equals running that command with the same flags, and every result \
         records the protocol's SHA-256. Run options (--out, \
-        --shard, --force, --retry-crashed, --threads, --json, --quiet, --include, --exclude, --no-recursive, --all-files) come \
+        --shard, --force, --append, --retry-crashed, --threads, --json, --quiet, --include, --exclude, --no-recursive, --all-files) come \
         from the command line. Example:
 
           protocol: steel-grain-size
@@ -31,7 +31,8 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Output folder.") var out: String?
     @Option(help: "Process only shard K of N.") var shard: String?
-    @Flag(help: "Redo items whose results exist.") var force = false
+    @Flag(help: "Redo items whose results exist; replace a folder's items of other settings.") var force = false
+    @Flag(help: "Keep a folder's items of other settings; tag this run's rows.") var append = false
     @Flag(help: "Try again items that took an earlier run down.") var retryCrashed = false
     @Option(help: "Items processed at once.") var threads: Int?
     @Flag(help: "Machine-readable JSON on stdout.") var json = false
@@ -59,6 +60,7 @@ struct RunCommand: ParsableCommand {
         if let shard { args += ["--shard", shard] }
         if let threads { args += ["--threads", String(threads)] }
         if force { args.append("--force") }
+        if append { args.append("--append") }
         if retryCrashed { args.append("--retry-crashed") }
         if json { args.append("--json") }
         if quiet { args.append("--quiet") }

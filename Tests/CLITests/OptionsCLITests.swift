@@ -54,8 +54,15 @@ final class OptionsCLITests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("3 items, 3 ok, 0 failed, 3 already done"), again.stderr)
         XCTAssertEqual(try items(), firstItems)
 
-        // Another grouping: every item regraded with its new specimen, and the specimens follow.
-        let regrouped = try grade(input, out, ["--specimen-pattern", "^(s000)"])
+        // Another grouping into the same folder is refused, naming the option, and touches nothing...
+        let model = Corpus.projectRoot.appendingPathComponent("fixtures/models/steel-demo.safetensors").path
+        let refused = try ReticleProcess.run(["micro", "grade", input.path, "--model", model, "--out", out.path, "--specimen-pattern", "^(s000)"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("options.specimen-pattern: unset → \"^(s000)\""), refused.stderr)
+        XCTAssertEqual(try items(), firstItems)
+
+        // ...and with --force every item is regraded with its new specimen, and the specimens follow.
+        let regrouped = try grade(input, out, ["--specimen-pattern", "^(s000)", "--force"])
         XCTAssertFalse(regrouped.stderr.contains("already done"), regrouped.stderr)
         XCTAssertEqual(regrouped.rows.compactMap { $0["specimen"]?.stringValue }, ["s000", "s000", "s000"])
         XCTAssertEqual(try specimens(), ["s000"])

@@ -26,7 +26,7 @@ final class CommandOptionsTests: XCTestCase {
         XCTAssertEqual(OptionKeys.propertyName("specimen-pattern"), "specimenPattern")
         XCTAssertEqual(MicroGradeOptions.keys, ["model", "explain", "grain-size", "specimen-pattern", "specimen-manifest",
                                                 "min-confidence", "um-per-px", "profile", "microscope", "objective", "scale-bar-um"])
-        XCTAssertEqual(Set(RunOptions.keys), ["out", "force", "retry-crashed", "shard", "threads", "include", "exclude", "no-recursive",
+        XCTAssertEqual(Set(RunOptions.keys), ["out", "force", "append", "retry-crashed", "shard", "threads", "include", "exclude", "no-recursive",
                                               "all-files", "json", "quiet", "protocol-sha256"])
         // Run options are never options of a command: they do not join the settings.
         for type in [MicroGradeOptions.keys, MicroGrainSizeOptions.keys, MicroCalibrateOptions.keys, InspectOptions.keys] {

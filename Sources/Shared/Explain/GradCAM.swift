@@ -51,11 +51,19 @@ public struct GradCAM {
 
     /// As `maps(_:head:classIndex:)` for a network with several inputs; maps take the first input's size.
     public func maps(_ inputs: [Tensor], head: Int, classIndex: Int) -> [SaliencyMap] {
+        let (n, h, w) = (inputs[0].shape[0], inputs[0].shape[2], inputs[0].shape[3])
+        let (a, g) = activationAndGradient(inputs, head: head, classIndex: classIndex)
+        guard let g else { return (0..<n).map { _ in SaliencyMap(width: w, height: h) } }
+        return GradCAM.combine(activation: a, gradient: g).map { $0.resized(width: w, height: h).normalized() }
+    }
+
+    /// The target layer's output A and ∂score/∂A for every image (nil when the score does not depend on A),
+    /// what Grad-CAM and Grad-CAM++ weigh differently. Shapes: two [N, K, h, w].
+    func activationAndGradient(_ inputs: [Tensor], head: Int, classIndex: Int) -> (activation: Tensor, gradient: Tensor?) {
         precondition(inputs.first?.rank == 4, "Grad-CAM needs [N, C, H, W] as the first input, got \(inputs.first?.shape ?? [])")
         precondition(network.heads.indices.contains(head), "no head \(head)")
         let spec = network.heads[head].spec
         precondition(spec.classes.indices.contains(classIndex), "head \(spec.name) has no class \(classIndex)")
-        let (n, h, w) = (inputs[0].shape[0], inputs[0].shape[2], inputs[0].shape[3])
         let inputCount = network.graph.inputs.count
         let nodes = network.graph.nodes
 
@@ -73,8 +81,7 @@ public struct GradCAM {
         let logits = network.heads[head](values[network.headSlots[head]]!, ctx)
         let score = GradCAM.score(logits, kind: spec.kind, classIndex: classIndex, classCount: spec.classes.count)
         let grads = tape.backward(from: score.sum())
-        guard let g = grads[activation] else { return (0..<n).map { _ in SaliencyMap(width: w, height: h) } }
-        return GradCAM.combine(activation: x, gradient: g).map { $0.resized(width: w, height: h).normalized() }
+        return (x, grads[activation])
     }
 
     /// ReLU(Σ_c α_c·A_c) with α_c the spatial mean of ∂score/∂A_c. Shapes: [N, K, h, w] twice → N maps h × w.

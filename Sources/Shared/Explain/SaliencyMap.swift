@@ -37,6 +37,19 @@ public struct SaliencyMap: Equatable, Sendable {
         return SaliencyMap(width: w, height: h, values: t.scalars)
     }
 
+    /// Per-pixel maps of signed input attributions (integrated gradients, input × gradient): the absolute
+    /// attribution summed over channels, scaled to a maximum of 1. Shapes: [N, C, H, W] → N maps of H × W.
+    public static func attributionMaps(_ attributions: Tensor) -> [SaliencyMap] {
+        precondition(attributions.rank == 4, "attributions must be [N, C, H, W], got \(attributions.shape)")
+        let (n, c, h, w) = (attributions.shape[0], attributions.shape[1], attributions.shape[2], attributions.shape[3])
+        let v = attributions.scalars, plane = h * w
+        return (0..<n).map { i in
+            var m = [Float](repeating: 0, count: plane)
+            for ch in 0..<c { let base = (i * c + ch) * plane; for p in 0..<plane { m[p] += Swift.abs(v[base + p]) } }
+            return SaliencyMap(width: w, height: h, values: m).normalized()
+        }
+    }
+
     /// Fraction of the total mass inside the rectangle [x0, x1) × [y0, y1).
     public func massFraction(x0: Int, y0: Int, x1: Int, y1: Int) -> Double {
         var inside = 0.0, total = 0.0

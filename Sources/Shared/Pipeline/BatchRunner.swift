@@ -7,8 +7,11 @@ import Foundation
 public struct BatchOptions: Sendable {
     /// Where items/ and the tables go; nil runs in memory (no resume, nothing written).
     public var outDir: URL?
-    /// Redo items even when a finished record with the same hashes exists.
+    /// Redo items even when a finished record with the same hashes exists, and replace a folder's
+    /// items of other settings (`OutputFolderIdentity`).
     public var force: Bool
+    /// Write into a folder of other settings keeping its items, this run's tagged by settings hash.
+    public var append: Bool
     /// Try again items that took the process down in an earlier run (they are error rows otherwise).
     public var retryCrashed: Bool
     public var shard: Shard
@@ -16,13 +19,15 @@ public struct BatchOptions: Sendable {
     public var threads: Int
     public var progress: ProgressReporter.Mode
     /// Everything besides the input that determines a result (options, protocol and model hashes).
-    /// Its SHA-256 is stored with each item; a change redoes the item.
+    /// Its SHA-256 is stored with each item and in run.json; a folder of other settings is refused
+    /// unless `force` or `append` says what to do with its items.
     public var settings: JSONObject
 
-    public init(outDir: URL?, force: Bool = false, retryCrashed: Bool = false, shard: Shard = .all, threads: Int = 0,
+    public init(outDir: URL?, force: Bool = false, append: Bool = false, retryCrashed: Bool = false, shard: Shard = .all, threads: Int = 0,
                 progress: ProgressReporter.Mode = .quiet, settings: JSONObject = JSONObject()) {
         self.outDir = outDir
         self.force = force
+        self.append = append
         self.retryCrashed = retryCrashed
         self.shard = shard
         self.threads = threads
@@ -31,6 +36,7 @@ public struct BatchOptions: Sendable {
     }
 
     public var settingsHash: String { FileFingerprint.sha256(JSONValue.object(settings).serialized()) }
+    public var folderPolicy: OutputFolderIdentity.Policy { append ? .append : force ? .replace : .refuse }
     public var effectiveThreads: Int { ComputeThreads.workers(requested: threads) }
 }
 
@@ -70,7 +76,21 @@ public struct BatchRunner: Sendable {
         let journal = try store.map { try CrashJournal(outDir: $0.outDir) }
         if journal != nil { CrashJournal.installHandlers() }
         let settingsHash = options.settingsHash
-        let mine = items.filter { options.shard.contains($0) }
+        var mine = items.filter { options.shard.contains($0) }
+        if let store {
+            let identity = OutputFolderIdentity(label: label, settingsHash: settingsHash, settings: options.settings)
+            let admission = try identity.admit(into: store.outDir, holdsItems: store.holdsRecords, policy: options.folderPolicy)
+            if admission == .replace {
+                try store.removeRecords { $0.settingsHash != settingsHash }
+            } else {
+                // Another setting's record of the same input is never overwritten (an appended folder
+                // holds both): this run's item takes the tagged id, on every later resume too.
+                mine = mine.map { item in
+                    guard let old = store.load(id: item.id), old.settingsHash != settingsHash else { return item }
+                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id))
+                }
+            }
+        }
         let leftovers = journal?.leftovers(for: mine.map(\.id)) ?? [:]
 
         // Fingerprints are computed up front: they decide what is skipped, and a file that

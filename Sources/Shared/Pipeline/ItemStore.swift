@@ -55,6 +55,20 @@ public struct ItemStore: Sendable {
         return removed
     }
 
+    /// Whether items/ holds any record file.
+    public var holdsRecords: Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: itemsDir.path)) ?? []).contains { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+    }
+
+    /// Deletes the records `matching` selects (a `--force` run into a folder of other settings).
+    public func removeRecords(matching: (ItemRecord) -> Bool) throws {
+        for record in allRecords().records where matching(record) {
+            do { try FileManager.default.removeItem(at: url(for: record.id)) } catch {
+                throw ReticleError(.io, file: url(for: record.id).path, "cannot remove the record of other settings: \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// Every readable record, sorted by id, and the names of files that are not records.
     public func allRecords() -> (records: [ItemRecord], unreadable: [String]) {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: itemsDir.path)) ?? [])

@@ -15,19 +15,21 @@ public enum ResultTables {
         try AtomicFile.write(csv(records), to: outDir.appendingPathComponent("results.csv"))
     }
 
-    /// Columns: id, file, status, error, then result fields in the order first seen.
+    /// Columns: id, file, status, error, then result fields in the order first seen. A folder holding
+    /// results of several settings (`--append`) gets a settings_hash column after error.
     public static func csv(_ records: [ItemRecord]) -> String {
+        let mixed = Set(records.map(\.settingsHash)).count > 1
         var columns: [String] = []
         var known = Set<String>()
         let rows: [[String: String]] = records.map { r in
-            var row = ["id": r.id, "file": r.file, "status": r.status.rawValue, "error": r.error ?? ""]
+            var row = ["id": r.id, "file": r.file, "status": r.status.rawValue, "error": r.error ?? "", "settings_hash": r.settingsHash]
             for (k, v) in flatten(r.result, prefix: "") {
                 row[k] = v
                 if known.insert(k).inserted { columns.append(k) }
             }
             return row
         }
-        let header = leadingColumns + columns
+        let header = leadingColumns + (mixed ? ["settings_hash"] : []) + columns.filter { !mixed || $0 != "settings_hash" }
         var out = header.map(escape).joined(separator: ",") + "\n"
         for row in rows {
             out += header.map { escape(row[$0] ?? "") }.joined(separator: ",") + "\n"

@@ -7,8 +7,10 @@ import Foundation
 public struct RunOptions: Codable, Equatable, Sendable {
     /// Output folder: items/<id>.json per input, results.csv, results.jsonl; nil prints only.
     public var out: String?
-    /// Redo items whose results already exist.
+    /// Redo items whose results already exist; in a folder of other settings, remove their items.
     public var force = false
+    /// In a folder of other settings, keep their items and tag this run's rows.
+    public var append = false
     /// Try again items that took the process down in an earlier run (error rows otherwise).
     public var retryCrashed = false
     /// "K/N": only shard K of N.
@@ -39,6 +41,15 @@ public struct RunOptions: Codable, Equatable, Sendable {
     public func validate() throws {
         if let shard { _ = try Shard(parsing: shard) }
         if threads < 0 { throw ReticleError(.usage, "--threads must be ≥ 0") }
+        if force && append { throw ReticleError(.usage, "--force replaces the folder's items and --append keeps them: give one") }
+
+    }
+
+    /// Flags given that do nothing in this combination, said once on stderr rather than ignored silently.
+    public var ineffectiveFlags: [String] {
+        guard out == nil else { return [] }
+        return [("--force", force), ("--append", append), ("--retry-crashed", retryCrashed)].filter(\.1)
+            .map { "\($0.0) does nothing without --out (nothing is stored to redo or keep)" }
     }
 
     public var collector: InputCollector {
@@ -61,7 +72,7 @@ public struct RunOptions: Codable, Equatable, Sendable {
 
     /// The batch runner's options for a command whose options are `options`.
     public func batchOptions<O: CommandOptions>(for options: O) throws -> BatchOptions {
-        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force, retryCrashed: retryCrashed,
+        BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force, append: append, retryCrashed: retryCrashed,
                      shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
                      progress: .automatic(quiet: quiet || json),
                      settings: try BatchSettings.make(options, protocolSHA256: protocolSha256))

@@ -39,11 +39,11 @@ final class BatchRunnerTests: XCTestCase {
         }
     }
 
-    func runBatch(force: Bool = false, shard: Shard = .all, settings: JSONObject = ["v": 1],
-             counter: Counter = Counter()) throws -> BatchSummary {
+    func runBatch(force: Bool = false, append: Bool = false, shard: Shard = .all, settings: JSONObject = ["v": 1],
+                  label: String = "test", counter: Counter = Counter()) throws -> BatchSummary {
         let items = try InputCollector().collect([inputs.path])
-        let options = BatchOptions(outDir: out, force: force, shard: shard, threads: 2, settings: settings)
-        return try BatchRunner(options: options).run(items, label: "test", work: work(counter)).summary
+        let options = BatchOptions(outDir: out, force: force, append: append, shard: shard, threads: 2, settings: settings)
+        return try BatchRunner(options: options).run(items, label: label, work: work(counter)).summary
     }
 
     func testFirstRunWritesItemsTablesAndErrorRow() throws {
@@ -87,19 +87,75 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(counter.count, 13)
     }
 
-    func testChangedSettingsOrInputRedoes() throws {
+    func testChangedInputRedoesOnlyThatItem() throws {
         _ = try runBatch()
-        let c1 = Counter()
-        _ = try runBatch(settings: ["v": 2], counter: c1)
-        XCTAssertEqual(c1.count, 13, "new settings hash: everything redone")
-
         try "999".write(to: inputs.appendingPathComponent("n05.txt"), atomically: true, encoding: .utf8)
         let c2 = Counter()
-        let s = try runBatch(settings: ["v": 2], counter: c2)
+        let s = try runBatch(counter: c2)
         XCTAssertEqual(c2.count, 2, "the changed file and the error row")
         XCTAssertEqual(s.skipped, 11)
         let r = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "in__n05.txt"))
         XCTAssertEqual(r.result["value"]?.intValue, 999)
+    }
+
+    func testAFolderOfOtherSettingsOrAnotherCommandIsRefused() throws {
+        _ = try runBatch(settings: ["v": 1, "model": "a"])
+        let counter = Counter()
+        XCTAssertThrowsError(try runBatch(settings: ["v": 1, "model": "b"], counter: counter)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("model: \"a\" → \"b\""), text)
+            XCTAssertTrue(text.contains("--force") && text.contains("--append"), text)
+        }
+        XCTAssertThrowsError(try runBatch(settings: ["v": 1, "model": "a"], label: "other", counter: counter)) { error in
+            XCTAssertTrue("\(error)".contains("was written by \"test\", not \"other\""), "\(error)")
+        }
+        XCTAssertEqual(counter.count, 0, "nothing ran")
+        XCTAssertEqual(try ItemStore(outDir: out, create: false).allRecords().records.count, 13, "nothing was touched")
+    }
+
+    func testForceIntoAFolderOfOtherSettingsReplacesItsItems() throws {
+        _ = try runBatch(settings: ["v": 1])
+        // An item only the old settings saw must not survive into the new tables.
+        let store = try ItemStore(outDir: out, create: false)
+        var orphan = try XCTUnwrap(store.load(id: "in__n01.txt"))
+        orphan = ItemRecord(id: "old-only", file: "in/old.txt", status: .ok, inputHash: orphan.inputHash,
+                            settingsHash: orphan.settingsHash, elapsedSeconds: 0, finishedAt: orphan.finishedAt)
+        try store.save(orphan)
+        let counter = Counter()
+        let s = try runBatch(force: true, settings: ["v": 2], counter: counter)
+        XCTAssertEqual(counter.count, 13)
+        XCTAssertEqual(s.recordsInFolder, 13)
+        XCTAssertNil(store.load(id: "old-only"))
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").first, "id,file,status,error,value,double,nested.half")
+    }
+
+    func testAppendKeepsBothSettingsTaggedAndResumes() throws {
+        _ = try runBatch(settings: ["v": 1])
+        let counter = Counter()
+        let s = try runBatch(append: true, settings: ["v": 2], counter: counter)
+        XCTAssertEqual(counter.count, 13)
+        XCTAssertEqual(s.recordsInFolder, 26)
+        let v2 = BatchOptions(outDir: out, settings: ["v": 2]).settingsHash
+        let store = try ItemStore(outDir: out, create: false)
+        let tagged = try XCTUnwrap(store.load(id: "in__n03.txt@" + v2.prefix(8)))
+        XCTAssertEqual(tagged.settingsHash, v2)
+        XCTAssertNotEqual(store.load(id: "in__n03.txt")?.settingsHash, v2, "the first run's record is kept")
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").first, "id,file,status,error,settings_hash,value,double,nested.half")
+        XCTAssertTrue(csv.contains("in__n03.txt@\(v2.prefix(8)),in/n03.txt,ok,,\(v2),30,60,15"), csv)
+
+        // Resuming the appended settings (run.json now names them) redoes nothing and overwrites nothing.
+        let again = Counter()
+        let r = try runBatch(settings: ["v": 2], counter: again)
+        XCTAssertEqual(again.count, 1, "only the error row")
+        XCTAssertEqual(r.recordsInFolder, 26)
+
+        // A merge of the folder refuses the mix unless told.
+        XCTAssertThrowsError(try OutputFolderMerge.merge(outDir: out)) { error in
+            XCTAssertTrue("\(error)".contains("2 different settings (13 with settings"), "\(error)")
+        }
+        XCTAssertEqual(try OutputFolderMerge.merge(outDir: out, allowMixedSettings: true).records.count, 26)
     }
 
     func testShardsAreDisjointAndCoverAllItems() throws {
@@ -140,7 +196,7 @@ final class BatchRunnerTests: XCTestCase {
 
     func testRunFileKeepsTheHistoryOfInvocations() throws {
         _ = try runBatch()
-        _ = try runBatch(shard: try Shard(parsing: "2/3"), settings: ["v": 2])
+        _ = try runBatch(force: true, shard: try Shard(parsing: "2/3"), settings: ["v": 2])
         let run = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("run.json")))
         XCTAssertEqual(run["settings"]?["v"]?.intValue, 2, "the top describes the last run")
         let history = try XCTUnwrap(run["history"]?.arrayValue)
