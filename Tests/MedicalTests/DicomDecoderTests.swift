@@ -53,6 +53,33 @@ final class DicomDecoderTests: XCTestCase {
         XCTAssertEqual(Double(shown[i]), 1 - ((5 - 127.5) / 255 + 0.5), accuracy: 1e-6)
     }
 
+    /// A VOI LUT Sequence item applied when asked: below the first mapped value the first entry,
+    /// beyond the table the last, scaled by the entry bits; MONOCHROME1 inverted after it, once.
+    func testVOILUTFromTheFile() throws {
+        let dir = makeTemporaryDirectory("reticle-voi-lut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for photometric in ["MONOCHROME2", "MONOCHROME1"] {
+            var b = DicomBytes.withMeta()
+            b.text(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7")
+            b.imagePixelModule(rows: 1, columns: 6, bitsAllocated: 16, photometric: photometric)
+            var item = DicomBytes()
+            item.element(0x0028, 0x3002, "US", DicomBytes.le16(4) + DicomBytes.le16(10) + DicomBytes.le16(8))
+            item.element(0x0028, 0x3006, "OW", [0, 0, 100, 0, 200, 0, 255, 0])
+            b.element(0x0028, 0x3010, "SQ", [0xFE, 0xFF, 0x00, 0xE0] + DicomBytes.le32(UInt32(item.data.count)) + item.data)
+            b.element(0x7FE0, 0x0010, "OW", [5, 10, 11, 12, 13, 40].flatMap { DicomBytes.le16($0) })
+            let url = dir.appendingPathComponent("\(photometric).dcm")
+            try b.write(to: url)
+            let file = try DicomFile(path: url.path)
+            XCTAssertEqual(try file.voiLUTs(), [DicomVOILUT(firstMapped: 10, bits: 8, table: [0, 100, 200, 255])])
+            let shown = try DicomFrameDecoder(voi: .lutFromFile(index: 0)).decode(file).floatPixels()
+            let expected: [Float] = [0, 0, 100 / 255, 200 / 255, 1, 1].map { photometric == "MONOCHROME1" ? 1 - $0 : $0 }
+            assertClose(shown, expected)
+            XCTAssertThrowsError(try DicomFrameDecoder(voi: .lutFromFile(index: 1)).decode(file)) {
+                XCTAssertTrue("\($0)".contains("VOI LUT 1 asked, the file has 1"), "\($0)")
+            }
+        }
+    }
+
     func testMonochrome2WithGivenWindow() throws {
         let file = try DicomFile(path: try corpus("CT_small.dcm"))
         let hu = try file.modalityValues(frame: 0)
