@@ -119,6 +119,13 @@ final class DicomDecoderTests: XCTestCase {
         XCTAssertEqual(image.sampleType, .uint16)
         XCTAssertThrowsError(try file.rgbSamples(frame: 2)) { XCTAssertEqual(($0 as? ReticleError)?.kind, .usage) }
 
+        // A 15-frame dose grid as a stack: frame k of the stack is frame k decoded alone.
+        let dose = try DicomFile(path: try corpus("rtdose.dcm"))
+        let stack = try DicomFrameDecoder().decodeStack(dose)
+        XCTAssertEqual(stack.count, 15)
+        XCTAssertEqual(stack[7].floatPixels(), try dose.modalityValues(frame: 7))
+        XCTAssertNotEqual(stack[0].floatPixels(), stack[14].floatPixels())
+
         let palette = try DicomFrameDecoder().decode(DicomFile(path: try corpus("examples_palette.dcm")))
         XCTAssertEqual(palette.channels, 3, "palette colour expands to RGB")
         XCTAssertEqual(palette.sampleType, .uint8)

@@ -56,6 +56,12 @@ public struct DicomFrameDecoder: Sendable {
                      calibration: calibration)
     }
 
+    /// Every frame of a multi-frame object, in order, as `decode` gives each: the stack.
+    public func decodeStack(_ file: DicomFile) throws -> [Image] {
+        let frames = try file.imageInfo().frames
+        return try (0..<frames).map { try decode(file, frame: $0) }
+    }
+
     /// The VOI stage as a function to 0...1, nil without VOI.
     private func resolveVOI(_ file: DicomFile) throws -> ((Double) -> Double)? {
         if case .lutFromFile(let index) = voi {
