@@ -42,6 +42,22 @@ final class DicomCorpusTests: XCTestCase {
                 if let ts = expected["transfer_syntax"]?.stringValue, !ts.isEmpty {
                     XCTAssertEqual(o["transfer_syntax"]?["uid"]?.stringValue, ts, name)
                 }
+                for (key, ours) in [("samples_per_pixel", "samples_per_pixel"), ("bits_allocated", "bits_allocated"),
+                                    ("bits_stored", "bits_stored"), ("pixel_representation", "pixel_representation")] {
+                    if let v = expected[key]?.intValue { XCTAssertEqual(o[ours]?.intValue, v, "\(name) \(key)") }
+                }
+                // Rescale and window values as pydicom read them (a window may hold several values).
+                if let slope = expected["RescaleSlope"]?.doubleValue, let intercept = expected["RescaleIntercept"]?.doubleValue {
+                    XCTAssertEqual(o["rescale"]?["slope"]?.doubleValue, slope, name)
+                    XCTAssertEqual(o["rescale"]?["intercept"]?.doubleValue, intercept, name)
+                }
+                for (key, ours) in [("WindowCenter", "center"), ("WindowWidth", "width")] {
+                    guard let ref = expected[key] else { continue }
+                    let want = ref.arrayValue?.compactMap(\.doubleValue) ?? [ref.doubleValue].compactMap { $0 }
+                    let got = o["window"]?[ours]
+                    XCTAssertEqual(got?.arrayValue?.compactMap(\.doubleValue) ?? [got?.doubleValue].compactMap { $0 }, want,
+                                   "\(name) \(key)")
+                }
                 let hasPixels = expected["stored_pixels"] != nil || expected["pydicom_decode_error"] != nil
                 XCTAssertEqual(o["pixel_data"]?.stringValue, hasPixels ? "decoded" : "none", name)
             } catch let e as ReticleError {
