@@ -31,6 +31,9 @@ public struct DicomBytes {
         data.append(contentsOf: value)
     }
 
+    /// Bytes as they are (item tags, delimiters, encapsulated fragments).
+    public mutating func raw(_ bytes: [UInt8]) { data.append(contentsOf: bytes) }
+
     public mutating func us(_ group: UInt16, _ element: UInt16, _ v: UInt16) { self.element(group, element, "US", Self.le16(v)) }
 
     public mutating func text(_ group: UInt16, _ element: UInt16, _ vr: String, _ s: String) {
