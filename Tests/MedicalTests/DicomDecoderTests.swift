@@ -53,6 +53,40 @@ final class DicomDecoderTests: XCTestCase {
         XCTAssertEqual(Double(shown[i]), 1 - ((5 - 127.5) / 255 + 0.5), accuracy: 1e-6)
     }
 
+    /// A Modality LUT Sequence instead of a rescale: signed pixels, a first mapped value stored as
+    /// US (65526 = −10), clamping below and beyond the table; MONOCHROME1 reflected within the
+    /// LUT's output range once.
+    func testModalityLUTSequence() throws {
+        let dir = makeTemporaryDirectory("reticle-modality-lut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for photometric in ["MONOCHROME2", "MONOCHROME1"] {
+            var b = DicomBytes.withMeta()
+            b.text(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7")
+            b.us(0x0028, 0x0002, 1)
+            b.text(0x0028, 0x0004, "CS", photometric)
+            b.us(0x0028, 0x0010, 1)
+            b.us(0x0028, 0x0011, 6)
+            b.us(0x0028, 0x0100, 16)
+            b.us(0x0028, 0x0101, 16)
+            b.us(0x0028, 0x0102, 15)
+            b.us(0x0028, 0x0103, 1)
+            var item = DicomBytes()
+            item.element(0x0028, 0x3002, "US", DicomBytes.le16(4) + DicomBytes.le16(65526) + DicomBytes.le16(16))
+            item.element(0x0028, 0x3006, "OW", [100, 200, 300, 400].flatMap { DicomBytes.le16($0) })
+            b.element(0x0028, 0x3000, "SQ", [0xFE, 0xFF, 0x00, 0xE0] + DicomBytes.le32(UInt32(item.data.count)) + item.data)
+            let stored: [Int16] = [-20, -10, -9, -8, -7, 50]
+            b.element(0x7FE0, 0x0010, "OW", stored.flatMap { DicomBytes.le16(UInt16(bitPattern: $0)) })
+            let url = dir.appendingPathComponent("\(photometric).dcm")
+            try b.write(to: url)
+            let file = try DicomFile(path: url.path)
+            XCTAssertEqual(try file.modalityValues(frame: 0), [100, 100, 200, 300, 400, 400])
+            XCTAssertEqual(try file.storedValues(frame: 0), stored.map(Int64.init))
+            XCTAssertEqual(try file.imageInfo().modalityRange, 100...400)
+            let shown = try DicomFrameDecoder().decode(file).floatPixels()
+            XCTAssertEqual(shown, photometric == "MONOCHROME1" ? [400, 400, 300, 200, 100, 100] : [100, 100, 200, 300, 400, 400])
+        }
+    }
+
     /// A VOI LUT Sequence item applied when asked: below the first mapped value the first entry,
     /// beyond the table the last, scaled by the entry bits; MONOCHROME1 inverted after it, once.
     func testVOILUTFromTheFile() throws {
