@@ -186,12 +186,13 @@ final class DicomDecoderTests: XCTestCase {
     /// Decoders registered once and used from many threads; one file shared between threads.
     func testConcurrentDecoding() throws {
         let names = ["CT_small.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "JPGExtended.dcm",
-                     "SC_rgb_jpeg_dcmtk.dcm", "examples_ybr_color.dcm", "sm_image.dcm", "rtdose_expb.dcm"]
+                     "SC_rgb_jpeg_dcmtk.dcm", "examples_ybr_color.dcm", "sm_image.dcm", "rtdose_expb.dcm",
+                     "MR_small_jp2klossless.dcm", "GDCMJ2K_TextGBR.dcm"]
         let paths = try names.map { try corpus($0) }
         let shared = try DicomFile(path: paths[0])
         let reference = try shared.modalityValues(frame: 0)
         let failures = ManagedFailures()
-        DispatchQueue.concurrentPerform(iterations: 16) { i in
+        DispatchQueue.concurrentPerform(iterations: 20) { i in
             do {
                 let file = try DicomFile(path: paths[i % paths.count])
                 _ = try DicomFrameDecoder().decode(file, frame: 0)

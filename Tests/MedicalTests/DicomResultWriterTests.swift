@@ -101,6 +101,23 @@ final class DicomResultWriterTests: XCTestCase {
         }
     }
 
+    /// A label outside ASCII is written in UTF-8 with the character set declared.
+    func testNonASCIILabel() throws {
+        let source = dir.appendingPathComponent("source.dcm").path
+        try DicomBytes.image().write(to: URL(fileURLWithPath: source))
+        let sr = dir.appendingPathComponent("utf8-sr.dcm").path
+        let finding = DicomFinding(label: "Rundherd ä", probability: 0.5, modelName: "m", modelVersion: "1")
+        try DicomResultWriter.writeStructuredReport(source: source, finding: finding, to: sr)
+        let report = try DicomFile(path: sr)
+        XCTAssertEqual(report.string(DicomTag(0x0008, 0x0005, "SpecificCharacterSet")), "ISO_IR 192")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: sr))
+        XCTAssertNotNil(bytes.range(of: Data("Rundherd ä".utf8)))
+        if let dsrdump = Self.tool("dsrdump") {
+            let r = try Self.run(dsrdump, [sr])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+    }
+
     func testGreyAndFloatOverlaysBecomeRGB() throws {
         let source = dir.appendingPathComponent("source.dcm").path
         try DicomBytes.image().write(to: URL(fileURLWithPath: source))
