@@ -154,6 +154,11 @@ final class DicomResultWriterTests: XCTestCase {
                                                                          overlay: Self.overlay(), to: out)) {
             XCTAssertEqual(($0 as? ReticleError)?.kind, .io)
         }
+        var hollow = Self.overlay()
+        hollow.storage = .uint8([1, 2, 3])
+        XCTAssertThrowsError(try DicomResultWriter.writeSecondaryCapture(source: source, overlay: hollow, to: out)) {
+            XCTAssertEqual(($0 as? ReticleError)?.kind, .usage)
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 

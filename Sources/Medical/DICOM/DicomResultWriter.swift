@@ -41,6 +41,11 @@ public enum DicomResultWriter {
         guard overlay.width > 0, overlay.height > 0, overlay.width <= 65535, overlay.height <= 65535 else {
             throw ReticleError(.usage, file: path, "overlay of \(overlay.width) × \(overlay.height) does not fit DICOM Rows/Columns")
         }
+        // `storage` is mutable after init: check it still matches the geometry before indexing it.
+        guard overlay.storage.count == overlay.pixelCount * overlay.channels else {
+            throw ReticleError(.usage, file: path, "overlay holds \(overlay.storage.count) samples, " +
+                               "\(overlay.width) × \(overlay.height) × \(overlay.channels) expected")
+        }
         let file = try DicomFile(path: source)
         let rgb = rgb8(overlay)
         try prepare(path)
