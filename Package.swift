@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "CSupport", cSettings: cFast),
         .target(name: "CDcmtk", path: "Sources/CSystem/CDcmtk",
                 cxxSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: ["dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd"]
+                // openjp2 (libopenjp2-7-dev) decodes JPEG 2000, which dcmtk 3.6.7 has no codec for;
+                // dcmsr writes the Structured Reports of classification results.
+                linkerSettings: ["dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd", "openjp2"]
                     .map { LinkerSetting.linkedLibrary($0) }),
 
         .target(name: "Shared",

@@ -53,6 +53,67 @@ final class DicomDecoderTests: XCTestCase {
         XCTAssertEqual(Double(shown[i]), 1 - ((5 - 127.5) / 255 + 0.5), accuracy: 1e-6)
     }
 
+    /// A Modality LUT Sequence instead of a rescale: signed pixels, a first mapped value stored as
+    /// US (65526 = −10), clamping below and beyond the table; MONOCHROME1 reflected within the
+    /// LUT's output range once.
+    func testModalityLUTSequence() throws {
+        let dir = makeTemporaryDirectory("reticle-modality-lut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for photometric in ["MONOCHROME2", "MONOCHROME1"] {
+            var b = DicomBytes.withMeta()
+            b.text(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7")
+            b.us(0x0028, 0x0002, 1)
+            b.text(0x0028, 0x0004, "CS", photometric)
+            b.us(0x0028, 0x0010, 1)
+            b.us(0x0028, 0x0011, 6)
+            b.us(0x0028, 0x0100, 16)
+            b.us(0x0028, 0x0101, 16)
+            b.us(0x0028, 0x0102, 15)
+            b.us(0x0028, 0x0103, 1)
+            var item = DicomBytes()
+            item.element(0x0028, 0x3002, "US", DicomBytes.le16(4) + DicomBytes.le16(65526) + DicomBytes.le16(16))
+            item.element(0x0028, 0x3006, "OW", [100, 200, 300, 400].flatMap { DicomBytes.le16($0) })
+            b.element(0x0028, 0x3000, "SQ", [0xFE, 0xFF, 0x00, 0xE0] + DicomBytes.le32(UInt32(item.data.count)) + item.data)
+            let stored: [Int16] = [-20, -10, -9, -8, -7, 50]
+            b.element(0x7FE0, 0x0010, "OW", stored.flatMap { DicomBytes.le16(UInt16(bitPattern: $0)) })
+            let url = dir.appendingPathComponent("\(photometric).dcm")
+            try b.write(to: url)
+            let file = try DicomFile(path: url.path)
+            XCTAssertEqual(try file.modalityValues(frame: 0), [100, 100, 200, 300, 400, 400])
+            XCTAssertEqual(try file.storedValues(frame: 0), stored.map(Int64.init))
+            XCTAssertEqual(try file.imageInfo().modalityRange, 100...400)
+            let shown = try DicomFrameDecoder().decode(file).floatPixels()
+            XCTAssertEqual(shown, photometric == "MONOCHROME1" ? [400, 400, 300, 200, 100, 100] : [100, 100, 200, 300, 400, 400])
+        }
+    }
+
+    /// A VOI LUT Sequence item applied when asked: below the first mapped value the first entry,
+    /// beyond the table the last, scaled by the entry bits; MONOCHROME1 inverted after it, once.
+    func testVOILUTFromTheFile() throws {
+        let dir = makeTemporaryDirectory("reticle-voi-lut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for photometric in ["MONOCHROME2", "MONOCHROME1"] {
+            var b = DicomBytes.withMeta()
+            b.text(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.7")
+            b.imagePixelModule(rows: 1, columns: 6, bitsAllocated: 16, photometric: photometric)
+            var item = DicomBytes()
+            item.element(0x0028, 0x3002, "US", DicomBytes.le16(4) + DicomBytes.le16(10) + DicomBytes.le16(8))
+            item.element(0x0028, 0x3006, "OW", [0, 0, 100, 0, 200, 0, 255, 0])
+            b.element(0x0028, 0x3010, "SQ", [0xFE, 0xFF, 0x00, 0xE0] + DicomBytes.le32(UInt32(item.data.count)) + item.data)
+            b.element(0x7FE0, 0x0010, "OW", [5, 10, 11, 12, 13, 40].flatMap { DicomBytes.le16($0) })
+            let url = dir.appendingPathComponent("\(photometric).dcm")
+            try b.write(to: url)
+            let file = try DicomFile(path: url.path)
+            XCTAssertEqual(try file.voiLUTs(), [DicomVOILUT(firstMapped: 10, bits: 8, table: [0, 100, 200, 255])])
+            let shown = try DicomFrameDecoder(voi: .lutFromFile(index: 0)).decode(file).floatPixels()
+            let expected: [Float] = [0, 0, 100 / 255, 200 / 255, 1, 1].map { photometric == "MONOCHROME1" ? 1 - $0 : $0 }
+            assertClose(shown, expected)
+            XCTAssertThrowsError(try DicomFrameDecoder(voi: .lutFromFile(index: 1)).decode(file)) {
+                XCTAssertTrue("\($0)".contains("VOI LUT 1 asked, the file has 1"), "\($0)")
+            }
+        }
+    }
+
     func testMonochrome2WithGivenWindow() throws {
         let file = try DicomFile(path: try corpus("CT_small.dcm"))
         let hu = try file.modalityValues(frame: 0)
@@ -92,6 +153,13 @@ final class DicomDecoderTests: XCTestCase {
         XCTAssertEqual(image.sampleType, .uint16)
         XCTAssertThrowsError(try file.rgbSamples(frame: 2)) { XCTAssertEqual(($0 as? ReticleError)?.kind, .usage) }
 
+        // A 15-frame dose grid as a stack: frame k of the stack is frame k decoded alone.
+        let dose = try DicomFile(path: try corpus("rtdose.dcm"))
+        let stack = try DicomFrameDecoder().decodeStack(dose)
+        XCTAssertEqual(stack.count, 15)
+        XCTAssertEqual(stack[7].floatPixels(), try dose.modalityValues(frame: 7))
+        XCTAssertNotEqual(stack[0].floatPixels(), stack[14].floatPixels())
+
         let palette = try DicomFrameDecoder().decode(DicomFile(path: try corpus("examples_palette.dcm")))
         XCTAssertEqual(palette.channels, 3, "palette colour expands to RGB")
         XCTAssertEqual(palette.sampleType, .uint8)
@@ -118,12 +186,13 @@ final class DicomDecoderTests: XCTestCase {
     /// Decoders registered once and used from many threads; one file shared between threads.
     func testConcurrentDecoding() throws {
         let names = ["CT_small.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "JPGExtended.dcm",
-                     "SC_rgb_jpeg_dcmtk.dcm", "examples_ybr_color.dcm", "sm_image.dcm", "rtdose_expb.dcm"]
+                     "SC_rgb_jpeg_dcmtk.dcm", "examples_ybr_color.dcm", "sm_image.dcm", "rtdose_expb.dcm",
+                     "MR_small_jp2klossless.dcm", "GDCMJ2K_TextGBR.dcm"]
         let paths = try names.map { try corpus($0) }
         let shared = try DicomFile(path: paths[0])
         let reference = try shared.modalityValues(frame: 0)
         let failures = ManagedFailures()
-        DispatchQueue.concurrentPerform(iterations: 16) { i in
+        DispatchQueue.concurrentPerform(iterations: 20) { i in
             do {
                 let file = try DicomFile(path: paths[i % paths.count])
                 _ = try DicomFrameDecoder().decode(file, frame: 0)

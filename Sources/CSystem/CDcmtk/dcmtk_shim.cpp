@@ -2,11 +2,15 @@
 // modality-LUT values (exact, as pydicom's apply_modality_lut); colour frames go through
 // DicomImage, which handles YBR, palette colour and planar configuration.
 #include "CDcmtk.h"
+#include "RtDcmFile.h"
+#include "RtJ2KCodec.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmdata/dccodec.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <dcmtk/dcmimage/diregist.h>   // colour image support for DicomImage
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -22,14 +26,6 @@
 #include <string>
 #include <vector>
 
-struct rt_dcm_file {
-    // dcmtk's accessors are non-const (values load lazily from the file).
-    mutable DcmFileFormat format;
-    bool hasMeta = false;
-    DcmDataset *dataset() const { return format.getDataset(); }
-    DcmMetaInfo *meta() const { return format.getMetaInfo(); }
-};
-
 namespace {
 
 // Frames of more samples than this (16384² grey, 9459² RGB) are refused rather than allocated:
@@ -37,20 +33,6 @@ namespace {
 const uint64_t kMaxFrameSamples = 1ull << 28;
 
 std::once_flag setupOnce;
-
-// Process-wide dcmtk settings, made once: decoders registered, the logger silenced so that batch
-// output stays clean (every failure is reported through our own error text instead).
-void setup() {
-    std::call_once(setupOnce, [] {
-        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
-        // Explicit-VR files may carry known attributes as UN (Modality, Rows, ...); read them with
-        // their dictionary VR, as pydicom does, rather than as bytes.
-        dcmEnableUnknownVRConversion.set(OFTrue);
-        DJDecoderRegistration::registerCodecs();
-        DJLSDecoderRegistration::registerCodecs();
-        DcmRLEDecoderRegistration::registerCodecs();
-    });
-}
 
 void put(char *buf, size_t len, const std::string &text) {
     if (buf == nullptr || len == 0) return;
@@ -157,35 +139,49 @@ struct ModalityLUT {
     }
 };
 
+// One LUT item (LUTDescriptor + LUTData) of a Modality or VOI LUT Sequence, checked: the table,
+// its first mapped value (signed for signed pixels) and bits per entry. `what` names it in errors.
+int readLUTItem(DcmItem *item, uint32_t pixelRepresentation, const char *what, std::vector<Uint16> &table,
+                long &firstMapped, uint32_t &bits, std::string &err) {
+    double entries = 0, first = 0, depth = 16;
+    if (!numberAt(item, DCM_LUTDescriptor, entries, 0) || !numberAt(item, DCM_LUTDescriptor, first, 1)) {
+        err = std::string(what) + " has no valid LUTDescriptor (0028,3002)";
+        return RT_DCM_ERROR;
+    }
+    numberAt(item, DCM_LUTDescriptor, depth, 2);
+    if (entries < 0 || entries > 65535) {
+        err = std::string(what) + " descriptor gives " + numberText(entries) + " entries";
+        return RT_DCM_ERROR;
+    }
+    if (depth < 1 || depth > 16) {
+        err = std::string(what) + " descriptor gives " + numberText(depth) + " bits per entry";
+        return RT_DCM_ERROR;
+    }
+    // 0 entries means 65536; a first-mapped value read as US is negative for signed pixels.
+    size_t n = entries == 0 ? 65536 : size_t(entries);
+    if (pixelRepresentation == 1 && first >= 32768) first -= 65536;
+    DcmElement *data = findIn(item, DCM_LUTData);
+    Uint16 *words = nullptr;
+    if (data == nullptr || data->getUint16Array(words).bad() || words == nullptr) {
+        err = std::string(what) + " has no LUTData (0028,3006)";
+        return RT_DCM_ERROR;
+    }
+    size_t have = data->getLength() / 2;
+    if (have < n) {
+        err = std::string(what) + " has " + std::to_string(have) + " entries, its descriptor says " + std::to_string(n);
+        return RT_DCM_ERROR;
+    }
+    table.assign(words, words + n);
+    firstMapped = long(first);
+    bits = uint32_t(depth);
+    return RT_DCM_OK;
+}
+
 int loadModalityLUT(DcmDataset *ds, uint32_t pixelRepresentation, ModalityLUT &lut, std::string &err) {
     DcmItem *item = nullptr;
     if (ds->findAndGetSequenceItem(DCM_ModalityLUTSequence, item, 0).good() && item != nullptr) {
-        double entries = 0, first = 0;
-        if (!numberAt(item, DCM_LUTDescriptor, entries, 0) || !numberAt(item, DCM_LUTDescriptor, first, 1)) {
-            err = "Modality LUT Sequence has no valid LUTDescriptor (0028,3002)";
-            return RT_DCM_ERROR;
-        }
-        if (entries < 0 || entries > 65535) {
-            err = "Modality LUT descriptor gives " + numberText(entries) + " entries";
-            return RT_DCM_ERROR;
-        }
-        // 0 entries means 65536; a first-mapped value read as US is negative for signed pixels.
-        size_t n = entries == 0 ? 65536 : size_t(entries);
-        if (pixelRepresentation == 1 && first >= 32768) first -= 65536;
-        DcmElement *data = findIn(item, DCM_LUTData);
-        Uint16 *words = nullptr;
-        if (data == nullptr || data->getUint16Array(words).bad() || words == nullptr) {
-            err = "Modality LUT Sequence has no LUTData (0028,3006)";
-            return RT_DCM_ERROR;
-        }
-        size_t have = data->getLength() / 2;
-        if (have < n) {
-            err = "Modality LUT has " + std::to_string(have) + " entries, its descriptor says " + std::to_string(n);
-            return RT_DCM_ERROR;
-        }
-        lut.table.assign(words, words + n);
-        lut.first = long(first);
-        return RT_DCM_OK;
+        uint32_t bits = 16;
+        return readLUTItem(item, pixelRepresentation, "Modality LUT Sequence", lut.table, lut.first, bits, err);
     }
     // pydicom applies the rescale only when both values are present; so do we.
     double slope = 0, intercept = 0;
@@ -239,6 +235,52 @@ int checkNativeLength(DcmPixelData *pix, const rt_dcm_image_info &info, std::str
               std::to_string(info.bits_allocated) + " bits × " + std::to_string(info.frames) + " frames need " +
               std::to_string(need);
         return RT_DCM_ERROR;
+    }
+    return RT_DCM_OK;
+}
+
+// dcmtk's RLE decoder trusts the segment offsets of a frame's RLE header and reads past the
+// fragment when they lie; check them first (PS3.5 G.5: one fragment per frame, a 64-byte header
+// of the segment count, one segment per sample byte, and 15 offsets, increasing, inside the fragment).
+int checkRLEFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_info &info, uint32_t frame,
+                  std::string &err) {
+    DcmPixelSequence *seq = nullptr;
+    if (pix->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || seq == nullptr) {
+        err = "RLE pixel data is not encapsulated";
+        return RT_DCM_ERROR;
+    }
+    unsigned long fragments = seq->card();
+    if (fragments < 2 || fragments - 1 != info.frames) {
+        err = "RLE pixel data has " + std::to_string(fragments ? fragments - 1 : 0) + " fragments for " +
+              std::to_string(info.frames) + " frames (one per frame)";
+        return RT_DCM_ERROR;
+    }
+    DcmPixelItem *item = nullptr;
+    Uint8 *p = nullptr;
+    if (seq->getItem(item, frame + 1).bad() || item == nullptr || item->getUint8Array(p).bad() || p == nullptr ||
+        item->getLength() < 64) {
+        err = "RLE frame " + std::to_string(frame) + " has no 64-byte RLE header";
+        return RT_DCM_ERROR;
+    }
+    Uint32 length = item->getLength();
+    auto word = [&](int i) {
+        return Uint32(p[4 * i]) | Uint32(p[4 * i + 1]) << 8 | Uint32(p[4 * i + 2]) << 16 | Uint32(p[4 * i + 3]) << 24;
+    };
+    Uint32 segments = word(0), expected = info.samples_per_pixel * (info.bits_allocated / 8);
+    if (segments != expected) {
+        err = "RLE frame " + std::to_string(frame) + " has " + std::to_string(segments) + " segments, " +
+              std::to_string(expected) + " expected";
+        return RT_DCM_ERROR;
+    }
+    Uint32 previous = 64;
+    for (Uint32 i = 1; i <= segments; i++) {
+        Uint32 offset = word(int(i));
+        if (offset < previous || offset >= length) {
+            err = "RLE frame " + std::to_string(frame) + " segment " + std::to_string(i) + " offset " +
+                  std::to_string(offset) + " is outside its " + std::to_string(length) + "-byte fragment";
+            return RT_DCM_ERROR;
+        }
+        previous = offset;
     }
     return RT_DCM_OK;
 }
@@ -426,18 +468,44 @@ int prepareDecode(const rt_dcm_file *f, uint32_t frame, rt_dcm_image_info &info,
     }
     // Native data is checked against the geometry before anyone allocates a frame for it.
     if (!isEncapsulated(f)) return checkNativeLength(pixelData(f), info, err);
+    E_TransferSyntax xfer = f->dataset()->getOriginalXfer();
+    if (DcmXfer(xfer).getXfer() == EXS_RLELossless) return checkRLEFrame(pixelData(f), xfer, info, frame, err);
     return RT_DCM_OK;
 }
 
 }  // namespace
 
+// Process-wide dcmtk settings, made once: decoders registered, the logger silenced so that batch
+// output stays clean (every failure is reported through our own error text instead).
+void rt_dcm_setup() {
+    std::call_once(setupOnce, [] {
+        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        // Explicit-VR files may carry known attributes as UN (Modality, Rows, ...); read them with
+        // their dictionary VR, as pydicom does, rather than as bytes.
+        dcmEnableUnknownVRConversion.set(OFTrue);
+        // A dataset written implicit VR under an explicit transfer syntax (SC_rgb_jpeg.dcm) is read
+        // element by element as implicit, as pydicom reads it, instead of failing on a bogus VR.
+        dcmAcceptUnexpectedImplicitEncoding.set(OFTrue);
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+        rt_register_j2k_codec();
+    });
+}
+
 extern "C" {
 
 const char *rt_dcm_library_version(void) { return OFFIS_DCMTK_VERSION_STRING; }
 
+void rt_dcm_uid_name(const char *uid, char *name, size_t namelen) {
+    put(name, namelen, "");
+    if (uid == nullptr) return;
+    try { put(name, namelen, dcmFindNameOfUID(uid, "")); } catch (...) {}
+}
+
 rt_dcm_file *rt_dcm_open(const char *path, char *err, size_t errlen) {
     try {
-        setup();
+        rt_dcm_setup();
         if (!dcmDataDict.isDictionaryLoaded()) {
             put(err, errlen, "dcmtk data dictionary not loaded (set DCMDICTPATH to dicom.dic)");
             return nullptr;
@@ -537,6 +605,43 @@ int rt_dcm_get_nested_number(const rt_dcm_file *file, const uint32_t *sequences,
     }
 }
 
+long rt_dcm_voi_lut_count(const rt_dcm_file *file) {
+    try {
+        DcmElement *el = findIn(file->dataset(), DCM_VOILUTSequence);
+        return (el != nullptr && el->ident() == EVR_SQ) ? long(static_cast<DcmSequenceOfItems *>(el)->card()) : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
+long rt_dcm_voi_lut(const rt_dcm_file *file, unsigned long index, int64_t *first, uint32_t *bits, uint16_t *table,
+                    size_t capacity, char *err, size_t errlen) {
+    try {
+        DcmItem *item = nullptr;
+        if (file->dataset()->findAndGetSequenceItem(DCM_VOILUTSequence, item, long(index)).bad() || item == nullptr) {
+            put(err, errlen, "no VOI LUT " + std::to_string(index) + " in the VOI LUT Sequence (0028,3010)");
+            return -1;
+        }
+        double pixelRep = 0;
+        numberAt(file->dataset(), DCM_PixelRepresentation, pixelRep);
+        std::vector<Uint16> lut;
+        long firstMapped = 0;
+        uint32_t depth = 16;
+        std::string e;
+        if (readLUTItem(item, pixelRep == 1 ? 1 : 0, "VOI LUT Sequence", lut, firstMapped, depth, e) != RT_DCM_OK) {
+            put(err, errlen, e);
+            return -1;
+        }
+        if (first != nullptr) *first = firstMapped;
+        if (bits != nullptr) *bits = depth;
+        if (table != nullptr) std::memcpy(table, lut.data(), std::min(capacity, lut.size()) * sizeof(Uint16));
+        return long(lut.size());
+    } catch (...) {
+        put(err, errlen, "dcmtk failed reading the VOI LUT Sequence");
+        return -1;
+    }
+}
+
 int rt_dcm_has_pixel_data(const rt_dcm_file *file) {
     try { return pixelData(file) != nullptr ? 1 : 0; } catch (...) { return 0; }
 }
@@ -601,6 +706,49 @@ int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t
             default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); raw = v; break; }
             }
             out[i] = float(lut.apply(storedValue(raw, info)));
+        }
+        return RT_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+int rt_dcm_decode_stored(rt_dcm_file *file, uint32_t frame, int64_t *out, size_t count, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info info;
+        int rc = prepareDecode(file, frame, info, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        std::string pi(info.photometric);
+        if (!isEncapsulated(file) && pi.size() > 4 && pi.compare(pi.size() - 4, 4, "_422") == 0)
+            return fail(err, errlen, RT_DCM_UNSUPPORTED, pi + " stores chroma subsampled: decode it as colour");
+        uint64_t pixels = uint64_t(info.rows) * info.columns, samples = framePixels(info);
+        if (out == nullptr || count != samples)
+            return fail(err, errlen, RT_DCM_ERROR, "output holds " + std::to_string(count) + " values, frame has " +
+                                                   std::to_string(samples));
+        std::vector<Uint8> bytes;
+        uint32_t bitOffset = 0;
+        rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        uint64_t need = (samples * info.bits_allocated + bitOffset + 7) / 8;
+        if (bytes.size() < need)
+            return fail(err, errlen, RT_DCM_ERROR, "frame " + std::to_string(frame) + " holds " +
+                                                   std::to_string(bytes.size()) + " bytes, expected " + std::to_string(need));
+        const Uint8 *p = bytes.data();
+        bool planar = info.samples_per_pixel == 3 && info.planar_configuration == 1;
+        for (uint64_t i = 0; i < samples; i++) {
+            uint32_t raw;
+            switch (info.bits_allocated) {
+            case 1: { uint64_t bit = bitOffset + i; raw = (p[bit / 8] >> (bit % 8)) & 1; break; }
+            case 8: raw = p[i]; break;
+            case 16: { Uint16 v; std::memcpy(&v, p + 2 * i, 2); raw = v; break; }
+            default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); raw = v; break; }
+            }
+            // Planar frames hold all reds, then greens, then blues; the output is interleaved.
+            uint64_t cell = planar ? (i % pixels) * 3 + i / pixels : i;
+            out[cell] = storedValue(raw, info);
         }
         return RT_DCM_OK;
     } catch (const std::exception &e) {

@@ -123,6 +123,14 @@ public final class DicomFile: @unchecked Sendable {
     /// An attribute by keyword, for the tags `DicomTag` knows.
     public func string(named keyword: String) -> String? { DicomTag.named(keyword).flatMap { string($0) } }
 
+    /// dcmtk's name for a UID ("CT Image Storage"); nil when dcmtk does not know it.
+    public static func uidName(_ uid: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        rt_dcm_uid_name(uid, &buf, buf.count)
+        let name = text(buf)
+        return name.isEmpty ? nil : name
+    }
+
     public var modality: String? { string(.modality) }
     public var sopClassUID: String? { string(.sopClassUID) }
     public var hasPixelData: Bool { locked { rt_dcm_has_pixel_data(handle) != 0 } }
@@ -144,6 +152,27 @@ public final class DicomFile: @unchecked Sendable {
         let centers = numbers(.windowCenter), widths = numbers(.windowWidth)
         let function = string(.voiLUTFunction).flatMap { DicomWindow.Function(rawValue: $0.uppercased()) } ?? .linear
         return zip(centers, widths).map { DicomWindow(center: $0, width: $1, function: function) }
+    }
+
+    /// The VOI LUTs of the VOI LUT Sequence, in file order; empty when it has none. Throws
+    /// `.corrupt` when an item's descriptor or data is inconsistent.
+    public func voiLUTs() throws -> [DicomVOILUT] {
+        try locked {
+            let count = rt_dcm_voi_lut_count(handle)
+            var luts: [DicomVOILUT] = []
+            for index in 0..<max(count, 0) {
+                var first: Int64 = 0, bits: UInt32 = 0
+                var err = [CChar](repeating: 0, count: 512)
+                let n = rt_dcm_voi_lut(handle, UInt(index), &first, &bits, nil, 0, &err, err.count)
+                guard n > 0 else { throw ReticleError(.corrupt, file: path, Self.text(err)) }
+                var table = [UInt16](repeating: 0, count: n)
+                _ = table.withUnsafeMutableBufferPointer {
+                    rt_dcm_voi_lut(handle, UInt(index), &first, &bits, $0.baseAddress, $0.count, &err, err.count)
+                }
+                luts.append(DicomVOILUT(firstMapped: Int(first), bits: Int(bits), table: table))
+            }
+            return luts
+        }
     }
 
     // MARK: - Calibration
@@ -217,6 +246,25 @@ public final class DicomFile: @unchecked Sendable {
         return out
     }
 
+    /// One frame's stored samples before any LUT, as pydicom's `pixel_array` holds them: BitsStored
+    /// bits sign-extended per PixelRepresentation; colour samples interleaved, in the model the codec
+    /// decodes to (RGB after JPEG's YBR conversion or JPEG 2000's inverse RCT/ICT); palette indices.
+    /// Exact for every bit depth (32-bit RGB included), for checksums against the reference toolkit.
+    /// Throws `.unsupported` for native YBR_*_422 (subsampled chroma: decode it as colour).
+    public func storedValues(frame: Int) throws -> [Int64] {
+        let info = try imageInfo()
+        try check(frame: frame, info)
+        var out = [Int64](repeating: 0, count: info.rows * info.columns * info.samplesPerPixel)
+        try locked {
+            var err = [CChar](repeating: 0, count: 512)
+            let rc = out.withUnsafeMutableBufferPointer {
+                rt_dcm_decode_stored(handle, UInt32(frame), $0.baseAddress, $0.count, &err, err.count)
+            }
+            guard Int(rc) == RT_DCM_OK else { throw error(rc, err) }
+        }
+        return out
+    }
+
     /// One colour frame (RGB, YBR, palette colour) as interleaved RGB: `.uint8`, or `.uint16` when
     /// more than 8 bits are stored. Throws `.unsupported` for undecodable transfer syntaxes.
     public func rgbSamples(frame: Int) throws -> PixelStorage {
@@ -255,6 +303,11 @@ public final class DicomFile: @unchecked Sendable {
             let rc = rt_dcm_check_frame(handle, UInt32(frame), &err, err.count)
             guard Int(rc) == RT_DCM_OK else { throw error(rc, err) }
         }
+    }
+
+    /// The dcmtk handle, one caller at a time (the result writer reads the source's UIDs).
+    func withHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
+        try locked { try body(handle) }
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {

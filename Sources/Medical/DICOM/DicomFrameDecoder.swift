@@ -1,5 +1,5 @@
 // Turns one DICOM frame into an `Image` in the order of PS3.3 C.11: modality LUT, then VOI
-// (when asked), then MONOCHROME1 inversion exactly once. Colour frames come out as RGB.
+// (a window or a VOI LUT, when asked), then MONOCHROME1 inversion exactly once. Colour frames come out as RGB.
 
 import Foundation
 import Shared
@@ -13,6 +13,8 @@ public struct DicomFrameDecoder: Sendable {
         case fromFile(index: Int)
         /// A window given by the caller.
         case window(DicomWindow)
+        /// The file's VOI LUT Sequence item number `index`; an error when it has none.
+        case lutFromFile(index: Int)
     }
 
     public var voi: VOI
@@ -38,12 +40,12 @@ public struct DicomFrameDecoder: Sendable {
             return Image(width: info.columns, height: info.rows, channels: 3,
                          storage: try file.rgbSamples(frame: frame), calibration: calibration)
         }
-        let window = try resolveWindow(file)
+        let voiFunction = try resolveVOI(file)
         var values = try file.modalityValues(frame: frame)
         let invert = invertMonochrome1 && info.isMonochrome1
-        if let window {
+        if let voiFunction {
             for i in values.indices {
-                let y = window.apply(Double(values[i]))
+                let y = voiFunction(Double(values[i]))
                 values[i] = Float(invert ? 1 - y : y)
             }
         } else if invert {
@@ -54,11 +56,31 @@ public struct DicomFrameDecoder: Sendable {
                      calibration: calibration)
     }
 
+    /// Every frame of a multi-frame object, in order, as `decode` gives each: the stack.
+    public func decodeStack(_ file: DicomFile) throws -> [Image] {
+        let frames = try file.imageInfo().frames
+        return try (0..<frames).map { try decode(file, frame: $0) }
+    }
+
+    /// The VOI stage as a function to 0...1, nil without VOI.
+    private func resolveVOI(_ file: DicomFile) throws -> ((Double) -> Double)? {
+        if case .lutFromFile(let index) = voi {
+            let luts = try file.voiLUTs()
+            guard index >= 0, index < luts.count else {
+                throw ReticleError(.usage, file: file.path,
+                                   luts.isEmpty ? "no VOI LUT in the file (VOI LUT Sequence)"
+                                                : "VOI LUT \(index) asked, the file has \(luts.count)")
+            }
+            return luts[index].apply
+        }
+        return try resolveWindow(file).map { $0.apply }
+    }
+
     private func resolveWindow(_ file: DicomFile) throws -> DicomWindow? {
         let window: DicomWindow
         let fromFile: Bool
         switch voi {
-        case .none:
+        case .none, .lutFromFile:
             return nil
         case .fromFile(let index):
             fromFile = true

@@ -9,6 +9,9 @@ public struct DicomInspector: FileInspector {
 
     public init() {}
 
+    /// A damaged .dcm file is still taken by a folder walk, so it becomes an error row, not a skip.
+    public var extensions: [String] { ["dcm", "dicom"] }
+
     /// "DICM" after the 128-byte preamble, a .dcm/.dicom name, or a bare dataset that starts
     /// like one (a group 0008 or 0002 tag followed by an explicit VR or a sane implicit length).
     public func recognizes(path: String, header: [UInt8]) -> Bool {
@@ -31,12 +34,13 @@ public struct DicomInspector: FileInspector {
         return groupBE == 0x0008 && isVR(h[4], h[5])
     }
 
-    /// Keys, in order: kind, format, modality, sop_class, width, height, frames, transfer_syntax
+    /// Keys, in order: kind, format, modality, sop_class, sop_class_name (dcmtk's name for it, so a
+    /// dataset without pixel data, a plan or a report, says what it is), width, height, frames, transfer_syntax
     /// {uid, name, decodable}, photometric, samples_per_pixel, bits_allocated, bits_stored,
     /// pixel_representation, rescale {slope, intercept}, window {center, width} (arrays when the
     /// file has several), pixel_spacing_um [row, column] (DICOM order), calibration, pixel_data
     /// ("decoded" or "none"), and phi (only with `showPhi`).
-    /// Throws `.unsupported` when frame 0 is in a syntax without a decoder (JPEG 2000), `.corrupt`
+    /// Throws `.unsupported` when frame 0 is in a syntax without a decoder (HTJ2K, video), `.corrupt`
     /// when it cannot be decoded (truncated, inconsistent sizes).
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
         let file = try DicomFile(path: path)
@@ -47,6 +51,7 @@ public struct DicomInspector: FileInspector {
         o["format"] = "DICOM"
         o["modality"] = Self.json(file.modality)
         o["sop_class"] = Self.json(file.sopClassUID)
+        o["sop_class_name"] = Self.json(file.sopClassUID.flatMap(DicomFile.uidName))
         o["width"] = Self.json(file.number(.columns))
         o["height"] = Self.json(rows)
         o["frames"] = hasPixels || rows != nil ? .number(file.number(.numberOfFrames) ?? 1) : .null
@@ -63,7 +68,7 @@ public struct DicomInspector: FileInspector {
         o["pixel_spacing_um"] = calibration.map { .array([.number($0.umPerPixelY), .number($0.umPerPixelX)]) } ?? .null
         o["calibration"] = Medical.json(calibration)
         if hasPixels {
-            // Decoding frame 0 is what catches truncated and JPEG 2000 files at inspect time.
+            // Decoding frame 0 is what catches truncated or undecodable files at inspect time.
             _ = try DicomFrameDecoder().decode(file, frame: 0)
             o["pixel_data"] = "decoded"
         } else {

@@ -31,7 +31,10 @@ public struct DicomTag: Hashable, Sendable, CustomStringConvertible {
     // File meta and identification.
     public static let transferSyntaxUID = DicomTag(0x0002, 0x0010, "TransferSyntaxUID")
     public static let sopClassUID = DicomTag(0x0008, 0x0016, "SOPClassUID")
+    public static let sopInstanceUID = DicomTag(0x0008, 0x0018, "SOPInstanceUID")
     public static let modality = DicomTag(0x0008, 0x0060, "Modality")
+    public static let studyInstanceUID = DicomTag(0x0020, 0x000D, "StudyInstanceUID")
+    public static let seriesInstanceUID = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
     // Image pixel module.
     public static let samplesPerPixel = DicomTag(0x0028, 0x0002, "SamplesPerPixel")
     public static let photometricInterpretation = DicomTag(0x0028, 0x0004, "PhotometricInterpretation")
@@ -71,7 +74,7 @@ public struct DicomTag: Hashable, Sendable, CustomStringConvertible {
 
     /// Every tag above, for lookup by keyword.
     public static let known: [DicomTag] = [
-        transferSyntaxUID, sopClassUID, modality, samplesPerPixel, photometricInterpretation, numberOfFrames,
+        transferSyntaxUID, sopClassUID, sopInstanceUID, modality, studyInstanceUID, seriesInstanceUID, samplesPerPixel, photometricInterpretation, numberOfFrames,
         rows, columns, bitsAllocated, bitsStored, pixelRepresentation, pixelData, pixelSpacing,
         imagerPixelSpacing, sharedFunctionalGroupsSequence, pixelMeasuresSequence,
         pixelValueTransformationSequence, rescaleIntercept, rescaleSlope, windowCenter, windowWidth,

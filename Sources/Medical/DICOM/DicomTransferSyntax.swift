@@ -5,7 +5,8 @@ public struct DicomTransferSyntax: Equatable, Sendable {
     public let uid: String
     /// dcmtk's name for it, e.g. "JPEG Baseline"; "unknown" for a UID dcmtk does not know.
     public let name: String
-    /// True when pixel data in this syntax can be decoded (native, deflate, RLE, JPEG, JPEG-LS).
+    /// True when pixel data in this syntax can be decoded (native, deflate, RLE, JPEG, JPEG-LS, and
+    /// JPEG 2000 through OpenJPEG).
     public let decodable: Bool
 
     public init(uid: String, name: String, decodable: Bool) {

@@ -13,7 +13,7 @@ enum {
     RT_DCM_OK = 0,
     /// The file is damaged or inconsistent (truncated pixel data, impossible sizes, decoder failure).
     RT_DCM_ERROR = -1,
-    /// The file is valid but uses something this build cannot decode (JPEG 2000, 12-bit cells, ...).
+    /// The file is valid but uses something this build cannot decode (HTJ2K, 12-bit cells, ...).
     RT_DCM_UNSUPPORTED = -2,
 };
 
@@ -34,6 +34,9 @@ typedef struct {
 } rt_dcm_image_info;
 
 const char *rt_dcm_library_version(void);
+
+/// dcmtk's name for a UID (SOP class, transfer syntax), e.g. "CT Image Storage"; empty when unknown.
+void rt_dcm_uid_name(const char *uid, char *name, size_t namelen);
 
 /// Opens `path` (with or without a meta header; the transfer syntax is detected). NULL on failure.
 rt_dcm_file *rt_dcm_open(const char *path, char *err, size_t errlen);
@@ -63,6 +66,14 @@ long rt_dcm_value_count(const rt_dcm_file *file, uint16_t group, uint16_t elemen
 int rt_dcm_get_nested_number(const rt_dcm_file *file, const uint32_t *sequences, size_t depth,
                              uint16_t group, uint16_t element, unsigned long index, double *out);
 
+/// Number of items in the VOI LUT Sequence (0028,3010); 0 when absent.
+long rt_dcm_voi_lut_count(const rt_dcm_file *file);
+
+/// VOI LUT number `index`: its first mapped value, bits per entry, and up to `capacity` entries
+/// copied into `table`. Returns the number of entries (size with capacity 0), or -1 with `err`.
+long rt_dcm_voi_lut(const rt_dcm_file *file, unsigned long index, int64_t *first, uint32_t *bits, uint16_t *table,
+                    size_t capacity, char *err, size_t errlen);
+
 /// 1 when the dataset has a Pixel Data element (7FE0,0010).
 int rt_dcm_has_pixel_data(const rt_dcm_file *file);
 
@@ -77,9 +88,34 @@ int rt_dcm_check_frame(const rt_dcm_file *file, uint32_t frame, char *err, size_
 /// as pydicom's apply_modality_lut does. `count` must be rows × columns.
 int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t count, char *err, size_t errlen);
 
+/// One frame's stored samples before any LUT, as pydicom's pixel_array holds them: BitsStored bits
+/// from HighBit down, sign-extended when PixelRepresentation is 1; colour samples interleaved in
+/// the colour model the codec decodes to (RGB, or RGB after JPEG 2000's inverse RCT/ICT).
+/// Palette colour gives the indices. `count` must be rows × columns × samples per pixel.
+int rt_dcm_decode_stored(rt_dcm_file *file, uint32_t frame, int64_t *out, size_t count, char *err, size_t errlen);
+
 /// Decodes one colour frame (RGB, YBR, palette) to interleaved RGB of `bits` 8 or 16 per sample.
 /// `bytes` must be rows × columns × 3 × bits/8.
 int rt_dcm_decode_color(rt_dcm_file *file, uint32_t frame, int bits, void *out, size_t bytes, char *err, size_t errlen);
+
+/// A classification result for the Structured Report (UTF-8 text).
+typedef struct {
+    const char *label;
+    double probability;
+    const char *model_name;
+    const char *model_version;
+} rt_dcm_finding;
+
+/// Writes a Comprehensive SR (new series in the source's study) holding the finding, its
+/// probability, the model name and version, and a reference to the source instance. The Patient
+/// module is written empty: nothing identifying is copied from the source.
+int rt_dcm_write_structured_report(rt_dcm_file *source, const rt_dcm_finding *finding, const char *path,
+                                   char *err, size_t errlen);
+
+/// Writes a Secondary Capture of an 8-bit interleaved RGB image (new series in the source's study,
+/// Source Image Sequence pointing at the source), with the Patient module empty.
+int rt_dcm_write_secondary_capture(rt_dcm_file *source, const uint8_t *rgb, uint32_t width, uint32_t height,
+                                   const char *path, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
