@@ -47,10 +47,14 @@ public struct GradCAM {
     /// or its negation (binary), or log P(class) from the CORAL thresholds (ordinal).
     ///
     /// Shapes: input [N, C, H, W] → N maps of H × W.
-    public func maps(_ input: Tensor, head: Int, classIndex: Int) -> [SaliencyMap] { maps([input], head: head, classIndex: classIndex) }
+    public func maps(_ input: Tensor, head: Int, classIndex: Int, normalized: Bool = true) -> [SaliencyMap] {
+        maps([input], head: head, classIndex: classIndex, normalized: normalized)
+    }
 
     /// As `maps(_:head:classIndex:)` for a network with several inputs; maps take the first input's size.
-    public func maps(_ inputs: [Tensor], head: Int, classIndex: Int) -> [SaliencyMap] {
+    /// `normalized: false` keeps each map's own scale, so that maps of several patches of one image can be blended
+    /// and normalised once (per-patch normalisation would draw every patch as equally important).
+    public func maps(_ inputs: [Tensor], head: Int, classIndex: Int, normalized: Bool = true) -> [SaliencyMap] {
         precondition(inputs.first?.rank == 4, "Grad-CAM needs [N, C, H, W] as the first input, got \(inputs.first?.shape ?? [])")
         precondition(network.heads.indices.contains(head), "no head \(head)")
         let spec = network.heads[head].spec
@@ -74,7 +78,7 @@ public struct GradCAM {
         let score = GradCAM.score(logits, kind: spec.kind, classIndex: classIndex, classCount: spec.classes.count)
         let grads = tape.backward(from: score.sum())
         guard let g = grads[activation] else { return (0..<n).map { _ in SaliencyMap(width: w, height: h) } }
-        return GradCAM.combine(activation: x, gradient: g).map { $0.resized(width: w, height: h).normalized() }
+        return GradCAM.combine(activation: x, gradient: g).map { normalized ? $0.resized(width: w, height: h).normalized() : $0.resized(width: w, height: h) }
     }
 
     /// ReLU(Σ_c α_c·A_c) with α_c the spatial mean of ∂score/∂A_c. Shapes: [N, K, h, w] twice → N maps h × w.
