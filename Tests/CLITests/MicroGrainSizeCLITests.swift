@@ -111,7 +111,7 @@ final class SteelGradingProtocolCLITests: XCTestCase {
         XCTAssertEqual(viaProtocol.status, 0, viaProtocol.stderr)
         let viaFlags = try ReticleProcess.run(["micro", "grade", inputs, "--model",
                                                root.appendingPathComponent("fixtures/models/steel-demo.safetensors").path,
-                                               "--explain", "gradcam", "--min-confidence", "0.6", "--min-needle-confidence", "0.5",
+                                               "--explain", "gradcam", "--min-confidence", "0.6", "--min-needle-confidence", "0.4",
                                                "--grain-size", "--scale-bar-um", "20",
                                                "--json", "--quiet"])
         XCTAssertEqual(viaFlags.status, 0, viaFlags.stderr)
