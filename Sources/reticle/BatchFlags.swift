@@ -88,8 +88,12 @@ extension BatchFlags {
     /// The settings (hash and run.json) come from the whole `options` value.
     /// A failure before any item is processed (inputs, output folder) exits 1. `finish` runs once
     /// all items are done, with the output folder (when there is one): reports built from items/.
+    /// A command with a `table` prints that compact table instead of a block per item (nothing with --quiet); one
+    /// with a `report` prints the line it returns (counts, the report's path) even with --quiet.
     func runBatch<O: CommandOptions>(_ inputs: [String], label: String, options: O,
                                      finish: ((URL) throws -> Void)? = nil,
+                                     report: ((URL) throws -> String)? = nil,
+                                     table: (([ItemRecord]) -> String)? = nil,
                                      work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
         let run = self.run
         applyComputeThreads(threads)
@@ -114,10 +118,17 @@ extension BatchFlags {
         } catch {
             throw fail(error)
         }
-        BatchOutput.print(records, json: json)
+        if let table, !json {
+            if !quiet { Swift.print(table(records), terminator: "") }
+        } else {
+            BatchOutput.print(records, json: json)
+        }
         if let finish, let outDir = batch.outDir { try finish(outDir) }
         if !quiet && (out != nil || items.count > 1) {
             FileHandle.standardError.write(Data("\(label): \(summary.description)\n".utf8))
+        }
+        if let report, let outDir = batch.outDir {
+            FileHandle.standardError.write(Data("\(label): \(try report(outDir))\n".utf8))
         }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }

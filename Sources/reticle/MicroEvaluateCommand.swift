@@ -50,6 +50,15 @@ struct MicroEvaluateCommand: ParsableCommand {
     @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).")
     var learningRate = MicroEvaluateOptions().learningRate
 
+    @Option(help: "Augmentation of training patches: \(GradingAugmentation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var augmentation = MicroEvaluateOptions().augmentation
+
+    @Option(help: "Share of each fold's training specimens held out for validation (best epoch, early stopping); 0 for none.")
+    var validationFraction = MicroEvaluateOptions().validationFraction
+
+    @Option(help: "Epochs without a better validation loss before training stops.")
+    var patience = MicroEvaluateOptions().patience
+
     @OptionGroup var calibrationFlags: CalibrationFlags
 
     @Flag(help: "Print evaluation.json on stdout instead of the summary.")
@@ -72,6 +81,9 @@ struct MicroEvaluateCommand: ParsableCommand {
         o.umPerPxModel = umPerPxModel
         o.patchesPerImage = patchesPerImage
         o.learningRate = learningRate
+        o.augmentation = augmentation
+        o.validationFraction = validationFraction
+        o.patience = patience
         o.calibration = calibrationFlags.options
         return o
     }

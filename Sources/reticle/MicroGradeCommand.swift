@@ -38,8 +38,20 @@ struct MicroGradeCommand: ParsableCommand {
     @Option(help: "Manifest CSV (image, specimen) that names each image's specimen.")
     var specimenManifest: String?
 
-    @Option(help: "Type confidence below which an image goes to the review queue.")
+    @Option(help: "Type confidence (after the model's temperature) below which an image goes to the review queue.")
     var minConfidence = MicroGradeOptions().minConfidence
+
+    @Option(help: "Needle-class confidence below which an image goes to the review queue.")
+    var minNeedleConfidence = MicroGradeOptions().minNeedleConfidence
+
+    @Option(help: "Share of an image's crops calling another type above which it goes to the review queue.")
+    var maxCropDisagreement = MicroGradeOptions().maxCropDisagreement
+
+    @Option(help: "Feature distance from the training images (multiple of their 95th percentile) above which an image is out of distribution.")
+    var maxFeatureDistance = MicroGradeOptions().maxFeatureDistance
+
+    @Flag(help: "Test-time augmentation: grade every patch in its 8 flips and quarter turns too.")
+    var tta = false
 
     @OptionGroup var calibrationFlags: CalibrationFlags
     @OptionGroup var batch: BatchFlags
@@ -52,6 +64,10 @@ struct MicroGradeCommand: ParsableCommand {
         o.specimenPattern = specimenPattern
         o.specimenManifest = specimenManifest
         o.minConfidence = minConfidence
+        o.minNeedleConfidence = minNeedleConfidence
+        o.maxCropDisagreement = maxCropDisagreement
+        o.maxFeatureDistance = maxFeatureDistance
+        o.tta = tta
         o.calibration = calibrationFlags.options
         return o
     }
@@ -68,7 +84,8 @@ struct MicroGradeCommand: ParsableCommand {
             throw fail(error)
         }
         try batch.runBatch(inputs, label: "grade", options: options,
-                           finish: { outDir in try options.writeReport(job, to: outDir) },
+                           report: { outDir in try options.writeReport(job, to: outDir).line },
+                           table: GradingReport.terminalTable,
                            work: { item in try job.grade(item) })
     }
 }

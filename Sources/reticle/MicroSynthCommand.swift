@@ -7,6 +7,7 @@ import Shared
 
 extension SyntheticDataset.Layout: ExpressibleByArgument {}
 extension ScaleBar.Polarity: ExpressibleByArgument {}
+extension MicroSynthOptions.Style: ExpressibleByArgument {}
 
 struct MicroSynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,6 +66,9 @@ struct MicroSynthCommand: ParsableCommand {
     @Option(help: "Sensor noise σ in grey levels.")
     var noise = MicroSynthOptions().noise
 
+    @Option(help: "Laboratory look: reference, or other-lab (deeper etch, other tone curve, stronger illumination gradient, softer focus, noisier camera; same structures for the same seed).")
+    var style = MicroSynthOptions().style
+
     @Option(help: "Random seed; the same seed and options give the same files.")
     var seed = MicroSynthOptions().seed
 
@@ -96,6 +100,7 @@ struct MicroSynthCommand: ParsableCommand {
         o.noise = noise
         o.seed = seed
         o.layout = layout
+        o.style = style
         return o
     }
 

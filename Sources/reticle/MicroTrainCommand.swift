@@ -59,6 +59,18 @@ struct MicroTrainCommand: ParsableCommand {
     @Option(help: "Seed for patches, split, initialisation and shuffling.")
     var seed = MicroTrainOptions().seed
 
+    @Option(help: "Augmentation of training patches: \(GradingAugmentation.allCases.map(\.rawValue).joined(separator: ", ")) (lab: illumination, contrast and gamma, blur, noise, JPEG, flips and turns, scale jitter).")
+    var augmentation = MicroTrainOptions().augmentation
+
+    @Option(help: "Share of the specimens held out for the evaluation.")
+    var testFraction = MicroTrainOptions().testFraction
+
+    @Option(help: "Share of the specimens held out for validation (best epoch, early stopping; from 8 specimens on).")
+    var validationFraction = MicroTrainOptions().validationFraction
+
+    @Option(help: "Epochs without a better validation loss before training stops.")
+    var patience = MicroTrainOptions().patience
+
     @OptionGroup var calibrationFlags: CalibrationFlags
 
     @Flag(help: "No progress output.")
@@ -80,6 +92,10 @@ struct MicroTrainCommand: ParsableCommand {
         o.learningRate = learningRate
         o.labelSmoothing = labelSmoothing
         o.seed = seed
+        o.augmentation = augmentation
+        o.testFraction = testFraction
+        o.validationFraction = validationFraction
+        o.patience = patience
         o.calibration = calibrationFlags.options
         return o
     }

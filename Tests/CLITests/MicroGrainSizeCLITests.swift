@@ -111,7 +111,8 @@ final class SteelGradingProtocolCLITests: XCTestCase {
         XCTAssertEqual(viaProtocol.status, 0, viaProtocol.stderr)
         let viaFlags = try ReticleProcess.run(["micro", "grade", inputs, "--model",
                                                root.appendingPathComponent("fixtures/models/steel-demo.safetensors").path,
-                                               "--explain", "gradcam", "--min-confidence", "0.6", "--scale-bar-um", "20",
+                                               "--explain", "gradcam", "--min-confidence", "0.6", "--min-needle-confidence", "0.4",
+                                               "--grain-size", "--scale-bar-um", "20",
                                                "--json", "--quiet"])
         XCTAssertEqual(viaFlags.status, 0, viaFlags.stderr)
         let rows = try XCTUnwrap(JSONValue.parse(viaProtocol.stdout).arrayValue)
@@ -119,6 +120,8 @@ final class SteelGradingProtocolCLITests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(viaProtocol.stdout), try JSONValue.parse(viaFlags.stdout))
         // The TIFF tags give the scale; the 20 µm bar is found too, agrees, and is left out.
         XCTAssertEqual(rows[0]["calibration"]?["source"], "tiff-resolution")
+        // The protocol promises grain size: every row carries a measurement or the reason there is none.
+        XCTAssertTrue(rows.allSatisfy { $0["grain_size"]?.objectValue != nil }, "grain size enabled by the protocol")
         XCTAssertEqual(rows[0]["calibration"]?["scale_bar"]?["um_per_px"]?.doubleValue ?? 0, 0.5, accuracy: 0.005)
     }
 }

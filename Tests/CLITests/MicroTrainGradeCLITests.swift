@@ -1,5 +1,5 @@
 // End to end: train on a tiny generated set, then grade a folder holding one corrupt file:
-// exit 2, an error row, the others graded, report.html referencing the Grad-CAM overlays.
+// exit 2, an error row, the others graded, report.html embedding the Grad-CAM overlays.
 
 import Foundation
 import XCTest
@@ -40,7 +40,7 @@ final class MicroTrainGradeCLITests: XCTestCase {
         XCTAssertEqual(rows.filter { $0["status"] as? String == "ok" }.count, 2)
         XCTAssertTrue(rows.contains { ($0["error"] as? String)?.contains("broken.tif") == true })
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(html.contains("-gradcam.png"))
+        XCTAssertTrue(html.contains("alt=\"Grad-CAM overlay\"") && html.contains("data:image/png;base64,"), "overlays embedded")
         let overlay = try XCTUnwrap(rows.first { $0["overlay"] != nil }?["overlay"] as? String)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(overlay).path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("specimens.json").path))

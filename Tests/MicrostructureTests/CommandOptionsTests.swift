@@ -25,7 +25,9 @@ final class CommandOptionsTests: XCTestCase {
         XCTAssertEqual(OptionKeys.optionName("class1Um"), "class1-um")
         XCTAssertEqual(OptionKeys.propertyName("specimen-pattern"), "specimenPattern")
         XCTAssertEqual(MicroGradeOptions.keys, ["model", "explain", "grain-size", "specimen-pattern", "specimen-manifest",
-                                                "min-confidence", "um-per-px", "profile", "microscope", "objective", "scale-bar-um"])
+                                                "min-confidence", "min-needle-confidence", "max-crop-disagreement",
+                                                "max-feature-distance", "tta", "um-per-px", "profile", "microscope", "objective",
+                                                "scale-bar-um"])
         XCTAssertEqual(Set(RunOptions.keys), ["out", "force", "append", "retry-crashed", "shard", "threads", "include", "exclude", "no-recursive",
                                               "all-files", "json", "quiet", "protocol-sha256"])
         // Run options are never options of a command: they do not join the settings.
@@ -129,6 +131,10 @@ final class CommandOptionsTests: XCTestCase {
         o.specimenPattern = a ? "^(s\\d+)" : "^(\\w+)-"
         o.specimenManifest = a ? "a.csv" : "b.csv"
         o.minConfidence = a ? 0.6 : 0.8
+        o.minNeedleConfidence = a ? 0.5 : 0.4
+        o.maxCropDisagreement = a ? 0.25 : 0.3
+        o.maxFeatureDistance = a ? 2 : 3
+        o.tta = a
         o.calibration = a ? calibrationA : calibrationB
         return o
     }
@@ -149,6 +155,7 @@ final class CommandOptionsTests: XCTestCase {
         o.noise = a ? 3 : 5
         o.seed = a ? 1 : 2
         o.layout = a ? .manifest : .folders
+        o.style = a ? .reference : .otherLab
         return o
     }
 
@@ -165,6 +172,10 @@ final class CommandOptionsTests: XCTestCase {
         o.learningRate = a ? 3e-3 : 1e-3
         o.labelSmoothing = a ? 0.1 : 0
         o.seed = a ? 1 : 7
+        o.augmentation = a ? "lab" : "none"
+        o.testFraction = a ? 0.25 : 0.3
+        o.validationFraction = a ? 0.15 : 0.1
+        o.patience = a ? 6 : 3
         o.calibration = a ? calibrationA : calibrationB
         return o
     }
@@ -180,6 +191,9 @@ final class CommandOptionsTests: XCTestCase {
         o.umPerPxModel = a ? 1 : 0.5
         o.patchesPerImage = a ? 16 : 4
         o.learningRate = a ? 3e-3 : 1e-3
+        o.augmentation = a ? "lab" : "geometric"
+        o.validationFraction = a ? 0.15 : 0
+        o.patience = a ? 6 : 2
         o.calibration = a ? calibrationA : calibrationB
         return o
     }

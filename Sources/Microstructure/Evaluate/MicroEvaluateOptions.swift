@@ -24,6 +24,11 @@ public struct MicroEvaluateOptions: CommandOptions {
     public var patchesPerImage = MicroTrainOptions().patchesPerImage
     /// Peak learning rate (AdamW, warm-up then cosine decay).
     public var learningRate = MicroTrainOptions().learningRate
+    /// Augmentation of training patches (as `micro train --augmentation`).
+    public var augmentation = MicroTrainOptions().augmentation
+    /// Share of each fold's training specimens held out for validation (best epoch, early stopping); 0 for none.
+    public var validationFraction = MicroTrainOptions().validationFraction
+    public var patience = MicroTrainOptions().patience
     public var calibration = CalibrationOptions()
 
     public init() {}
@@ -57,6 +62,9 @@ public struct MicroEvaluateOptions: CommandOptions {
             o.umPerPxModel = umPerPxModel
             o.patchesPerImage = patchesPerImage
             o.learningRate = learningRate
+            o.augmentation = augmentation
+            o.validationFraction = validationFraction
+            o.patience = patience
             return (name, try o.config())
         }
     }

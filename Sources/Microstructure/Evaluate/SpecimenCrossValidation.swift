@@ -43,6 +43,17 @@ public struct SpecimenCrossValidation {
                     let train = dataset.micrographs.indices.filter { !heldSet.contains($0) }
                     var split = DataSplit.stratified(labels: [0], validationFraction: 0, seed: 0)
                     split.train = train; split.validation = []; split.test = held
+                    // Validation (best epoch, early stopping) from the training specimens only, as micro train would.
+                    let trainSpecimens = Set(train.map { dataset.micrographs[$0].specimen }).count
+                    if config.validationFraction > 0 && trainSpecimens >= config.minimumSpecimensForValidation {
+                        let inner = DataSplit.stratified(labels: train.map { dataset.micrographs[$0].type },
+                                                         groups: train.map { dataset.micrographs[$0].specimen },
+                                                         validationFraction: config.validationFraction, seed: seed)
+                        if !inner.train.isEmpty && !inner.validation.isEmpty {
+                            split.train = inner.train.map { train[$0] }
+                            split.validation = inner.validation.map { train[$0] }
+                        }
+                    }
                     let result = try trainer.train(dataset, prepared: prepared, split: split, log: nil)
                     let e = result.evaluation
                     for k in e.imageIndices.indices {

@@ -70,10 +70,8 @@ public struct GradingTrainer {
                                                     warmupSteps: min(20, steps / 10))
         trainer.weightDecay = 1e-4
         trainer.loss = LossOptions(labelSmoothing: config.labelSmoothing)
-        trainer.augmentation.horizontalFlip = true
-        trainer.augmentation.verticalFlip = true
-        trainer.augmentation.rotate90 = true
-        trainer.augmentation.noise = 0.05
+        trainer.augmentation = config.augmentation.augmentation
+        if !split.validation.isEmpty { trainer.earlyStoppingPatience = config.earlyStoppingPatience }
         trainer.seed = config.seed
         let fit = Trainer(network: network, config: trainer)
         let batchesPerEpoch = (trainIndices.count + config.batchSize - 1) / config.batchSize
@@ -92,6 +90,16 @@ public struct GradingTrainer {
 
         let classifier = PatchClassifier(network: network)
         let evaluation = try GradingEvaluation(dataset: dataset, prepared: prepared, images: split.test, classifier: classifier)
+        // Confidence and self-knowledge, both from the images' grading-grid patches: the temperature from held-out
+        // specimens (validation when there is one, else the test side), the feature distribution from training images.
+        let calibrationImages = split.validation.isEmpty ? split.test : split.validation
+        let calibrationOutputs = calibrationImages.map { classifier.classify(prepared[$0].gridPatches) }
+        let temperature = TemperatureScaling(probabilities: calibrationOutputs.map { PatchClassifier.aggregate($0.probabilities[0]) },
+                                             truth: calibrationImages.map { dataset.micrographs[$0].type },
+                                             fittedOn: split.validation.isEmpty ? "test" : "validation")
+        let trainOutputs = split.train.map { classifier.classify(prepared[$0].gridPatches) }
+        let features = FeatureDistribution(features: trainOutputs.map { PatchClassifier.mean($0.features) },
+                                           labels: split.train.map { dataset.micrographs[$0].type }, classes: dataset.typeClasses.count)
         let contrast = ContrastRange(split.train.map { prepared[$0].contrast })!
         var provenance = JSONObject()
         provenance["task"] = "steel micrograph grading (type, needle-length class)"
@@ -113,6 +121,9 @@ public struct GradingTrainer {
         provenance["soft_labels"] = .bool(dataset.hasSeveralRaters)
         provenance["patch_normalization"] = "per-patch standardisation: (x − patch mean) / max(patch std, 0.02) on grey 0…1"
         provenance["contrast_range"] = contrast.json
+        provenance["temperature"] = .object(temperature.json)
+        if let features { provenance["feature_distribution"] = features.json }
+        provenance["augmentation"] = .string(config.augmentation.rawValue)
         provenance["needle_scale"] = .string(GradingLabels.houseScale)
         provenance["metrics"] = .object(evaluation.json)
         provenance["trained_at"] = .string(ISO8601DateFormatter().string(from: Date()))
@@ -156,7 +167,7 @@ public struct GradingTrainer {
 
 /// One training image's patches (network inputs) and grey-level statistics.
 struct PreparedPatches: Sendable {
-    /// Each [1, P, P].
+    /// Each [1, P, P], raw grey 0…1 (training augments, then standardises).
     var patches: [Tensor]
     /// The grading grid's patches (half-patch stride), for the held-out evaluation.
     var gridPatches: [Tensor]
@@ -173,8 +184,10 @@ struct PreparedPatches: Sendable {
             var rng = SplitMix64(seed: seed)
             let rects = prepared.randomPatches(size: config.patchSize, count: config.patchesPerImage, rng: &rng)
             guard !rects.isEmpty else { throw ReticleError(.usage, "no patch fits outside the scale bar") }
-            patches = rects.map(prepared.tensor)
+            // Raw grey: the trainer's augmentation works in the grey range and standardises last.
+            patches = rects.map(prepared.rawTensor)
             gridPatches = prepared.gradingPatches(size: config.patchSize).map(prepared.tensor)
+            if gridPatches.isEmpty { gridPatches = rects.map(prepared.tensor) }
             contrast = prepared.contrast
         } catch {
             throw (error as? ReticleError)?.naming(m.name) ?? ReticleError(.io, file: m.name, "\(error)")

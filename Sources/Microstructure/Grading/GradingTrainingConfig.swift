@@ -33,7 +33,11 @@ public struct GradingTrainingConfig: Codable, Equatable, Sendable {
     public var testFraction = 0.25
     public var validationFraction = 0.15
     /// Below this many specimens there is no validation side (fixed epochs, last weights).
-    public var minimumSpecimensForValidation = 16
+    public var minimumSpecimensForValidation = 8
+    /// What training patches go through before the network sees them (see `GradingAugmentation`).
+    public var augmentation = GradingAugmentation.lab
+    /// Stop after this many epochs without a better validation loss (with a validation side), keeping the best weights.
+    public var earlyStoppingPatience = 6
     public var seed: UInt64 = 1
     /// Threads reading and preparing images.
     public var threads = 0

@@ -20,8 +20,16 @@ public struct MicroGradeOptions: CommandOptions {
     public var specimenPattern: String?
     /// Manifest CSV (image, specimen) naming each image's specimen; beats the pattern.
     public var specimenManifest: String?
-    /// Type confidence below which an image goes to the review queue.
+    /// Type confidence (after temperature scaling) below which an image goes to the review queue.
     public var minConfidence = 0.6
+    /// Needle-class confidence below which an image goes to the review queue.
+    public var minNeedleConfidence = ReviewPolicy().minimumNeedleConfidence
+    /// Share of crops calling another type above which an image goes to the review queue.
+    public var maxCropDisagreement = ReviewPolicy().maximumCropDisagreement
+    /// Feature distance (multiple of the training 95th percentile) above which an image is out of distribution.
+    public var maxFeatureDistance = ReviewPolicy().maximumFeatureDistance
+    /// Test-time augmentation: every patch also graded in its 8 flips and quarter turns.
+    public var tta = false
     public var calibration = CalibrationOptions()
 
     public init() {}
@@ -31,8 +39,12 @@ public struct MicroGradeOptions: CommandOptions {
 
     public func validate() throws {
         guard !model.isEmpty else { throw ReticleError(.usage, "--model names the grading model (.safetensors)") }
-        guard minConfidence.isFinite, (0...1).contains(minConfidence) else {
-            throw ReticleError(.usage, "--min-confidence must be between 0 and 1")
+        for (flag, v) in [("--min-confidence", minConfidence), ("--min-needle-confidence", minNeedleConfidence),
+                          ("--max-crop-disagreement", maxCropDisagreement)] where !(v.isFinite && (0...1).contains(v)) {
+            throw ReticleError(.usage, "\(flag) must be between 0 and 1, got \(v)")
+        }
+        guard maxFeatureDistance.isFinite, maxFeatureDistance > 0 else {
+            throw ReticleError(.usage, "--max-feature-distance must be a positive multiple, got \(maxFeatureDistance)")
         }
         try calibration.validate()
     }
@@ -48,6 +60,10 @@ public struct MicroGradeOptions: CommandOptions {
     public func job(calibration resolver: MicrographCalibration, overlaysDir: URL?) throws -> MicrographGradingJob {
         var policy = ReviewPolicy()
         policy.minimumConfidence = minConfidence
+        policy.minimumNeedleConfidence = minNeedleConfidence
+        policy.maximumCropDisagreement = maxCropDisagreement
+        policy.maximumFeatureDistance = maxFeatureDistance
+        policy.testTimeAugmentation = tta
         let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
         if explain != nil && TextureClassifier.isFeatureModel(grader.network) {
             throw ReticleError(.usage, file: model, "--explain gradcam needs a CNN: this \(grader.manifest.spec.architecture) model has no layer with a spatial map (grade without --explain)")
@@ -57,12 +73,13 @@ public struct MicroGradeOptions: CommandOptions {
                                     grainSize: grainSize, explain: explain != nil, overlaysDir: overlaysDir)
     }
 
-    /// After the batch: specimens.json and report.html over every item in `outDir` (shards
-    /// copied in included), grouped as `job` groups.
-    public func writeReport(_ job: MicrographGradingJob, to outDir: URL) throws {
+    /// After the batch: report.html, results.csv (fixed columns), specimens.csv and specimens.json over every item
+    /// in `outDir` (shards copied in included), grouped as `job` groups; the run's summary.
+    @discardableResult
+    public func writeReport(_ job: MicrographGradingJob, to outDir: URL) throws -> GradingReport.Summary {
         let all = try ItemStore(outDir: outDir, create: false).allRecords().records
         let specimens = SpecimenGrade.aggregate(all, grouping: job.grouping)
-        let hash = BatchSettings.fingerprint(model)
-        try GradingReport.write(all, specimens: specimens, model: "\(model) (sha256 \(hash.prefix(12))…)", to: outDir)
+        return try GradingReport.write(all, specimens: specimens, modelPath: model, modelWarnings: job.grader.warnings,
+                                       settings: try encoded, to: outDir)
     }
 }

@@ -27,6 +27,13 @@ public struct MicroTrainOptions: CommandOptions {
     public var labelSmoothing: Float = 0.1
     /// Seed for patches, split, initialisation and shuffling.
     public var seed: UInt64 = 1
+    /// Augmentation of training patches: none, geometric, lab (see `GradingAugmentation`).
+    public var augmentation = GradingTrainingConfig().augmentation.rawValue
+    /// Specimen shares held out for the evaluation and for validation (model selection, early stopping).
+    public var testFraction = GradingTrainingConfig().testFraction
+    public var validationFraction = GradingTrainingConfig().validationFraction
+    /// Epochs without a better validation loss before training stops.
+    public var patience = GradingTrainingConfig().earlyStoppingPatience
     public var calibration = CalibrationOptions()
 
     public init() {}
@@ -83,6 +90,17 @@ public struct MicroTrainOptions: CommandOptions {
             throw ReticleError(.usage, "--weighted-conv and --spp apply to the compact CNN, not \(config.architecture)")
         }
         config.seed = seed
+        guard let aug = GradingAugmentation(rawValue: augmentation) else {
+            throw ReticleError(.usage, "--augmentation \"\(augmentation)\" is not one of \(GradingAugmentation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.augmentation = aug
+        guard testFraction.isFinite, validationFraction.isFinite, validationFraction >= 0 else {
+            throw ReticleError(.usage, "--test-fraction and --validation-fraction must be fractions of the specimens")
+        }
+        config.testFraction = testFraction
+        config.validationFraction = validationFraction
+        guard patience >= 1 else { throw ReticleError(.usage, "--patience must be at least 1 epoch, got \(patience)") }
+        config.earlyStoppingPatience = patience
         try config.validate()
         return config
     }

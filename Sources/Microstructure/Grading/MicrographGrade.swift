@@ -14,6 +14,13 @@ public struct MicrographGrade: Sendable {
     /// Image µm/px ÷ model µm/px.
     public var scaleFactor: Double
     public var contrast: ContrastStatistics
+    /// The chosen type's probability before temperature scaling, and the temperature (nil: the model has none).
+    public var uncalibratedConfidence: Double?
+    public var temperature: Double?
+    /// Share of the image's crops (grid patches) whose own call is the image's type.
+    public var cropAgreement = 1.0
+    /// The image's feature distance as a multiple of the training 95th percentile (nil: the model stores no distribution).
+    public var featureDistance: Double?
     /// Empty: the grade can be trusted as is.
     public var reviewReasons: [String] = []
     /// Grad-CAM of the predicted type over `analysedImage` (only when asked for).
@@ -55,6 +62,10 @@ public struct MicrographGrade: Sendable {
         }
         o["needs_review"] = .bool(needsReview)
         o["review_reasons"] = .array(reviewReasons.map { .string($0) })
+        o["uncalibrated_confidence"] = uncalibratedConfidence.map(Self.rounded) ?? .null
+        o["temperature"] = temperature.map(Self.rounded) ?? .null
+        o["crop_agreement"] = Self.rounded(cropAgreement)
+        o["feature_distance"] = featureDistance.map(Self.rounded) ?? .null
         o["patches"] = .int(patches)
         o["scale_factor"] = Self.rounded(scaleFactor)
         o["contrast"] = .object(contrast.json)

@@ -33,8 +33,12 @@ public struct MicrographGradingJob: Sendable {
         let resolved = try calibration.resolve(image, path: item.displayPath)
         let grade = try grader.grade(image, calibration: resolved, explain: explain && overlaysDir != nil)
         var result = grade.json
-        result["specimen"] = .string(grouping.specimen(of: item.displayPath))
+        let specimen = grouping.assign(item.displayPath)
+        result["specimen"] = .string(specimen.specimen)
         result["calibration"] = .object(resolved.json)
+        // Everything a lab should read about this item besides its review reasons: calibration notes, a specimen
+        // rule that did not cover the file.
+        result["warnings"] = .array((resolved.warnings + [specimen.warning].compactMap { $0 }).map { .string($0) })
         if grainSize {
             // A grain-size failure (too few grains, say) must not lose the classification.
             do {
@@ -48,10 +52,13 @@ public struct MicrographGradingJob: Sendable {
             let thumb = try Self.thumbnail(image.grayscale())
             try ImageFile.write(thumb, to: overlaysDir.appendingPathComponent("\(item.id)-thumb.png").path)
             result["thumbnail"] = .string("overlays/\(item.id)-thumb.png")
-            if let map = grade.explanation, let analysed = grade.analysedImage {
-                let overlay = HeatmapOverlay().render(try Self.thumbnail(analysed), map: map)
+            if let map = grade.explanation {
+                let overlay = try GradCAMOverlay.display(image, map: map, explained: grade.type)
                 try ImageFile.write(overlay, to: overlaysDir.appendingPathComponent("\(item.id)-gradcam.png").path)
+                try ImageFile.write(GradCAMOverlay.fullResolution(image, map: map),
+                                    to: overlaysDir.appendingPathComponent("\(item.id)-gradcam-full.png").path)
                 result["overlay"] = .string("overlays/\(item.id)-gradcam.png")
+                result["overlay_full_resolution"] = .string("overlays/\(item.id)-gradcam-full.png")
             }
         }
         return result

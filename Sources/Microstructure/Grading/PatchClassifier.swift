@@ -22,6 +22,21 @@ public struct PatchClassifier {
         }
     }
 
+    /// Per head, per patch, the class probabilities, and per patch the features the type head reads (one pass).
+    /// Shapes: patches [N, C, H, W] → (heads × N × classes, N × F).
+    public func classify(_ patches: [Tensor]) -> (probabilities: [[[Double]]], features: [[Double]]) {
+        guard !patches.isEmpty else { return (network.heads.map { _ in [] }, []) }
+        let (p, f) = predictor.probabilitiesAndFeatures([Tensor.stack(patches)])
+        return (p.map(Self.rows), Self.rows(f))
+    }
+
+    /// [N, K] → N rows of K.
+    static func rows(_ t: Tensor) -> [[Double]] {
+        let (n, k) = (t.shape[0], t.shape[1])
+        let v = t.scalars
+        return (0..<n).map { i in (0..<k).map { Double(v[i * k + $0]) } }
+    }
+
     /// Mean of patch probabilities (the image's probabilities).
     public static func mean(_ rows: [[Double]]) -> [Double] {
         guard let first = rows.first else { return [] }

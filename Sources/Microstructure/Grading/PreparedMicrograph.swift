@@ -47,13 +47,21 @@ public struct PreparedMicrograph: Sendable {
     /// (overlapping, so that structures cut by one patch border are whole in a neighbour).
     public func gradingPatches(size: Int) -> [PixelRect] { patchGrid(size: size, stride: max(1, size / 2)) }
 
-    /// `count` seeded random patch positions that avoid the excluded regions (fewer if the image has no room).
+    /// `count` seeded random patch positions that avoid the excluded regions (fewer if the image has no room),
+    /// stratified: the k-th patch is drawn within cell k of a grid over the field, so the patches cover the whole
+    /// field instead of clustering by chance.
     public func randomPatches(size: Int, count: Int, rng: inout SplitMix64) -> [PixelRect] {
         var out: [PixelRect] = []
         var tries = 0
+        let side = max(1, Int(Double(count).squareRoot().rounded(.up)))
+        let spanX = image.width - size + 1, spanY = image.height - size + 1
         while out.count < count && tries < count * 20 {
+            let cell = tries % (side * side)
             tries += 1
-            let x = Int(rng.next() % UInt64(image.width - size + 1)), y = Int(rng.next() % UInt64(image.height - size + 1))
+            let cx = cell % side, cy = cell / side
+            let x0 = spanX * cx / side, x1 = max(x0 + 1, spanX * (cx + 1) / side)
+            let y0 = spanY * cy / side, y1 = max(y0 + 1, spanY * (cy + 1) / side)
+            let x = x0 + Int(rng.next() % UInt64(x1 - x0)), y = y0 + Int(rng.next() % UInt64(y1 - y0))
             let r = PixelRect(x: x, y: y, width: size, height: size)
             if isClear(r) { out.append(r) }
         }
@@ -68,10 +76,16 @@ public struct PreparedMicrograph: Sendable {
     /// specimen's etch depth and the illumination do not decide the call (contrast is checked
     /// separately against the training range). Shapes: → [1, size, size].
     public func tensor(_ r: PixelRect) -> Tensor {
+        let raw = rawTensor(r)
+        return Tensor(shape: raw.shape, scalars: PreparedMicrograph.standardised(raw.scalars))
+    }
+
+    /// The patch in raw grey (0…1), not standardised: what training augments. Shapes: → [1, size, size].
+    public func rawTensor(_ r: PixelRect) -> Tensor {
         let pixels = image.floatPixels()
         var values = [Float](repeating: 0, count: r.width * r.height)
         for y in 0..<r.height { for x in 0..<r.width { values[y * r.width + x] = pixels[(r.y + y) * image.width + r.x + x] } }
-        return Tensor(shape: [1, r.height, r.width], scalars: PreparedMicrograph.standardised(values))
+        return Tensor(shape: [1, r.height, r.width], scalars: values)
     }
 
     /// (v − mean) / max(std, 0.02): the floor keeps a flat patch from blowing noise up.

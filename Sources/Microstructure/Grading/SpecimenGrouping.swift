@@ -1,6 +1,8 @@
 // Which specimen an image belongs to, for per-specimen grading: a regular expression on the
 // file name (its first capture group, or the whole match), a manifest, or the default rule
-// that strips a trailing field number ("s0001-03.tif" → "s0001").
+// that strips a trailing field number ("s0001-03.tif" → "s0001"; "plate-A.tif" stays
+// "plate-A"). A pattern or manifest that does not cover a file says so, so a lab sees which
+// images fell back to the default rule.
 
 import Foundation
 import Shared
@@ -40,26 +42,38 @@ public struct SpecimenGrouping: Sendable {
     }
 
     /// The specimen of the image shown as `displayPath`.
-    public func specimen(of displayPath: String) -> String {
+    public func specimen(of displayPath: String) -> String { assign(displayPath).specimen }
+
+    /// The specimen of the image shown as `displayPath`, and a warning when the pattern or manifest does not
+    /// cover it (it then falls back to the default rule).
+    public func assign(_ displayPath: String) -> (specimen: String, warning: String?) {
         let file = (displayPath as NSString).lastPathComponent
         switch rule {
         case .defaultRule:
-            return Self.defaultSpecimen(of: file)
-        case .pattern:
+            return (Self.defaultSpecimen(of: file), nil)
+        case .pattern(let p):
             let range = NSRange(file.startIndex..., in: file)
-            guard let m = regex?.firstMatch(in: file, range: range) else { return Self.defaultSpecimen(of: file) }
+            guard let m = regex?.firstMatch(in: file, range: range) else {
+                let fallback = Self.defaultSpecimen(of: file)
+                return (fallback, "\(displayPath): --specimen-pattern \"\(p)\" does not match the file name; specimen \"\(fallback)\" by the default rule")
+            }
             let r = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range
-            return Range(r, in: file).map { String(file[$0]) } ?? file
+            return (Range(r, in: file).map { String(file[$0]) } ?? file, nil)
         case .manifest(let map):
-            return map[displayPath] ?? map[file] ?? Self.defaultSpecimen(of: file)
+            if let s = map[displayPath] ?? map[file] { return (s, nil) }
+            let fallback = Self.defaultSpecimen(of: file)
+            return (fallback, "\(displayPath): not in the specimen manifest; specimen \"\(fallback)\" by the default rule")
         }
     }
 
-    /// The file name without extension, up to its last '-' or '_' when something follows it.
+    /// The file name without extension and without a trailing field number (`[-_]digits`): "s0001-03" → "s0001",
+    /// "plate_12" → "plate"; "plate-A" stays "plate-A" (A and B are two specimens, not two fields of one).
     public static func defaultSpecimen(of file: String) -> String {
         let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        guard let cut = stem.lastIndex(where: { $0 == "-" || $0 == "_" }), cut != stem.startIndex,
-              stem.index(after: cut) != stem.endIndex else { return stem }
+        let digits = stem.reversed().prefix { $0.isASCII && $0.isNumber }.count
+        guard digits > 0, digits < stem.count - 1 else { return stem }
+        let cut = stem.index(stem.endIndex, offsetBy: -digits - 1)
+        guard stem[cut] == "-" || stem[cut] == "_" else { return stem }
         return String(stem[..<cut])
     }
 }

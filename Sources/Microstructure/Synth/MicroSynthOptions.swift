@@ -29,6 +29,14 @@ public struct MicroSynthOptions: CommandOptions {
     public var noise = 3.0
     public var seed: UInt64 = 1
     public var layout = SyntheticDataset.Layout.manifest
+    /// The laboratory look: reference, or other-lab (deeper etch, other tone curve, stronger illumination
+    /// gradient, softer focus, noisier camera) for the same structures: the same seed gives the same specimens.
+    public var style = Style.reference
+
+    public enum Style: String, Codable, CaseIterable, Sendable {
+        case reference
+        case otherLab = "other-lab"
+    }
 
     public init() {}
 
@@ -57,9 +65,10 @@ public struct MicroSynthOptions: CommandOptions {
     /// The dataset these options describe, validated.
     public func dataset() throws -> SyntheticDataset {
         let (w, h) = try imageSize()
+        let optics = MicroscopeOptics(illuminationGradient: illumination, blurUM: blurUm, noiseSigma: noise)
         let synthesizer = MicrographSynthesizer(
             scale: NeedleLengthScale(classCount: classes, class1MinimumUM: class1Um),
-            optics: MicroscopeOptics(illuminationGradient: illumination, blurUM: blurUm, noiseSigma: noise),
+            optics: style == .otherLab ? optics.otherLab : optics,
             scaleBar: scaleBarUm.map { BurnedInScaleBar(lengthUM: $0, polarity: scaleBarPolarity) })
         let dataset = SyntheticDataset(specimens: specimens, imagesPerSpecimen: imagesPerSpecimen, width: w, height: h,
                                        umPerPixel: umPerPx, types: try MicrostructureType.parseList(types),

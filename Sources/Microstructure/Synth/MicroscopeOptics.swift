@@ -1,6 +1,7 @@
 // What the microscope and camera add to an etched surface: the point-spread function (blur),
 // uneven illumination (a linear gradient in a random direction plus vignetting) and sensor
-// noise, ending in 8-bit grey levels. Deterministic for a seed.
+// noise, ending in 8-bit grey levels; and how deep the laboratory etches (contrast of the
+// structure, a tone curve). Deterministic for a seed.
 
 import Foundation
 import Shared
@@ -14,6 +15,10 @@ public struct MicroscopeOptics: Codable, Equatable, Sendable {
     public var blurUM: Double
     /// Sensor noise σ in grey levels.
     public var noiseSigma: Double
+    /// Etch depth: the structure's grey levels stretched about mid-grey by this factor (1: as generated).
+    public var etchContrast = 1.0
+    /// Tone curve of the camera or etch: v ↦ 255·(v/255)^γ (1: linear).
+    public var gamma = 1.0
 
     public init(illuminationGradient: Double = 0.12, vignetting: Double = 0.08, blurUM: Double = 0.3, noiseSigma: Double = 3) {
         self.illuminationGradient = illuminationGradient
@@ -22,12 +27,25 @@ public struct MicroscopeOptics: Codable, Equatable, Sendable {
         self.noiseSigma = noiseSigma
     }
 
+    /// Another laboratory's preparation and microscope: a deeper etch, a brighter tone curve, stronger uneven
+    /// illumination and vignetting, softer focus and a noisier camera than `self`.
+    public var otherLab: MicroscopeOptics {
+        var o = MicroscopeOptics(illuminationGradient: max(illuminationGradient, 0.3), vignetting: max(vignetting, 0.18),
+                                 blurUM: max(blurUM * 1.6, 0.45), noiseSigma: max(noiseSigma * 2, 5))
+        o.etchContrast = 1.3
+        o.gamma = 0.75
+        return o
+    }
+
     /// No blur beyond the pixel, even light, no noise: the bare structure (for tests and masks).
     public static let ideal = MicroscopeOptics(illuminationGradient: 0, vignetting: 0, blurUM: 0, noiseSigma: 0)
 
     public func validate() throws {
         for (name, v) in [("illumination gradient", illuminationGradient), ("vignetting", vignetting),
                           ("blur", blurUM), ("noise", noiseSigma)] where !(v.isFinite && v >= 0) {
+            throw ReticleError(.usage, "\(name) must be a non-negative number, got \(v)")
+        }
+        for (name, v) in [("etch contrast", etchContrast), ("gamma", gamma)] where !(v.isFinite && v > 0) {
             throw ReticleError(.usage, "\(name) must be a non-negative number, got \(v)")
         }
         guard illuminationGradient < 1, vignetting < 1 else {
@@ -46,6 +64,7 @@ public struct MicroscopeOptics: Codable, Equatable, Sendable {
         let invR2 = 1 / (cx * cx + cy * cy)
         let invW = 1 / Float(max(1, width)), invH = 1 / Float(max(1, height))
         let vig = Float(vignetting), noise = Float(noiseSigma)
+        let etch = Float(etchContrast), tone = Float(gamma), toned = etchContrast != 1 || gamma != 1
         var out = [UInt8](repeating: 0, count: width * height)
         blurred.withUnsafeBufferPointer { src in
         out.withUnsafeMutableBufferPointer { dst in
@@ -65,7 +84,12 @@ public struct MicroscopeOptics: Codable, Equatable, Sendable {
                             spare = r * Float(sin(2 * Double.pi * u2))
                         }
                     }
-                    let v = src[y * width + x] * light + noise * n
+                    var base = src[y * width + x]
+                    if toned {
+                        base = min(255, max(0, 128 + (base - 128) * etch))
+                        base = 255 * pow(base / 255, tone)
+                    }
+                    let v = base * light + noise * n
                     dst[y * width + x] = UInt8(max(0, min(255, v.rounded())))
                 }
             }

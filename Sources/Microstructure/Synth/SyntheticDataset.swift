@@ -170,7 +170,8 @@ public struct SyntheticDataset: Sendable {
             "layout": .string(layout.rawValue),
             "needle_scale": ["name": .string(NeedleLengthScale.houseScaleName), "classes": .array(classes)],
             "optics": ["illumination_gradient": .number(optics.illuminationGradient), "vignetting": .number(optics.vignetting),
-                       "blur_um": .number(optics.blurUM), "noise_sigma": .number(optics.noiseSigma)],
+                       "blur_um": .number(optics.blurUM), "noise_sigma": .number(optics.noiseSigma),
+                       "etch_contrast": .number(optics.etchContrast), "gamma": .number(optics.gamma)],
             "scale_bar": synthesizer.scaleBar.map { ["length_um": .number($0.lengthUM), "polarity": .string($0.polarity.rawValue)] } ?? .null,
         ]
     }

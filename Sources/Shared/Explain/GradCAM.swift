@@ -47,14 +47,18 @@ public struct GradCAM {
     /// or its negation (binary), or log P(class) from the CORAL thresholds (ordinal).
     ///
     /// Shapes: input [N, C, H, W] → N maps of H × W.
-    public func maps(_ input: Tensor, head: Int, classIndex: Int) -> [SaliencyMap] { maps([input], head: head, classIndex: classIndex) }
+    public func maps(_ input: Tensor, head: Int, classIndex: Int, normalized: Bool = true) -> [SaliencyMap] {
+        maps([input], head: head, classIndex: classIndex, normalized: normalized)
+    }
 
     /// As `maps(_:head:classIndex:)` for a network with several inputs; maps take the first input's size.
-    public func maps(_ inputs: [Tensor], head: Int, classIndex: Int) -> [SaliencyMap] {
+    /// `normalized: false` keeps each map's own scale, so that maps of several patches of one image can be blended
+    /// and normalised once (per-patch normalisation would draw every patch as equally important).
+    public func maps(_ inputs: [Tensor], head: Int, classIndex: Int, normalized: Bool = true) -> [SaliencyMap] {
         let (n, h, w) = (inputs[0].shape[0], inputs[0].shape[2], inputs[0].shape[3])
         let (a, g) = activationAndGradient(inputs, head: head, classIndex: classIndex)
         guard let g else { return (0..<n).map { _ in SaliencyMap(width: w, height: h) } }
-        return GradCAM.combine(activation: a, gradient: g).map { $0.resized(width: w, height: h).normalized() }
+        return GradCAM.combine(activation: a, gradient: g).map { normalized ? $0.resized(width: w, height: h).normalized() : $0.resized(width: w, height: h) }
     }
 
     /// The target layer's output A and ∂score/∂A for every image (nil when the score does not depend on A),

@@ -75,13 +75,18 @@ public struct SaliencyCanvas: Sendable {
         weight = sum
     }
 
-    /// Adds `map` with its top-left corner at (x, y); parts outside the canvas are dropped.
-    public mutating func add(_ map: SaliencyMap, x: Int, y: Int, scale: Float = 1) {
+    /// Adds `map` with its top-left corner at (x, y); parts outside the canvas are dropped. `feathered` weights it
+    /// by a tent falling from the centre to the border, so overlapping patches blend without seams.
+    public mutating func add(_ map: SaliencyMap, x: Int, y: Int, scale: Float = 1, feathered: Bool = false) {
+        func tent(_ i: Int, _ n: Int) -> Float {
+            feathered ? Swift.max(Swift.min(Float(i) + 0.5, Float(n - i) - 0.5) / (Float(n) / 2), 0.05) : 1
+        }
         for yy in 0..<map.height { for xx in 0..<map.width {
             let (cx, cy) = (x + xx, y + yy)
             guard cx >= 0, cy >= 0, cx < width, cy < height else { continue }
-            sum[cy * width + cx] += scale * map[xx, yy]
-            weight[cy * width + cx] += 1
+            let w = tent(xx, map.width) * tent(yy, map.height)
+            sum[cy * width + cx] += w * scale * map[xx, yy]
+            weight[cy * width + cx] += w
         } }
     }
 

@@ -138,6 +138,13 @@ public struct Network: Layer {
     /// One logits tensor per head, for a single-input network.
     public func forwardHeads(_ x: Variable, _ ctx: ForwardContext) -> [Variable] { forwardHeads([x], ctx) }
 
+    /// Per head, the features it reads ([N, F]) and its logits, from one pass: what an out-of-distribution check
+    /// measures distances on.
+    public func headOutputs(_ inputs: [Variable], _ ctx: ForwardContext) -> (features: [Variable], logits: [Variable]) {
+        let values = run(inputs, ctx)
+        return (headSlots.map { values[$0]! }, zip(heads, headSlots).map { $0(values[$1]!, ctx) })
+    }
+
     /// All heads' logits side by side: [N, Σ outputCount] (single-input networks).
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable { forward([x], ctx) }
 

@@ -43,6 +43,24 @@ public struct Predictor {
 
     public func probabilities(_ images: Tensor) -> [Tensor] { probabilities([images]) }
 
+    /// Class probabilities per head and the features the first head reads, batched.
+    /// Shapes: N samples → (one [N, classes] per head, [N, F]).
+    public func probabilitiesAndFeatures(_ inputs: [Tensor]) -> (probabilities: [Tensor], features: Tensor) {
+        precondition(inputs.count == network.inputs.count && inputs.allSatisfy { $0.shape[0] == inputs[0].shape[0] },
+                     "one tensor per input (\(network.inputs.count)), all with the same number of samples")
+        let n = inputs[0].shape[0]
+        var logits: [[Tensor]] = network.heads.map { _ in [] }, features: [Tensor] = []
+        for start in stride(from: 0, to: n, by: batchSize) {
+            let part = folded.headOutputs(inputs.map { Variable($0.slice(start..<Swift.min(start + batchSize, n))) }, .inference)
+            features.append(part.features[0].value)
+            for h in logits.indices { logits[h].append(part.logits[h].value) }
+        }
+        let probabilities = zip(network.heads, logits).map { head, parts in
+            Predictor.probabilities(parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0), kind: head.spec.kind)
+        }
+        return (probabilities, features.count == 1 ? features[0] : Tensor.concat(features, axis: 0))
+    }
+
     /// Logits of one head → probabilities over its classes. Shapes: [N, outputCount] → [N, classes].
     public static func probabilities(_ logits: Tensor, kind: HeadSpec.Kind) -> Tensor {
         let n = logits.shape[0]

@@ -75,7 +75,9 @@ public struct HTMLReport: Sendable {
         }
         out += "<h2>Items (review queue first)</h2>\n<table>\n<tr><th>file</th><th>status</th>"
         for c in columns { out += "<th>\(e(c))</th>" }
-        out += "<th>thumbnail</th><th>overlay</th></tr>\n"
+        // Image columns only when some row has such an image: a report must not promise overlays it lacks.
+        let thumbnails = rows.contains { $0.thumbnail != nil }, overlays = rows.contains { $0.overlay != nil }
+        out += (thumbnails ? "<th>thumbnail</th>" : "") + (overlays ? "<th>overlay</th>" : "") + "</tr>\n"
         for r in orderedRows {
             let cls = !r.ok ? "error" : r.needsReview ? "review" : "ok"
             let status = !r.ok ? "error" : r.needsReview ? "review" : "ok"
@@ -84,8 +86,9 @@ public struct HTMLReport: Sendable {
             out += "</td>"
             let cells = Dictionary(r.cells, uniquingKeysWith: { a, _ in a })
             for c in columns { out += "<td>\(e(cells[c] ?? ""))</td>" }
-            out += "<td>\(r.thumbnail.map { "<a href=\"\(e($0))\"><img src=\"\(e($0))\" alt=\"thumbnail\"></a>" } ?? "")</td>"
-            out += "<td>\(r.overlay.map { "<a href=\"\(e($0))\"><img src=\"\(e($0))\" alt=\"Grad-CAM overlay\"></a>" } ?? "")</td></tr>\n"
+            if thumbnails { out += "<td>\(r.thumbnail.map { "<a href=\"\(e($0))\"><img src=\"\(e($0))\" alt=\"thumbnail\"></a>" } ?? "")</td>" }
+            if overlays { out += "<td>\(r.overlay.map { "<a href=\"\(e($0))\"><img src=\"\(e($0))\" alt=\"Grad-CAM overlay\"></a>" } ?? "")</td>" }
+            out += "</tr>\n"
         }
         out += "</table>\n"
         for t in extraTables {

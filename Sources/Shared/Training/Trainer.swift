@@ -187,7 +187,7 @@ public final class Trainer {
         var correct = [Int](repeating: 0, count: network.heads.count)
         for start in stride(from: 0, to: indices.count, by: config.batchSize) {
             let chunk = Array(indices[start..<Swift.min(start + config.batchSize, indices.count)])
-            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: nil, seed: 0)
+            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: config.augmentation.evaluationPart, seed: 0)
             lossSum += Double(network.loss(x.map { Variable($0) }, labels: labels, options: config.loss, .inference).value.item) * Double(chunk.count)
             for (h, predicted) in network.predict(x).enumerated() {
                 correct[h] += zip(predicted, labels[h]).filter { $0 == $1 }.count
@@ -203,7 +203,7 @@ public final class Trainer {
         let head = network.heads[0].spec
         for start in stride(from: 0, to: indices.count, by: config.batchSize) {
             let chunk = Array(indices[start..<Swift.min(start + config.batchSize, indices.count)])
-            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: nil, seed: 0)
+            let (x, labels) = try Trainer.batch(samples, chunk, augmentation: config.augmentation.evaluationPart, seed: 0)
             let logits = network.forwardHeads(x.map { Variable($0) }, .inference)[0].value
             let p = Predictor.probabilities(logits, kind: head.kind)
             let k = p.shape[1]
