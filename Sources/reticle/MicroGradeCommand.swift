@@ -29,8 +29,14 @@ struct MicroGradeCommand: ParsableCommand {
     @Option(help: "Explanation overlays: gradcam.")
     var explain: MicroGradeOptions.Explain?
 
-    @Flag(help: "Also measure grain size (planimetric and intercept, ASTM E112).")
+    @Flag(help: "Also measure grain size (planimetric and intercept); refused on martensite/bainite unless --lath-size.")
     var grainSize = false
+
+    @Option(help: "Grain-size standard: astm-e112 or iso-643.")
+    var standard: GrainSizeStandard = .astmE112
+
+    @Flag(help: "With --grain-size, measure the packet size of images graded martensite/bainite.")
+    var lathSize = false
 
     @Option(help: "Regular expression on file names whose first group (or match) names the specimen.")
     var specimenPattern: String?
@@ -49,6 +55,8 @@ struct MicroGradeCommand: ParsableCommand {
         o.model = model
         o.explain = explain
         o.grainSize = grainSize
+        o.standard = standard
+        o.lathSize = lathSize
         o.specimenPattern = specimenPattern
         o.specimenManifest = specimenManifest
         o.minConfidence = minConfidence
