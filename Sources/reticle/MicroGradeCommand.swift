@@ -15,7 +15,8 @@ struct MicroGradeCommand: ParsableCommand {
         Images are calibrated (same options as calibrate), resampled to the model's µm/px and \
         classified patch by patch away from the scale bar. The needle-length class is a house scale \
         in the style of ISO 643 comparison charts, not an ISO 643 G number; --grain-size adds a \
-        measured G (ASTM E112). Results: DIR/items/, results.csv/jsonl, specimens.json, report.html. \
+        measured G (--standard astm-e112 or iso-643) on equiaxed images; images graded \
+        martensite or bainite get a refusal with the reason, or their packet size with --lath-size. Results: DIR/items/, results.csv/jsonl, specimens.json, report.html. \
         Every option (the specimen grouping too) joins the settings: a rerun with any option \
         changed regrades, an unchanged one redoes nothing.
         """)

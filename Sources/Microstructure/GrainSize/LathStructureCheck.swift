@@ -13,9 +13,11 @@
 //   windows is coherent (0.55–0.89 on generated equiaxed fields), fine needles are short,
 //   tipped and crossing (0.26–0.47 where their regions are not yet long).
 // Together: needle score = aspect − 1.5·coherence, above 0.82 (and the regions not aligned)
-// is a needle structure. On 30 generated fields (7 equiaxed G 2.5–12: score ≤ 0.78, 23
-// needle G 1.8–10.9: ≥ 0.87) it separates every one; on 40 more drawn with another seed,
-// see the README. `--structure equiaxed|lath` overrides the screen for fields it gets wrong.
+// is a needle structure (figures above: the first 30 generated fields). On 70 generated
+// fields (three seeds; 15 equiaxed G 1.9–12, 55 needle fields of every type) it separates
+// every one; the limits were
+// chosen on those fields, so `--structure equiaxed|lath` overrides the screen where real
+// fields fool it.
 
 import Foundation
 import Shared

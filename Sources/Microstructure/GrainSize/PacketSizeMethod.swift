@@ -1,8 +1,8 @@
 // Packet size of lath martensite (sheaf size of upper bainite) by the intercept method: a
 // packet is a region whose laths share one trace direction, so its boundaries are where the
 // lath direction jumps. Along the same test lines as the E112 intercept method, the local lath
-// direction (structure tensor over a window a third of the packet intercept wide, found by
-// iterating from 4 px) is compared `reach` pixels either
+// direction (structure tensor over a window of half-width half the packet intercept, found
+// by iterating from 4 px) is compared `reach` pixels either
 // side of each point; a run of points where it differs by more than `threshold` is one
 // boundary crossing.
 //
@@ -75,7 +75,7 @@ public struct PacketSizeMethod: Sendable {
         var tried: [Int] = []
         var result = try measure(gray: gray, width: width, height: height, umPerPixel: umPerPixel, radius: radius,
                                  columns: columns, rows: rows, standard: standard)
-        // Self-consistent window: radius = ℓ̄ / 3 (in px), a few steps from 4 px.
+        // Self-consistent window: radius = ℓ̄ / 2 (in px), a few steps from 4 px.
         for _ in 0..<6 {
             tried.append(radius)
             let next = min(Self.radiusRange.upperBound, max(Self.radiusRange.lowerBound,
@@ -91,7 +91,6 @@ public struct PacketSizeMethod: Sendable {
     /// One pass at a fixed tensor window half-width `radius`.
     public func measure(gray: [Float], width: Int, height: Int, umPerPixel: Double, radius: Int,
                         columns: Int, rows: Int, standard: GrainSizeStandard) throws -> Result {
-        let tensor = StructureTensor(gray: gray, width: width, height: height, radius: radius)
         let reach = radius + 1
         let threshold = thresholdDegrees * Double.pi / 180
         let fw = width / columns, fh = height / rows
@@ -99,6 +98,11 @@ public struct PacketSizeMethod: Sendable {
         var crossings = 0
         for r in 0..<rows {
             for c in 0..<columns {
+                // One field's tensor at a time: 7 planes of a field, not of the whole image.
+                var crop: [Float] = []
+                crop.reserveCapacity(fw * fh)
+                for y in (r * fh)..<(r * fh + fh) { crop += gray[(y * width + c * fw)..<(y * width + c * fw + fw)] }
+                let tensor = StructureTensor(gray: crop, width: fw, height: fh, radius: radius)
                 var p = 0, lengthPx = 0.0
                 for line in InterceptMethod.straightLines(width: fw, height: fh, inset: Double(reach + 1)) {
                     guard case .segment(let x0, let y0, let x1, let y1) = line else { continue }
@@ -107,9 +111,9 @@ public struct PacketSizeMethod: Sendable {
                     var angles: [Double] = [], coherent: [Bool] = []
                     for k in 0...n {
                         let t = Double(k) / Double(n)
-                        let x = min(width - 1, max(0, Int(Double(c * fw) + x0 + t * (x1 - x0))))
-                        let y = min(height - 1, max(0, Int(Double(r * fh) + y0 + t * (y1 - y0))))
-                        let i = y * width + x
+                        let x = min(fw - 1, max(0, Int(x0 + t * (x1 - x0))))
+                        let y = min(fh - 1, max(0, Int(y0 + t * (y1 - y0))))
+                        let i = y * fw + x
                         angles.append(tensor.orientation(at: i))
                         coherent.append(tensor.coherence(at: i) >= minCoherence)
                     }

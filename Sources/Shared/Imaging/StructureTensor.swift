@@ -5,7 +5,7 @@
 // lines (laths, needles), near 0 for texture without a direction (grain boundaries of every
 // orientation, noise).
 //
-// Memory: three Float planes of the image's size (12 bytes a pixel) plus one of Float for the input.
+// Memory: three Float planes of the image's size (12 bytes a pixel) kept, two more while building.
 
 import Foundation
 
@@ -28,18 +28,20 @@ public struct StructureTensor: Sendable {
         self.width = width
         self.height = height
         self.radius = radius
-        let n = width * height
-        var gxx = [Float](repeating: 0, count: n), gyy = gxx, gxy = gxx
-        for y in 1..<(height - 1) {
-            for x in 1..<(width - 1) {
-                let i = y * width + x
-                let ix = (gray[i + 1] - gray[i - 1]) / 2, iy = (gray[i + width] - gray[i - width]) / 2
-                gxx[i] = ix * ix; gyy[i] = iy * iy; gxy[i] = ix * iy
+        // One product plane at a time, summed and dropped: peak 5 planes (input, 3 sums, 1 work).
+        func summed(_ product: (Float, Float) -> Float) -> [Float] {
+            var g = [Float](repeating: 0, count: width * height)
+            for y in 1..<(height - 1) {
+                for x in 1..<(width - 1) {
+                    let i = y * width + x
+                    g[i] = product((gray[i + 1] - gray[i - 1]) / 2, (gray[i + width] - gray[i - width]) / 2)
+                }
             }
+            return Self.boxSum(g, width, height, radius)
         }
-        xx = Self.boxSum(gxx, width, height, radius)
-        yy = Self.boxSum(gyy, width, height, radius)
-        xy = Self.boxSum(gxy, width, height, radius)
+        xx = summed { ix, _ in ix * ix }
+        yy = summed { _, iy in iy * iy }
+        xy = summed { ix, iy in ix * iy }
     }
 
     /// Coherence at pixel `i`: 0…1, 0 where there is no gradient.
