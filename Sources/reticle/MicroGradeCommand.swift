@@ -15,7 +15,8 @@ struct MicroGradeCommand: ParsableCommand {
         Images are calibrated (same options as calibrate), resampled to the model's µm/px and \
         classified patch by patch away from the scale bar. The needle-length class is a house scale \
         in the style of ISO 643 comparison charts, not an ISO 643 G number; --grain-size adds a \
-        measured G (ASTM E112). Results: DIR/items/, results.csv/jsonl, specimens.json, report.html. \
+        measured G (--standard astm-e112 or iso-643) on equiaxed images; images graded \
+        martensite or bainite get a refusal with the reason, or their packet size with --lath-size. Results: DIR/items/, results.csv/jsonl, specimens.json, report.html. \
         Every option (the specimen grouping too) joins the settings: a rerun with any option \
         changed regrades, an unchanged one redoes nothing.
         """)
@@ -29,8 +30,14 @@ struct MicroGradeCommand: ParsableCommand {
     @Option(help: "Explanation overlays: gradcam.")
     var explain: MicroGradeOptions.Explain?
 
-    @Flag(help: "Also measure grain size (planimetric and intercept, ASTM E112).")
+    @Flag(help: "Also measure grain size (planimetric and intercept); refused on martensite/bainite unless --lath-size.")
     var grainSize = false
+
+    @Option(help: "Grain-size standard: astm-e112 or iso-643.")
+    var standard: GrainSizeStandard = .astmE112
+
+    @Flag(help: "With --grain-size, measure the packet size of images graded martensite/bainite.")
+    var lathSize = false
 
     @Option(help: "Regular expression on file names whose first group (or match) names the specimen.")
     var specimenPattern: String?
@@ -61,6 +68,8 @@ struct MicroGradeCommand: ParsableCommand {
         o.model = model
         o.explain = explain
         o.grainSize = grainSize
+        o.standard = standard
+        o.lathSize = lathSize
         o.specimenPattern = specimenPattern
         o.specimenManifest = specimenManifest
         o.minConfidence = minConfidence

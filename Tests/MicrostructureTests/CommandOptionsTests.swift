@@ -24,7 +24,7 @@ final class CommandOptionsTests: XCTestCase {
         XCTAssertEqual(OptionKeys.optionName("umPerPxModel"), "um-per-px-model")
         XCTAssertEqual(OptionKeys.optionName("class1Um"), "class1-um")
         XCTAssertEqual(OptionKeys.propertyName("specimen-pattern"), "specimenPattern")
-        XCTAssertEqual(MicroGradeOptions.keys, ["model", "explain", "grain-size", "specimen-pattern", "specimen-manifest",
+        XCTAssertEqual(MicroGradeOptions.keys, ["model", "explain", "grain-size", "standard", "lath-size", "specimen-pattern", "specimen-manifest",
                                                 "min-confidence", "min-needle-confidence", "max-crop-disagreement",
                                                 "max-feature-distance", "tta", "um-per-px", "profile", "microscope", "objective",
                                                 "scale-bar-um"])
@@ -120,6 +120,9 @@ final class CommandOptionsTests: XCTestCase {
         o.method = a ? [.planimetricCircle] : [.interceptLines, .interceptCircles]
         o.standard = a ? .astmE112 : .iso643
         o.fields = a ? "3x2" : "2x2"
+        o.lathSize = a
+        o.spec = a ? "G>=7" : "5<=G<=8"
+        o.structure = a ? .auto : .equiaxed
         return o
     }
 
@@ -128,6 +131,8 @@ final class CommandOptionsTests: XCTestCase {
         o.model = a ? "a.safetensors" : "b.safetensors"
         o.explain = a ? .gradcam : nil
         o.grainSize = a
+        o.standard = a ? .astmE112 : .iso643
+        o.lathSize = a
         o.specimenPattern = a ? "^(s\\d+)" : "^(\\w+)-"
         o.specimenManifest = a ? "a.csv" : "b.csv"
         o.minConfidence = a ? 0.6 : 0.8

@@ -16,6 +16,10 @@ public struct MicroGradeOptions: CommandOptions {
     public var explain: Explain?
     /// Also measure grain size (planimetric and intercept, ASTM E112).
     public var grainSize = false
+    /// Grain-size standard (ASTM E112 or ISO 643).
+    public var standard = GrainSizeStandard.astmE112
+    /// With `grainSize`: packet size for images graded martensite/bainite instead of a refusal.
+    public var lathSize = false
     /// Regular expression on file names whose first group (or match) names the specimen.
     public var specimenPattern: String?
     /// Manifest CSV (image, specimen) naming each image's specimen; beats the pattern.
@@ -70,7 +74,8 @@ public struct MicroGradeOptions: CommandOptions {
         }
         if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
         return MicrographGradingJob(grader: grader, calibration: resolver, grouping: try grouping(),
-                                    grainSize: grainSize, explain: explain != nil, overlaysDir: overlaysDir)
+                                    grainSize: grainSize ? GrainSizeAnalysis(standard: standard, lathSize: lathSize) : nil,
+                                    explain: explain != nil, overlaysDir: overlaysDir)
     }
 
     /// After the batch: report.html, results.csv (fixed columns), specimens.csv and specimens.json over every item

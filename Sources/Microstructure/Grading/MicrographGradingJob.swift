@@ -9,15 +9,16 @@ public struct MicrographGradingJob: Sendable {
     public let grader: MicrographGrader
     public let calibration: MicrographCalibration
     public let grouping: SpecimenGrouping
-    /// Also measure grain size (ASTM E112, every method).
-    public var grainSize: Bool
+    /// Also measure grain size with this analysis (every method; refused on a graded needle type
+    /// unless it measures packet size).
+    public var grainSize: GrainSizeAnalysis?
     /// Compute Grad-CAM and write overlays (needs `overlaysDir`).
     public var explain: Bool
     /// Where thumbnails and overlays go; nil writes none.
     public var overlaysDir: URL?
 
     public init(grader: MicrographGrader, calibration: MicrographCalibration, grouping: SpecimenGrouping,
-                grainSize: Bool = false, explain: Bool = false, overlaysDir: URL? = nil) {
+                grainSize: GrainSizeAnalysis? = nil, explain: Bool = false, overlaysDir: URL? = nil) {
         self.grader = grader
         self.calibration = calibration
         self.grouping = grouping
@@ -39,11 +40,12 @@ public struct MicrographGradingJob: Sendable {
         // Everything a lab should read about this item besides its review reasons: calibration notes, a specimen
         // rule that did not cover the file.
         result["warnings"] = .array((resolved.warnings + [specimen.warning].compactMap { $0 }).map { .string($0) })
-        if grainSize {
-            // A grain-size failure (too few grains, say) must not lose the classification.
+        if let grainSize {
+            // A grain-size failure (too few grains, a needle type) must not lose the classification.
             do {
-                result["grain_size"] = .object(try GrainSizeAnalysis().measure(image, umPerPixel: resolved.umPerPixel,
-                                                                               exclude: resolved.excludedRegions))
+                result["grain_size"] = .object(try grainSize.measure(image, umPerPixel: resolved.umPerPixel,
+                                                                     exclude: resolved.excludedRegions,
+                                                                     structure: MicrostructureType(rawValue: grade.type)))
             } catch {
                 result["grain_size"] = ["error": .string(error.localizedDescription)]
             }

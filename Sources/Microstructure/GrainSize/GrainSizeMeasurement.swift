@@ -19,9 +19,13 @@ public struct GrainSizeMeasurement: Sendable {
     public struct Field: Sendable {
         /// Grains counted (weighted) or intersections P.
         public var count: Double
-        /// N_A (grains/mm²) for planimetric methods, ℓ̄ (mm) for intercept methods.
+        /// N_A (grains/mm²) for planimetric methods, ℓ̄ (µm) for intercept methods.
         public var value: Double
         public var triplePoints: Int
+        /// Intercept methods: groups of boundary pixels along the lines (every dark speck a
+        /// boundary, as GetGrainSize and other simple Heyn tools count) and the lines' length.
+        public var boundaryRuns = 0.0
+        public var lengthUM = 0.0
     }
 
     public let method: GrainSizeMethod
@@ -65,10 +69,11 @@ public struct GrainSizeMeasurement: Sendable {
                     : InterceptMethod.abramsCircles(width: map.width, height: map.height)
                 let counts = lines.map { InterceptMethod.count(grains, line: $0) }
                 let p = counts.reduce(0) { $0 + $1.intersections }
-                let lengthMM = counts.reduce(0) { $0 + $1.lengthPx } * um * 1e-3
+                let lengthUM = counts.reduce(0) { $0 + $1.lengthPx } * um
                 guard p > 0 else { blank += 1; continue }  // no test line crosses a boundary
-                fields.append(Field(count: p, value: lengthMM / p,
-                                    triplePoints: counts.reduce(0) { $0 + $1.triplePoints }))
+                let runs = lines.reduce(0) { $0 + InterceptMethod.countBoundaryRuns(map, line: $1).intersections }
+                fields.append(Field(count: p, value: lengthUM / p,
+                                    triplePoints: counts.reduce(0) { $0 + $1.triplePoints }, boundaryRuns: runs, lengthUM: lengthUM))
             }
         }
         guard !fields.isEmpty else {
@@ -82,7 +87,7 @@ public struct GrainSizeMeasurement: Sendable {
         statistics = FieldStatistics(fields.map(\.value))
         let g = method.isPlanimetric
             ? standard.grainSizeNumber(grainsPerMM2: statistics.mean)
-            : standard.grainSizeNumber(meanInterceptMM: statistics.mean)
+            : standard.grainSizeNumber(meanInterceptMM: statistics.mean * 1e-3)
         guard g.isFinite, fields.allSatisfy({ $0.value.isFinite && $0.value > 0 }) else {
             throw ReticleError(.usage, "grain size by \(method.rawValue) is not a finite number (mean \(statistics.mean)): no usable grain boundaries found")
         }
@@ -106,6 +111,23 @@ public struct GrainSizeMeasurement: Sendable {
         self.warnings = warnings
     }
 
+    /// ℓ̄ in µm: measured for intercept methods, from G for planimetric ones.
+    public var meanInterceptUM: Double {
+        method.isPlanimetric ? standard.meanInterceptMM(grainSizeNumber: grainSizeNumber) * 1000 : statistics.mean
+    }
+
+    /// Mean grain area in µm²: 1/N_A measured for planimetric methods, from G for intercept ones.
+    public var meanGrainAreaUM2: Double {
+        1e6 / (method.isPlanimetric ? statistics.mean : standard.grainsPerMM2(grainSizeNumber: grainSizeNumber))
+    }
+
+    /// `digits` significant digits.
+    static func round(_ v: Double, _ digits: Int) -> Double {
+        guard v.isFinite, v != 0 else { return v }
+        let scale = pow(10, Double(digits) - (log10(abs(v))).rounded(.up))
+        return (v * scale).rounded() / scale
+    }
+
     /// Splits one map into `columns × rows` equal fields (for a single large micrograph).
     public static func fields(of map: BoundaryMap, columns: Int, rows: Int) -> [BoundaryMap] {
         let w = map.width / columns, h = map.height / rows
@@ -125,7 +147,7 @@ public struct GrainSizeMeasurement: Sendable {
             "formulas": .string(standard.formulas),
             "um_per_px": .number(umPerPixel),
             "fields": .int(fields.count),
-            "quantity": .string(planimetric ? "N_A (grains/mm² at 1x)" : "mean lineal intercept (mm)"),
+            "quantity": .string(planimetric ? "N_A (grains/mm² at 1x)" : "mean lineal intercept ℓ̄ (µm)"),
             "per_field": .array(fields.map { .number($0.value) }),
             "counts_per_field": .array(fields.map { .number($0.count) }),
             "mean": .number(statistics.mean),
@@ -134,7 +156,22 @@ public struct GrainSizeMeasurement: Sendable {
         o["ci95"] = statistics.confidence95.map(JSONValue.number) ?? .null
         o["relative_accuracy_pct"] = statistics.relativeAccuracyPercent.map(JSONValue.number) ?? .null
         o["G"] = .number((grainSizeNumber * 100).rounded() / 100)
-        if !planimetric { o["triple_points"] = .int(fields.reduce(0) { $0 + $1.triplePoints }) }
+        // Both sizes a report quotes, in the units labs use: the measured one, and the other
+        // through the standard's relations (marked as derived).
+        o["mean_intercept_um"] = .number(Self.round(meanInterceptUM, 4))
+        o["mean_grain_area_um2"] = .number(Self.round(meanGrainAreaUM2, 4))
+        o["derived"] = .string(planimetric ? "mean_intercept_um from G" : "mean_grain_area_um2 from G")
+        if !planimetric {
+            o["triple_points"] = .int(fields.reduce(0) { $0 + $1.triplePoints })
+            // What tools that count boundary-pixel groups report, for comparing with them:
+            // ℓ̄ = L / runs over all fields, and their D = 1.13·ℓ̄.
+            let runs = fields.reduce(0) { $0 + $1.boundaryRuns }, length = fields.reduce(0) { $0 + $1.lengthUM }
+            if runs > 0 {
+                o["boundary_runs"] = ["count": .number(runs), "line_length_um": .number(Self.round(length, 6)),
+                                      "mean_intercept_um": .number(Self.round(length / runs, 4)),
+                                      "D_1.13_um": .number(Self.round(1.13 * length / runs, 4))]
+            }
+        }
         o["warnings"] = .array(warnings.map(JSONValue.string))
         return o
     }

@@ -37,6 +37,15 @@ public struct InterceptCount: Equatable, Sendable {
     public var intersections: Double
     public var triplePoints: Int
     public var lengthPx: Double
+    /// Where each counted crossing lies (row-major pixel index in the field), for overlays.
+    public var marks: [Int] = []
+
+    public init(intersections: Double, triplePoints: Int, lengthPx: Double, marks: [Int] = []) {
+        self.intersections = intersections
+        self.triplePoints = triplePoints
+        self.lengthPx = lengthPx
+        self.marks = marks
+    }
 
     /// Mean lineal intercept in px: L / P (infinite when nothing was crossed).
     public var meanInterceptPx: Double { intersections > 0 ? lengthPx / intersections : .infinity }
@@ -115,6 +124,8 @@ public enum InterceptMethod {
         var currentGrain: Int32 = 0
         var run: [(x: Int, y: Int)] = []
         var leadingRun = true
+        var marks: [Int] = []
+        var here = (x: 0, y: 0)
         func crossing(into grain: Int32) {
             defer { run.removeAll(keepingCapacity: true) }
             if leadingRun {
@@ -123,12 +134,15 @@ public enum InterceptMethod {
                 return
             }
             guard grain != currentGrain else { return }  // dipped into a boundary and back: no crossing
+            let mark = run.isEmpty ? here : run[run.count / 2]
+            marks.append(mark.y * grains.width + mark.x)
             if isTriple(run, grains) { total += 1.5; triples += 1 } else { total += 1 }
         }
         for i in order {
             let (x, y) = pixels[i]
             let l = grains[x, y]
             if l == 0 { run.append((x, y)); continue }
+            here = (x, y)
             if l != currentGrain || !run.isEmpty {
                 crossing(into: l)
                 leadingRun = false
@@ -142,7 +156,7 @@ public enum InterceptMethod {
         } else if !run.isEmpty {
             total += 0.5  // ends on a boundary
         }
-        return InterceptCount(intersections: total, triplePoints: triples, lengthPx: line.lengthPx)
+        return InterceptCount(intersections: total, triplePoints: triples, lengthPx: line.lengthPx, marks: marks)
     }
 
     /// A crossing that passes through a junction: three or more grains touch the boundary run.

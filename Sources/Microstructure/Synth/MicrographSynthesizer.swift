@@ -53,6 +53,7 @@ public struct MicrographSynthesizer: Sendable {
             truth.targetNeedleLengthUM = specimen.targetNeedleLengthUM
             truth.needleCount = tally.count
             truth.grainSize.kind = "prior-austenite"
+            truth.packetInterceptUM = Self.packetIntercept(specimen)
         } else {
             values = Self.equiaxed(specimen, umPerPixel: umPerPixel, width: width, height: height, seed: fieldSeed)
         }
@@ -63,6 +64,18 @@ public struct MicrographSynthesizer: Sendable {
         let image = Image(width: width, height: height, channels: 1, storage: .uint8(pixels),
                           calibration: Calibration(umPerPixel: umPerPixel, source: .flag, detail: "generated"))
         return SyntheticMicrograph(image: image, truth: truth)
+    }
+
+    /// ℓ̄ of packets (martensite, cells of 1/3 the grain area) or sheaves (upper bainite, 1/2.5)
+    /// cut by the grains: π/(2·L_A) with L_A = 2√λ_g·(1 + √k) for cells k times denser than grains.
+    static func packetIntercept(_ specimen: SynthSpecimen) -> Double? {
+        let k: Double
+        switch specimen.type {
+        case .martensite: k = 3
+        case .upperBainite: k = 2.5
+        default: return nil
+        }
+        return Double.pi / 4 * specimen.grainSizeUM / (1 + k.squareRoot())
     }
 
     /// Polygonal grains: a Poisson–Voronoi structure etched by `MicrographRenderer`, with the

@@ -45,6 +45,11 @@ public struct MicrographTruth: Equatable, Sendable {
     public var width: Int
     public var height: Int
     public var scaleBar: BurnedInScaleBar.Placement?
+    /// Mean lineal intercept of the packets (martensite) or sheaves (upper bainite), µm: the
+    /// packet tessellation cut by the prior-austenite grains, two independent Poisson–Voronoi
+    /// tessellations, whose boundary lengths per area add: L_A = 2√λ_grain + 2√λ_packet and
+    /// ℓ̄ = π / (2·L_A). nil for other types.
+    public var packetInterceptUM: Double?
 
     /// One JSON object per image, as `truth.jsonl` stores it.
     public var json: JSONValue {
@@ -63,6 +68,7 @@ public struct MicrographTruth: Equatable, Sendable {
         o["width"] = .int(width)
         o["height"] = .int(height)
         o["scale_bar"] = scaleBar?.json ?? .null
+        o["packet_intercept_um"] = packetInterceptUM.map(Self.rounded) ?? .null
         return .object(o)
     }
 

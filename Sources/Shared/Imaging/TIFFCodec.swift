@@ -298,10 +298,13 @@ enum TIFFCodec {
     /// ImageJ keeps the pixel size as 1/XResolution in the description's `unit`; everyone else
     /// uses ResolutionUnit (inch or cm; "none" is an aspect ratio, not a scale).
     static func calibration(_ raw: rt_tiff_info) -> Calibration.Reading {
-        guard raw.has_resolution != 0 else { return .absent }
-        let x = raw.x_resolution, y = raw.y_resolution
         var d = raw.description
         let description = withUnsafeBytes(of: &d) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        // Aperio SVS: the scanner's pixel size is in the description ("…|MPP = 0.4990|…"),
+        // where OpenSlide reads openslide.mpp-x; the resolution tags, if any, are not set by it.
+        if let aperio = aperioMPP(description) { return aperio }
+        guard raw.has_resolution != 0 else { return .absent }
+        let x = raw.x_resolution, y = raw.y_resolution
         if description.hasPrefix("ImageJ="), let unit = imageJUnit(description) {
             return Calibration.readResolution(
                 x: x, y: y, micronsPerUnit: unit.microns, source: .imagejDescription,
@@ -317,6 +320,21 @@ enum TIFFCodec {
         if x != y { detail += ", YResolution=\(Calibration.format(y)) /\(unit.name)" }
         return Calibration.readResolution(x: x, y: y, micronsPerUnit: unit.microns, source: .tiffResolution,
                                           detail: detail)
+    }
+
+    /// The `MPP = …` field of an Aperio description (fields separated by "|"), as vendor metadata.
+    static func aperioMPP(_ description: String) -> Calibration.Reading? {
+        guard description.hasPrefix("Aperio") else { return nil }
+        for field in description.split(separator: "|") {
+            let kv = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, kv[0] == "MPP" else { continue }
+            let detail = "Aperio ImageDescription MPP = \(kv[1])"
+            guard let mpp = Double(kv[1]), ScaleLimits.isPlausible(umPerPixel: mpp) else {
+                return Calibration.Reading(calibration: nil, note: "\(detail) is not a plausible µm/px (\(ScaleLimits.rangeText)): no calibration")
+            }
+            return Calibration.Reading(calibration: Calibration(umPerPixel: mpp, source: .vendorMetadata, detail: detail), note: nil)
+        }
+        return nil
     }
 
     /// The `unit=` line of an ImageJ description as µm per unit; ImageJ writes µ as "\u00B5".
