@@ -36,7 +36,7 @@ public struct GradingTrainingConfig: Codable, Equatable, Sendable {
     /// training specimens per fold) carving 2 of them out for validation cost more than early stopping gave.
     public var minimumSpecimensForValidation = 16
     /// What training patches go through before the network sees them (see `GradingAugmentation`). Geometric by
-    /// measurement: lab augmentation lost 8 points per image on the UHCS real data (README), where scale and
+    /// measurement: lab augmentation lost 5 points per image on the UHCS real data (README), where scale and
     /// contrast between specimens carry part of the class; it stays a choice for data from several labs.
     public var augmentation = GradingAugmentation.geometric
     /// Stop after this many epochs without a better validation loss (with a validation side), keeping the best weights.
