@@ -65,7 +65,7 @@ struct MicroTrainCommand: ParsableCommand {
     @Option(help: "Share of the specimens held out for the evaluation.")
     var testFraction = MicroTrainOptions().testFraction
 
-    @Option(help: "Share of the specimens held out for validation (best epoch, early stopping; from 8 specimens on).")
+    @Option(help: "Share of the specimens held out for validation (best epoch, early stopping; from 16 specimens on).")
     var validationFraction = MicroTrainOptions().validationFraction
 
     @Option(help: "Epochs without a better validation loss before training stops.")

@@ -21,20 +21,20 @@ final class ReadmeSteelExampleCLITests: XCTestCase {
     func testTrainingExampleRunsAsWritten() throws {
         let lines = try Self.example()
         XCTAssertEqual(lines.map { $0.prefix(3).joined(separator: " ") }, ["reticle micro synth", "reticle micro train", "reticle micro grade"])
-        let shrink = ["--specimens": "8", "--images-per-specimen": "1", "--size": "128x128", "--epochs": "1"]
+        let shrink = ["--specimens": "16", "--images-per-specimen": "1", "--size": "128x128", "--epochs": "1"]
         let dir = makeTemporaryDirectory("readme-steel")
         for line in lines {
             var args = Array(line.dropFirst())
             for i in args.indices.dropLast() { if let v = shrink[args[i]] { args[i + 1] = v } }
             let run = try ReticleProcess.run(args + ["--quiet"], cwd: dir)
-            // One epoch on 8 tiny specimens may be at chance: the model is still written (exit 3, a warning).
+            // One epoch on 16 tiny specimens may be at chance: the model is still written (exit 3, a warning).
             XCTAssertTrue(run.status == 0 || (args[1] == "train" && run.status == 3), "\(args): \(run.status) \(run.stderr)")
         }
         let model = try ModelFile.load(from: dir.appendingPathComponent("steel.safetensors")).1
         let split = try XCTUnwrap(model.provenance["split"])
         XCTAssertEqual(split["test_fraction"]?.doubleValue, 0.25)
         XCTAssertEqual(split["validation_fraction"]?.doubleValue, 0.15)
-        XCTAssertGreaterThan(split["validation_images"]?.intValue ?? 0, 0, "8 specimens are enough for a validation side")
+        XCTAssertGreaterThan(split["validation_images"]?.intValue ?? 0, 0, "16 specimens are enough for a validation side")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("graded/report.html").path))
     }
 }

@@ -43,7 +43,7 @@ public struct SpecimenCrossValidation {
                     let train = dataset.micrographs.indices.filter { !heldSet.contains($0) }
                     var split = DataSplit.stratified(labels: [0], validationFraction: 0, seed: 0)
                     split.train = train; split.validation = []; split.test = held
-                    // Validation (best epoch, early stopping) from the training specimens only, as micro train would.
+                    // Validation (best epoch, early stopping) from the training specimens only, when micro train would have one.
                     let trainSpecimens = Set(train.map { dataset.micrographs[$0].specimen }).count
                     if config.validationFraction > 0 && trainSpecimens >= config.minimumSpecimensForValidation {
                         let inner = DataSplit.stratified(labels: train.map { dataset.micrographs[$0].type },
