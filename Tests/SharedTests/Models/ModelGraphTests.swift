@@ -8,10 +8,11 @@ import Foundation
 import TestSupport
 
 final class ModelGraphTests: XCTestCase {
-    /// The bundled demo model was written by Reticle before model graphs (format 1: spec only). Its logits on a
-    /// fixed input were recorded with that version (commit f601f77) and must not change.
+    /// `steel-demo-format1.safetensors` is the demo model as Reticle wrote it before model graphs (format 1: spec
+    /// only), kept when the demo model was retrained. Its logits on a fixed input were recorded with that version
+    /// (commit f601f77) and must not change.
     func testFormat1ModelFileLoadsAndPredictsAsBefore() throws {
-        let url = Corpus.projectRoot.appendingPathComponent("fixtures/models/steel-demo.safetensors")
+        let url = Corpus.projectRoot.appendingPathComponent("fixtures/models/steel-demo-format1.safetensors")
         let (network, manifest) = try ModelFile.load(from: url)
         XCTAssertEqual(manifest.formatVersion, 1)
         XCTAssertNil(manifest.graph)
