@@ -131,6 +131,12 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     /// Fits one temperature per head on labelled samples (a validation split). `labels`: one array of N per head.
     public func fitTemperatures(_ x: Tensor, labels: [[Int]]) throws {
         let scores = aggregate(x).scores
-        temperatures = try scores.indices.map { try TemperatureScaling.fit(logits: scores[$0], truth: labels[$0]) }
+        // A temperature at the end of the search range means the likelihood kept improving: a validation split the
+        // model separates perfectly drives T towards 0 (probabilities of 1e-100). That is no evidence of
+        // miscalibration, so such a head keeps T = 1.
+        temperatures = try scores.indices.map { h in
+            let t = try TemperatureScaling.fit(logits: scores[h], truth: labels[h])
+            return t < 0.051 || t > 19.6 ? 1 : t
+        }
     }
 }
