@@ -75,7 +75,6 @@ public struct MedicalClassifierTrainer {
         bar.finish()
 
         var model = MedicalModel(manifest: ModelManifest(spec: spec, preprocessing: p), members: [network])
-        // Validation and test figures come from heads with the data's class names whatever their kind.
         var metrics: ClassifierMetrics?
         if !validation.isEmpty {
             let (x, labels) = try MedicalEvaluation.batch(set, validation)
