@@ -4,6 +4,6 @@ import ArgumentParser
 struct MedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "med",
-        abstract: "Medical images: whole-slide tile classification and training.",
-        subcommands: [MedSlidesCommand.self, MedTrainTilesCommand.self, MedSlidesHeatmapCommand.self, MedSlidesSynthCommand.self])
+        abstract: "Medical images: image-set and DICOM classification, whole-slide tile classification and training.",
+        subcommands: [MedTrainCommand.self, MedEvaluateCommand.self, MedClassifyCommand.self, MedSlidesCommand.self, MedTrainTilesCommand.self, MedSlidesHeatmapCommand.self, MedSlidesSynthCommand.self])
 }

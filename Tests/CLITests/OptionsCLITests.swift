@@ -3,6 +3,7 @@
 // unknown protocol key is an error that names it.
 
 import Foundation
+import Medical
 import Microstructure
 import Shared
 import TestSupport
@@ -89,6 +90,8 @@ final class OptionsCLITests: XCTestCase {
             (["micro", "grainsize"], MicroGrainSizeOptions.keys), (["micro", "grade"], MicroGradeOptions.keys),
             (["micro", "synth"], MicroSynthOptions.keys), (["micro", "train"], MicroTrainOptions.keys),
             (["micro", "agreement"], AgreementOptions.keys), (["micro", "evaluate"], MicroEvaluateOptions.keys),
+            (["med", "train"], MedTrainOptions.keys), (["med", "classify"], MedClassifyOptions.keys),
+            (["med", "evaluate"], MedEvaluateOptions.keys.filter { $0 != "model" }),
         ]
         for (words, keys) in commands {
             let help = try ReticleProcess.run(words + ["--help"])

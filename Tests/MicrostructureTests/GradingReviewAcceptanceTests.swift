@@ -65,15 +65,15 @@ final class GradingReviewAcceptanceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(distant.count, 6, "\(equiaxed.map { $0.grade.featureDistance ?? -1 })")
     }
 
-    func testTemperatureScalingSoftensAnOverconfidentModel() {
+    func testFittedTemperatureSoftensAnOverconfidentModel() {
         // Right at 0.99 three times, wrong at 0.99 once: the fitted temperature lowers the confidence.
         let p = [[0.99, 0.01], [0.99, 0.01], [0.99, 0.01], [0.99, 0.01]]
-        let t = TemperatureScaling(probabilities: p, truth: [0, 0, 0, 1], fittedOn: "test")
+        let t = FittedTemperature(probabilities: p, truth: [0, 0, 0, 1], fittedOn: "test")
         XCTAssertGreaterThan(t.temperature, 1.5)
         XCTAssertLessThan(t.nllAfter, t.nllBefore)
         // The optimum for a 3:1 record is a confidence of 0.75.
         XCTAssertEqual(t.apply([0.99, 0.01])[0], 0.75, accuracy: 0.03)
-        XCTAssertEqual(TemperatureScaling.apply([0.7, 0.2, 0.1], temperature: 1), [0.7, 0.2, 0.1])
+        XCTAssertEqual(FittedTemperature.apply([0.7, 0.2, 0.1], temperature: 1), [0.7, 0.2, 0.1])
     }
 
     func testFeatureDistanceIsOneAtTheTrainingPercentileAndGrowsAway() throws {

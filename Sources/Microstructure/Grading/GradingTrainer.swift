@@ -94,7 +94,7 @@ public struct GradingTrainer {
         // specimens (validation when there is one, else the test side), the feature distribution from training images.
         let calibrationImages = split.validation.isEmpty ? split.test : split.validation
         let calibrationOutputs = calibrationImages.map { classifier.classify(prepared[$0].gridPatches) }
-        let temperature = TemperatureScaling(probabilities: calibrationOutputs.map { PatchClassifier.aggregate($0.probabilities[0]) },
+        let temperature = FittedTemperature(probabilities: calibrationOutputs.map { PatchClassifier.aggregate($0.probabilities[0]) },
                                              truth: calibrationImages.map { dataset.micrographs[$0].type },
                                              fittedOn: split.validation.isEmpty ? "test" : "validation")
         let trainOutputs = split.train.map { classifier.classify(prepared[$0].gridPatches) }

@@ -41,7 +41,7 @@ public struct MicrographGrader {
     public let umPerPixel: Double
     public let contrastRange: ContrastRange?
     /// The type temperature fitted on held-out specimens (nil for a model trained without one: raw confidences).
-    public let temperature: TemperatureScaling?
+    public let temperature: FittedTemperature?
     /// The training images' feature distribution (nil for a model trained without one: no distance check).
     public let features: FeatureDistribution?
     /// Patches classified per image at most (evenly spread), bounding the time for huge images.
@@ -68,7 +68,7 @@ public struct MicrographGrader {
         patchSize = manifest.preprocessing.width
         umPerPixel = scale
         contrastRange = ContrastRange(json: manifest.provenance["contrast_range"])
-        temperature = TemperatureScaling(json: manifest.provenance["temperature"])
+        temperature = FittedTemperature(json: manifest.provenance["temperature"])
         let features = FeatureDistribution(json: manifest.provenance["feature_distribution"])
         self.features = features?.scales.count == network.heads[0].weight.value.shape[1] ? features : nil
     }

@@ -45,4 +45,22 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
+
+    /// For files a library writes by path (dcmtk, libtiff): `produce` writes a temporary beside `url`,
+    /// which is renamed over `url` only when it returns; on a throw the temporary is removed.
+    public static func write(to url: URL, producing produce: (URL) throws -> Void) throws {
+        let tmp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try produce(tmp)
+        } catch {
+            unlink(tmp.path)
+            throw error
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw ReticleError(.io, file: url.path, "cannot write: \(reason)")
+        }
+    }
 }

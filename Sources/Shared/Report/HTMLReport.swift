@@ -37,6 +37,8 @@ public struct HTMLReport: Sendable {
     public var rows: [Row]
     /// An extra table (e.g. per specimen): header and rows of cells.
     public var extraTables: [(title: String, header: [String], rows: [[String]])]
+    /// Inline SVG figures (ROC curve, reliability diagram) shown beside the distributions.
+    public var figures: [String] = []
 
     public init(title: String, notes: [String] = [], distributions: [Distribution] = [], rows: [Row] = [],
                 extraTables: [(title: String, header: [String], rows: [[String]])] = []) {
@@ -68,9 +70,10 @@ public struct HTMLReport: Sendable {
         for n in notes { out += "<p>\(e(n))</p>\n" }
         let review = rows.filter { $0.ok && $0.needsReview }.count, errors = rows.filter { !$0.ok }.count
         out += "<p>\(rows.count) items: \(rows.count - review - errors) graded, \(review) in the review queue, \(errors) errors.</p>\n"
-        if !distributions.isEmpty {
+        if !distributions.isEmpty || !figures.isEmpty {
             out += "<div class=\"charts\">\n"
             for d in distributions { out += SVGBarChart(title: d.title, bars: d.counts).svg + "\n" }
+            for f in figures { out += f + "\n" }
             out += "</div>\n"
         }
         out += "<h2>Items (review queue first)</h2>\n<table>\n<tr><th>file</th><th>status</th>"

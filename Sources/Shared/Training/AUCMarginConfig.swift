@@ -13,6 +13,8 @@ public struct AUCMarginConfig: Codable, Equatable, Sendable {
     /// reference point moves to the mean of the last stage's iterates.
     public var stageEpochs: [Int] = []
     public var decayFactor: Float = 10
+    /// The positive fraction p of the loss (LibAUC's `imratio`); nil takes each batch's own.
+    public var imratio: Double?
     public init() {}
 
     /// LibAUC's schedule: stages at half and three quarters of the epochs.

@@ -20,10 +20,14 @@ public final class AUCMarginLoss: @unchecked Sendable {
     public let b: Parameter
     /// The dual variable (ascends, clamped at 0). Not trainable by an ordinary optimiser.
     public let alpha: Parameter
+    /// The positive fraction p the loss weighs with (LibAUC's `imratio`: the training set's); nil uses each batch's.
+    public let imratio: Double?
 
-    public init(margin: Float = 1, a: Float = 0, b: Float = 0, alpha: Float = 0) {
+    public init(margin: Float = 1, a: Float = 0, b: Float = 0, alpha: Float = 0, imratio: Double? = nil) {
         precondition(margin.isFinite && margin > 0, "AUC-margin: margin must be positive")
+        precondition(imratio == nil || (imratio! > 0 && imratio! < 1), "AUC-margin: imratio must lie in (0, 1)")
         self.margin = margin
+        self.imratio = imratio
         self.a = Parameter(Tensor(shape: [1], scalars: [a]))
         self.b = Parameter(Tensor(shape: [1], scalars: [b]))
         self.alpha = Parameter(Tensor(shape: [1], scalars: [alpha]))
@@ -31,8 +35,10 @@ public final class AUCMarginLoss: @unchecked Sendable {
 
     /// The state for a model file or checkpoint (`margin`, `a`, `b`, `alpha`).
     public var json: JSONObject {
-        ["margin": .number(Double(margin)), "a": .number(Double(a.value.scalars[0])),
-         "b": .number(Double(b.value.scalars[0])), "alpha": .number(Double(alpha.value.scalars[0]))]
+        var o: JSONObject = ["margin": .number(Double(margin)), "a": .number(Double(a.value.scalars[0])),
+                             "b": .number(Double(b.value.scalars[0])), "alpha": .number(Double(alpha.value.scalars[0]))]
+        if let imratio { o["imratio"] = .number(imratio) }
+        return o
     }
 
     /// Restores a state written by `json`.
@@ -43,7 +49,9 @@ public final class AUCMarginLoss: @unchecked Sendable {
         }
         let m = try value("margin")
         guard m > 0 else { throw ReticleError(.corrupt, "AUC-margin state has margin \(m)") }
-        self.init(margin: m, a: try value("a"), b: try value("b"), alpha: Swift.max(0, try value("alpha")))
+        let p = json["imratio"]?.doubleValue
+        if let p { guard p > 0 && p < 1 else { throw ReticleError(.corrupt, "AUC-margin state has imratio \(p)") } }
+        self.init(margin: m, a: try value("a"), b: try value("b"), alpha: Swift.max(0, try value("alpha")), imratio: p)
     }
 
     /// The loss of one batch. Shapes: logits [N, 1] (a binary head), labels N values in {0, 1}.
@@ -53,7 +61,7 @@ public final class AUCMarginLoss: @unchecked Sendable {
                      "AUC-margin: logits \(logits.shape) for \(labels.count) labels; needs one binary head [N, 1]")
         precondition(labels.allSatisfy { $0 == 0 || $0 == 1 }, "AUC-margin: labels must be 0 or 1")
         let n = labels.count, nf = Double(n)
-        let p = Double(labels.filter { $0 == 1 }.count) / nf
+        let p = imratio ?? Double(labels.filter { $0 == 1 }.count) / nf
         let (a, b, al, m) = (Double(av.value.scalars[0]), Double(bv.value.scalars[0]), Double(alv.value.scalars[0]), Double(margin))
         let s = logits.value.scalars.map { 1 / (1 + Foundation.exp(-Double($0))) }
         var pos = 0.0, neg = 0.0, cross = 0.0

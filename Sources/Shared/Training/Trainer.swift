@@ -99,7 +99,7 @@ public final class Trainer {
         self.config = config
         let params = network.trainableParameters
         if let auc = config.aucMargin {
-            let loss = AUCMarginLoss(margin: auc.margin)
+            let loss = AUCMarginLoss(margin: auc.margin, imratio: auc.imratio)
             aucMarginLoss = loss
             optimizer = PESG(params, loss: loss, learningRate: config.learningRate.base, clipValue: auc.clipValue,
                              weightDecay: config.weightDecay, epochDecay: auc.epochDecay, momentum: config.momentum, seed: config.seed)
@@ -123,7 +123,8 @@ public final class Trainer {
         precondition(!train.isEmpty, "nothing to train on")
         var rng = SplitMix64(seed: config.seed)
         var records: [EpochRecord] = []
-        var best: (loss: Double, weights: [Tensor])?
+        // The best validation score so far, its loss (which breaks ties: a ROC-AUC of 1 is reached early) and its weights.
+        var best: (score: Double, loss: Double, weights: [Tensor])?
         var sinceBest = 0
         var step = 0
         if let log { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
@@ -163,8 +164,8 @@ public final class Trainer {
                     record.validationAUC = try validationAUC(samples, validation)
                     score = -(record.validationAUC ?? -.infinity)
                 }
-                if score < (best?.loss ?? .infinity) {
-                    best = (score, network.namedParameters.map(\.parameter.value))
+                if score < (best?.score ?? .infinity) || (score == best?.score && loss < best!.loss) {
+                    best = (score, loss, network.namedParameters.map(\.parameter.value))
                     sinceBest = 0
                     if let checkpoint, let manifest { try ModelFile.save(network, manifest: manifest, to: checkpoint) }
                 } else {

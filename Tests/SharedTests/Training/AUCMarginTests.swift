@@ -91,33 +91,37 @@ final class AUCMarginTests: XCTestCase {
         return try ROCCurve.auc(scores: logits, positives: data.labels[0].map { $0 == 1 })
     }
 
-    /// Measured, not yet the acceptance target: with LibAUC's DualSampler (positives at half of each epoch) and
-    /// the same number of samples seen, AUC-margin + PESG reaches 0.817 test ROC-AUC here, below cross-entropy on
-    /// the natural distribution (0.879). Both are pinned so a change in either shows.
-    func testAUCMarginTrainingThroughTheTrainerOnImbalancedData() throws {
-        let train = imbalanced(count: 1050, seed: 1, amplitude: 2), test = imbalanced(count: 1050, seed: 2, amplitude: 2)
+    /// Measured, not yet the acceptance target: on generated 1:20 tasks (four data seeds, 50 positives in 1050
+    /// training images each), LibAUC's recipe (DualSampler epochs with half positives, AUC-margin loss on sigmoid
+    /// scores, PESG at 0.1 with the rate divided by 10 at half and three quarters of the epochs and the weights pulled
+    /// towards the stage's mean iterate) against cross-entropy on the natural distribution with the same sample budget
+    /// (12 epochs of 1050; AUC-margin sees 6 × 2000). AUC-margin reaches a mean test ROC-AUC of 0.856, cross-entropy
+    /// 0.879: the acceptance (AUC-margin higher) is not met. Both means are pinned so that a change in either shows.
+    func testAUCMarginAgainstCrossEntropyOnImbalancedData() throws {
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [HeadSpec(name: "finding", kind: .binary, classes: ["no", "yes"])],
                              compactWidths: [8, 16])
         var config = TrainerConfig()
         config.batchSize = 32; config.seed = 5
         config.optimizer = .sgd; config.learningRate = LearningRateSchedule(base: 0.1); config.weightDecay = 1e-4
-        let dual = DualSampler.indices(Array(0..<1050), labels: train.labels[0], rate: 0.5)
-        XCTAssertEqual(dual.count, 2000)
-        XCTAssertEqual(dual.filter { train.labels[0][$0] == 1 }.count, 1000)
-        config.epochs = 4 * dual.count / 1050
-        let ce = try Network(spec: spec, seed: 3)
-        try Trainer(network: ce, config: config).fit(train, train: Array(0..<1050))
-        var c = config
-        c.epochs = 4
-        c.aucMargin = AUCMarginConfig.staged(epochs: 4)
-        let aucm = try Network(spec: spec, seed: 3)
-        let trainer = Trainer(network: aucm, config: c)
-        try trainer.fit(train, train: dual)
-        let (ceAUC, aucmAUC) = (try testAUC(ce, test), try testAUC(aucm, test))
-        print("imbalanced 1:20 test ROC-AUC: cross-entropy \(ceAUC), AUC-margin \(aucmAUC)")
-        XCTAssertEqual(ceAUC, 0.879, accuracy: 0.01)
-        XCTAssertEqual(aucmAUC, 0.817, accuracy: 0.01)
-        XCTAssertGreaterThan(trainer.aucMarginLoss!.alpha.value.scalars[0], 0)
-        XCTAssertEqual((trainer.optimizer as? PESG)?.stageDivisor, 100)
+        var ce: [Double] = [], aucm: [Double] = []
+        for seed in [UInt64(1), 3, 5, 7] {
+            let train = imbalanced(count: 1050, seed: seed, amplitude: 2), test = imbalanced(count: 1050, seed: seed + 1, amplitude: 2)
+            var c = config
+            c.epochs = 12
+            let plain = try Network(spec: spec, seed: 3)
+            try Trainer(network: plain, config: c).fit(train, train: Array(0..<1050))
+            ce.append(try testAUC(plain, test))
+            let network = try Network(spec: spec, seed: 3)
+            let result = try AUCMarginRecipe().fit(network, train, train: Array(0..<1050), labels: train.labels[0], base: config, budgetEpochs: 12)
+            XCTAssertLessThanOrEqual(result.samples, 12 * 1050)
+            XCTAssertEqual(result.fineTuning.count, 6)
+            XCTAssertGreaterThan(result.loss.alpha.value.scalars[0], 0)
+            aucm.append(try testAUC(network, test))
+        }
+        let (ceMean, aucmMean) = (ce.reduce(0, +) / 4, aucm.reduce(0, +) / 4)
+        print("imbalanced 1:20 test ROC-AUC: cross-entropy \(ce) mean \(ceMean), AUC-margin \(aucm) mean \(aucmMean)")
+        XCTAssertEqual(ceMean, 0.879, accuracy: 0.01)
+        XCTAssertEqual(aucmMean, 0.856, accuracy: 0.01)
     }
 }
+

@@ -1,12 +1,13 @@
 // Honest type confidence: one temperature T, fitted on held-out specimens by minimising the
-// negative log-likelihood of their image calls, divides the image's log-probabilities
-// (p ∝ p_image^(1/T)). It moves no call, only how sure the model says it is; a model that
-// was right on its held-out specimens with room to spare is not made more sure than T = 0.5.
+// negative log-likelihood of their image calls (Shared's `TemperatureScaling` on the image
+// log-probabilities, so p ∝ p_image^(1/T)), stored in the model with where it was fitted. It
+// moves no call, only how sure the model says it is; a model that was right on its held-out
+// specimens with room to spare is not made more sure than T = 0.5.
 
 import Foundation
 import Shared
 
-public struct TemperatureScaling: Equatable, Sendable {
+public struct FittedTemperature: Equatable, Sendable {
     public var temperature: Double
     /// Which held-out images it was fitted on ("validation", "test") and how many.
     public var fittedOn: String
@@ -22,34 +23,20 @@ public struct TemperatureScaling: Equatable, Sendable {
         self.nllBefore = nllBefore; self.nllAfter = nllAfter
     }
 
-    /// Fits T on image probabilities and their true classes: a log-spaced search over `range` (1 without images).
+    /// Fits T on image probabilities and their true classes, within `range` (1 without images).
     public init(probabilities: [[Double]], truth: [Int], fittedOn: String) {
-        func nll(_ t: Double) -> Double {
-            guard !probabilities.isEmpty else { return 0 }
-            var sum = 0.0
-            for (p, y) in zip(probabilities, truth) { sum -= Foundation.log(max(Self.apply(p, temperature: t)[y], 1e-12)) }
-            return sum / Double(probabilities.count)
-        }
-        var best = (t: 1.0, loss: nll(1))
-        if !probabilities.isEmpty {
-            let lo = Foundation.log(Self.range.lowerBound), hi = Foundation.log(Self.range.upperBound)
-            for k in 0...80 {
-                let t = Foundation.exp(lo + (hi - lo) * Double(k) / 80)
-                let l = nll(t)
-                if l < best.loss - 1e-12 { best = (t, l) }
-            }
-        }
-        self.init(temperature: best.t, fittedOn: fittedOn, images: probabilities.count, nllBefore: nll(1), nllAfter: best.loss)
+        let logs = probabilities.map { $0.map { Foundation.log(max($0, 1e-12)) } }
+        let fitted = (try? TemperatureScaling.fit(logits: logs, truth: truth)) ?? 1
+        let t = min(max(fitted, Self.range.lowerBound), Self.range.upperBound)
+        func nll(_ t: Double) -> Double { logs.isEmpty ? 0 : TemperatureScaling.negativeLogLikelihood(logs, truth: truth, temperature: t) }
+        self.init(temperature: probabilities.isEmpty ? 1 : t, fittedOn: fittedOn, images: probabilities.count,
+                  nllBefore: nll(1), nllAfter: nll(probabilities.isEmpty ? 1 : t))
     }
 
     /// p^(1/T), renormalised.
     public static func apply(_ p: [Double], temperature t: Double) -> [Double] {
         guard t != 1, !p.isEmpty else { return p }
-        let logs = p.map { Foundation.log(max($0, 1e-12)) / t }
-        let top = logs.max() ?? 0
-        let e = logs.map { Foundation.exp($0 - top) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+        return TemperatureScaling.probabilities(p.map { Foundation.log(max($0, 1e-12)) }, temperature: t)
     }
 
     public func apply(_ p: [Double]) -> [Double] { Self.apply(p, temperature: temperature) }

@@ -1,0 +1,42 @@
+// The options of `reticle med classify`: the model, explanations, the labels CSV that turns the
+// report into an evaluation (ROC curve, reliability diagram), the binary threshold and the
+// review threshold. Every field joins the settings hash.
+
+import Foundation
+import Shared
+
+public struct MedClassifyOptions: CommandOptions {
+    public static let command = "med classify"
+
+    /// Model file (.safetensors from med train or model ensemble).
+    public var model = ""
+    /// Saliency overlay per image (any `ExplainMethod`); needs `--out`.
+    public var explain: ExplainMethod?
+    /// CSV naming each input's true label (file / series / patient, label), for the report's ROC and calibration plots.
+    public var labels: String?
+    /// Binary tasks: the positive probability at or above which an image is called positive.
+    public var threshold = 0.5
+    /// Confidence below which an image goes to the review queue (ensembles: also disagreement above 1 − this).
+    public var minConfidence = 0.6
+
+    public init() {}
+
+    public var modelFile: String? { model }
+    public var referencedFiles: [String: String] { labels.map { ["labels": $0] } ?? [:] }
+
+    public func validate() throws {
+        guard !model.isEmpty else { throw ReticleError(.usage, "--model names the classifier (.safetensors from med train)") }
+        guard threshold.isFinite, (0...1).contains(threshold) else { throw ReticleError(.usage, "--threshold must be within 0…1") }
+        guard minConfidence.isFinite, (0...1).contains(minConfidence) else { throw ReticleError(.usage, "--min-confidence must be within 0…1") }
+    }
+
+    /// The job these options describe; overlays and thumbnails go to `overlaysDir` (created) when there is one.
+    public func job(overlaysDir: URL?) throws -> MedicalClassifyJob {
+        let model = try MedicalModel.load(self.model)
+        if let explain, explain.needsSpatialLayer, (try? GradCAM(network: model.members[0])) == nil {
+            throw ReticleError(.usage, file: self.model, "--explain \(explain.rawValue) needs a CNN with a spatial layer (occlusion works on any model)")
+        }
+        if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
+        return MedicalClassifyJob(model: model, labels: try labels.map { try MedicalLabelTable(path: $0) }, options: self, overlaysDir: overlaysDir)
+    }
+}

@@ -1,0 +1,38 @@
+// The options of `reticle med evaluate`: the model, which split, the decision threshold of a
+// binary task, the bootstrap and the calibration bins; `--labels` replaces the labels CSV the
+// model was trained with (when the data moved).
+
+import Foundation
+import Shared
+
+public struct MedEvaluateOptions: CommandOptions {
+    public static let command = "med evaluate"
+
+    public var model = ""
+    /// "train", "val" (or "validation"), "test", or "all".
+    public var split = "test"
+    /// Binary tasks: the positive probability at or above which a sample is called positive.
+    public var threshold = 0.5
+    /// Bootstrap resamples for the 95 % intervals (0: none).
+    public var bootstrap = 1000
+    /// Equal-width confidence bins of the calibration error.
+    public var bins = 15
+    /// Labels CSV for folder data (default: the one the model was trained with).
+    public var labels: String?
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public var modelFile: String? { model }
+    public var referencedFiles: [String: String] { labels.map { ["labels": $0] } ?? [:] }
+
+    public func validate() throws {
+        guard !model.isEmpty else { throw ReticleError(.usage, "--model names the model file (.safetensors from med train)") }
+        guard ["train", "val", "validation", "test", "all"].contains(split) else {
+            throw ReticleError(.usage, "--split must be train, val, test or all, got \"\(split)\"")
+        }
+        guard threshold.isFinite, (0...1).contains(threshold) else { throw ReticleError(.usage, "--threshold must be within 0…1") }
+        guard (0...100_000).contains(bootstrap) else { throw ReticleError(.usage, "--bootstrap must be 0–100000 resamples") }
+        guard (1...100).contains(bins) else { throw ReticleError(.usage, "--bins must be 1–100") }
+    }
+}

@@ -1,0 +1,66 @@
+// The options of `reticle med train`: how the data set is read (image size, labels CSV, split
+// fractions for data without splits), the network, the loss and optimisation. Where the model
+// goes is a run option.
+
+import Foundation
+import Shared
+
+public struct MedTrainOptions: CommandOptions {
+    public static let command = "med train"
+
+    public enum LossKind: String, Codable, CaseIterable, Sendable {
+        case crossEntropy = "cross-entropy"
+        /// LibAUC's AUC-margin loss with PESG (binary tasks), after cross-entropy pre-training.
+        case aucMargin = "auc-margin"
+    }
+
+    public enum ClassWeighting: String, Codable, CaseIterable, Sendable {
+        /// Each class weighs N / (K·n_c) in the cross-entropy, so a rare class counts as much as a common one and the
+        /// calls do not lean on the training set's class prior.
+        case balanced
+        case none
+    }
+
+    public var epochs = 30
+    /// Architecture: "auto" (the compact CNN, measured best for 28–64 px images on a CPU), or a registry name.
+    public var architecture = "auto"
+    /// Stage widths of the compact CNN, comma-separated.
+    public var widths = "32,64,128"
+    public var loss = LossKind.crossEntropy
+    /// Cross-entropy class weights (single-label tasks).
+    public var classWeights = ClassWeighting.balanced
+    /// Peak learning rate (AdamW, warm-up then cosine decay; PESG's rate for the AUC-margin stage is 0.1).
+    public var learningRate: Float = 3e-3
+    public var batchSize = 128
+    public var seed: UInt64 = 1
+    /// Leave out the temperature fitted on the validation split after training (it changes probabilities, never the calls).
+    public var noTemperatureScaling = false
+    public var data = MedicalDataOptions()
+
+    public init() {}
+
+    public var referencedFiles: [String: String] { data.labels.map { ["labels": $0] } ?? [:] }
+
+    public func validate() throws {
+        guard (1...10_000).contains(epochs) else { throw ReticleError(.usage, "--epochs must be 1–10000") }
+        guard architecture == "auto" || ModelSpec.Architecture.allCases.contains(ModelSpec.Architecture(rawValue: architecture)) else {
+            throw ReticleError(.usage, "--architecture \"\(architecture)\" is not auto or one of \(ModelSpec.Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        _ = try stageWidths()
+        guard learningRate.isFinite, learningRate > 0 else { throw ReticleError(.usage, "--learning-rate must be positive") }
+        guard (1...4096).contains(batchSize) else { throw ReticleError(.usage, "--batch-size must be 1–4096") }
+        try data.validate()
+    }
+
+    /// The architecture actually built.
+    public var resolvedArchitecture: ModelSpec.Architecture { architecture == "auto" ? .compactCNN : ModelSpec.Architecture(rawValue: architecture) }
+
+    public func stageWidths() throws -> [Int] {
+        let parts = widths.split(separator: ",")
+        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ (1...2048).contains($0) }) else {
+            throw ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\"")
+        }
+        return w
+    }
+}

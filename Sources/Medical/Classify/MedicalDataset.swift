@@ -1,0 +1,96 @@
+// A labelled medical image set as `med train` and `med evaluate` read it, from any of the three
+// sources: a MedMNIST-layout `.npz` (its own splits), a folder of images (one sub-folder per
+// class, or any files named in a labels CSV) or a DICOM folder with a labels CSV. Folder data is
+// split by group (the patient where one is known, else the file), stratified by class, so no
+// patient is on two sides; the split is rebuilt identically from the options stored in the model.
+
+import Foundation
+import Shared
+
+public struct MedicalDataset: Sendable {
+    public let set: MedicalImageSet
+    /// How each image was prepared; the model file stores it.
+    public let preprocessing: Preprocessing
+    /// "npz", "folders", "image-csv" or "dicom".
+    public let source: String
+    /// Files left out, with the reason (unreadable, unlabelled).
+    public let skipped: [String]
+
+    /// MedMNIST's normalisation, (x − 0.5) / 0.5 on x in 0…1, for every source.
+    static func preprocessing(size h: Int, _ w: Int, channels: Int) -> Preprocessing {
+        Preprocessing(height: h, width: w, channels: channels, mean: [Float](repeating: 0.5, count: channels), std: [Float](repeating: 0.5, count: channels))
+    }
+
+    public static func load(_ path: String, options: MedicalDataOptions) throws -> MedicalDataset {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw ReticleError(.io, file: path, "no such file or folder") }
+        if !isDir.boolValue {
+            guard path.lowercased().hasSuffix(".npz") else {
+                throw ReticleError(.usage, file: path, "training data is an .npz archive (MedMNIST layout) or a folder of images or DICOM files")
+            }
+            let set = try MedicalImageSet.npz(path)
+            let s = set.images.shape
+            return MedicalDataset(set: set, preprocessing: preprocessing(size: s[2], s[3], channels: s[1]), source: "npz", skipped: [])
+        }
+        return try folder(path, options: options)
+    }
+
+    static func folder(_ root: String, options: MedicalDataOptions) throws -> MedicalDataset {
+        let table = try options.labels.map { try MedicalLabelTable(path: $0) }
+        let files = MedicalImageReader.files(under: root)
+        guard !files.isEmpty else { throw ReticleError(.usage, file: root, "the folder holds no image or DICOM files") }
+        var images: [Image] = [], names: [String] = [], groups: [String] = [], skipped: [String] = []
+        var anyDicom = false
+        let seriesTag = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
+        for file in files {
+            do {
+                var label: String?, group = file
+                let image: Image
+                if MedicalImageReader.isDicom(file) {
+                    anyDicom = true
+                    let dicom = try DicomFile(path: file)
+                    image = try MedicalImageReader.dicom(dicom, path: file)
+                    let patient = dicom.string(.patientID).map { "patient:" + FileFingerprint.sha256(Data($0.utf8)) }
+                    if let patient { group = patient }
+                    if let table {
+                        label = table.fileKey(file, root: root).flatMap { table.byFile[$0] }
+                            ?? dicom.string(seriesTag).flatMap { table.bySeries[$0] }
+                            ?? dicom.string(.patientID).flatMap { table.byPatient[$0] }
+                    }
+                } else {
+                    image = try MedicalImageReader.read(file)
+                    if let table, let key = table.fileKey(file, root: root) {
+                        label = table.byFile[key]
+                        if let p = table.patientOfFile[key] { group = "patient:" + p; label = label ?? table.byPatient[p] }
+                    }
+                }
+                if table == nil {
+                    // Class folders: the first folder under the root names the class.
+                    let rel = file.dropFirst(root.count + 1)
+                    guard let slash = rel.firstIndex(of: "/") else { skipped.append("\(file): not in a class folder"); continue }
+                    label = String(rel[..<slash])
+                }
+                guard let label else { skipped.append("\(file): no label in \(options.labels ?? "")"); continue }
+                images.append(image); names.append(label); groups.append(group)
+            } catch {
+                skipped.append("\(file): \(error.localizedDescription)")
+            }
+        }
+        let classes = table?.classes ?? Array(Set(names)).sorted()
+        guard classes.count >= 2 else { throw ReticleError(.usage, file: root, "training needs at least two classes, found \(classes.count)") }
+        let labels = names.map { classes.firstIndex(of: $0)! }
+        for (c, name) in classes.enumerated() where !labels.contains(c) {
+            throw ReticleError(.usage, file: root, "class \"\(name)\" has no readable image")
+        }
+        let channels = options.channels != 0 ? options.channels : (images.contains { $0.channels == 3 } ? 3 : 1)
+        let p = preprocessing(size: options.imageSize, options.imageSize, channels: channels)
+        let tensors = try images.map { try MedicalImageReader.tensor($0, preprocessing: p) }
+        let split = DataSplit.stratified(labels: labels, groups: groups, validationFraction: options.validationFraction,
+                                         testFraction: options.testFraction, seed: options.splitSeed)
+        let binary = classes.count == 2
+        let set = MedicalImageSet(task: binary ? .binary : .multiClass, images: Tensor.stack(tensors), labels: [labels],
+                                  heads: [HeadSpec(name: "class", kind: binary ? .binary : .categorical, classes: classes)],
+                                  splits: ["train": split.train, "val": split.validation, "test": split.test])
+        return MedicalDataset(set: set, preprocessing: p, source: anyDicom ? "dicom" : table == nil ? "folders" : "image-csv", skipped: skipped)
+    }
+}
