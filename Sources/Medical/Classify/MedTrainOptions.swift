@@ -55,12 +55,5 @@ public struct MedTrainOptions: CommandOptions {
     /// The architecture actually built.
     public var resolvedArchitecture: ModelSpec.Architecture { architecture == "auto" ? .compactCNN : ModelSpec.Architecture(rawValue: architecture) }
 
-    public func stageWidths() throws -> [Int] {
-        let parts = widths.split(separator: ",")
-        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ (1...2048).contains($0) }) else {
-            throw ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\"")
-        }
-        return w
-    }
+    public func stageWidths() throws -> [Int] { try ModelSpec.stageWidths(parsing: widths) }
 }

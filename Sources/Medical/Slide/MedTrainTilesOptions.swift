@@ -49,14 +49,7 @@ public struct MedTrainTilesOptions: CommandOptions {
         if let mpp { guard mpp.isFinite, SlideScale.plausible.contains(mpp) else { throw ReticleError(.usage, "--mpp must be within 0.05–50 µm/px") } }
     }
 
-    public func stageWidths() throws -> [Int] {
-        let parts = widths.split(separator: ",")
-        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ (1...2048).contains($0) }) else {
-            throw ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\"")
-        }
-        return w
-    }
+    public func stageWidths() throws -> [Int] { try ModelSpec.stageWidths(parsing: widths) }
 
     /// The stain normaliser these options ask for, fitted on the reference image.
     public func stainNormalizer() throws -> StainNormalizer {

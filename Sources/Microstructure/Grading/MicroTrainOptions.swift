@@ -50,14 +50,7 @@ public struct MicroTrainOptions: CommandOptions {
     }
 
     /// The stage widths from `widths`.
-    public func stageWidths() throws -> [Int] {
-        let parts = widths.split(separator: ",")
-        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ $0 >= 1 }) else {
-            throw ReticleError(.usage, "--widths must be positive integers separated by commas, got \"\(widths)\"")
-        }
-        return w
-    }
+    public func stageWidths() throws -> [Int] { try ModelSpec.stageWidths(parsing: widths) }
 
     /// The trainer's configuration these options describe, validated.
     public func config() throws -> GradingTrainingConfig {

@@ -167,3 +167,17 @@ func makeDivisible(_ value: Double, divisor: Int) -> Int {
     if Double(v) < 0.9 * value { v += divisor }
     return v
 }
+
+extension ModelSpec {
+    /// Stage widths from a `--widths` flag ("16,32,64"): every command that trains a compact CNN reads them
+    /// the same way. Widths above 2048 are refused before anything is allocated.
+    /// - Throws: `ReticleError(.usage)` naming the text when a part is not an integer in 1…2048.
+    public static func stageWidths(parsing text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let w = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !w.isEmpty, w.count == parts.count, w.allSatisfy({ (1...2048).contains($0) }) else {
+            throw ReticleError(.usage, "--widths must be integers in 1…2048 separated by commas, got \"\(text)\"")
+        }
+        return w
+    }
+}
