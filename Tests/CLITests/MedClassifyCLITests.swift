@@ -139,13 +139,9 @@ final class MedClassifyCLITests: XCTestCase {
             let sc = try DicomFile(path: out.appendingPathComponent("dicom/\(itemID).sc.dcm").path)
             XCTAssertEqual(sc.sopClassUID, "1.2.840.10008.5.1.4.1.1.7", "Secondary Capture")
             XCTAssertNotEqual(sc.string(named: "SOPInstanceUID"), "1.2.826.0.1.3680043.10.1234.3.1", "a new instance")
-            if let dsrdump = DicomResultWriterTool.path("dsrdump") {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: dsrdump)
-                p.arguments = [out.appendingPathComponent("dicom/\(itemID).sr.dcm").path]
-                p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-                try p.run(); p.waitUntilExit()
-                XCTAssertEqual(p.terminationStatus, 0, "dsrdump reads the SR")
+            if let dsrdump = ExternalTool.path("dsrdump") {
+                let r = try ExternalTool.run(dsrdump, [out.appendingPathComponent("dicom/\(itemID).sr.dcm").path])
+                XCTAssertEqual(r.status, 0, "dsrdump reads the SR: \(r.stderr)")
             }
         }
         // No output file, log or table carries the patient's name or ID.
@@ -201,9 +197,3 @@ final class MedClassifyCLITests: XCTestCase {
     }
 }
 
-/// Where a dcmtk command-line tool is, when installed (the checks that use it skip otherwise).
-enum DicomResultWriterTool {
-    static func path(_ name: String) -> String? {
-        ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-}

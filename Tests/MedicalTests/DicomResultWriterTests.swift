@@ -80,15 +80,15 @@ final class DicomResultWriterTests: XCTestCase {
         }
 
         // dcmtk's own tools read both without complaint.
-        if let dcmdump = Self.tool("dcmdump") {
+        if let dcmdump = ExternalTool.path("dcmdump") {
             for path in [sr, sc] {
-                let r = try Self.run(dcmdump, [path])
+                let r = try ExternalTool.run(dcmdump, [path])
                 XCTAssertEqual(r.status, 0, "dcmdump \(path): \(r.stderr)", line: line)
                 XCTAssertFalse(r.stderr.contains("E: ") || r.stderr.contains("W: "), r.stderr, line: line)
             }
         }
-        if let dsrdump = Self.tool("dsrdump") {
-            let r = try Self.run(dsrdump, [sr])
+        if let dsrdump = ExternalTool.path("dsrdump") {
+            let r = try ExternalTool.run(dsrdump, [sr])
             XCTAssertEqual(r.status, 0, "dsrdump: \(r.stderr)", line: line)
             XCTAssertTrue(r.stderr.isEmpty, r.stderr, line: line)
             XCTAssertTrue(r.stdout.contains("Comprehensive SR Document"), r.stdout, line: line)
@@ -112,8 +112,8 @@ final class DicomResultWriterTests: XCTestCase {
         XCTAssertEqual(report.string(DicomTag(0x0008, 0x0005, "SpecificCharacterSet")), "ISO_IR 192")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: sr))
         XCTAssertNotNil(bytes.range(of: Data("Rundherd ä".utf8)))
-        if let dsrdump = Self.tool("dsrdump") {
-            let r = try Self.run(dsrdump, [sr])
+        if let dsrdump = ExternalTool.path("dsrdump") {
+            let r = try ExternalTool.run(dsrdump, [sr])
             XCTAssertEqual(r.status, 0, r.stderr)
         }
     }
@@ -160,23 +160,5 @@ final class DicomResultWriterTests: XCTestCase {
             XCTAssertEqual(($0 as? ReticleError)?.kind, .usage)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-    }
-
-    static func tool(_ name: String) -> String? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-        return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func run(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 }

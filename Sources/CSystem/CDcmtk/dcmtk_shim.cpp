@@ -674,6 +674,30 @@ int rt_dcm_check_frame(const rt_dcm_file *file, uint32_t frame, char *err, size_
     }
 }
 
+// A frame's bytes, checked to hold `count` samples of `bits_allocated` bits after the first
+// frame's bit offset (1-bit frames need not start on a byte).
+static int readFrameSamples(rt_dcm_file *file, const rt_dcm_image_info &info, uint32_t frame, uint64_t count,
+                            std::vector<Uint8> &bytes, uint32_t &bitOffset, std::string &e) {
+    int rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+    if (rc != RT_DCM_OK) return rc;
+    uint64_t need = (count * info.bits_allocated + bitOffset + 7) / 8;
+    if (bytes.size() < need) {
+        e = "frame " + std::to_string(frame) + " holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(need);
+        return RT_DCM_ERROR;
+    }
+    return RT_DCM_OK;
+}
+
+// Sample `i` of bytes checked by readFrameSamples, as stored (little endian, unmasked).
+static inline uint32_t rawSample(const Uint8 *p, uint64_t i, unsigned bitsAllocated, uint32_t bitOffset) {
+    switch (bitsAllocated) {
+    case 1: { uint64_t bit = bitOffset + i; return (p[bit / 8] >> (bit % 8)) & 1; }
+    case 8: return p[i];
+    case 16: { Uint16 v; std::memcpy(&v, p + 2 * i, 2); return v; }
+    default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); return v; }
+    }
+}
+
 int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t count, char *err, size_t errlen) {
     try {
         std::string e;
@@ -690,21 +714,11 @@ int rt_dcm_decode_modality(rt_dcm_file *file, uint32_t frame, float *out, size_t
         if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
         std::vector<Uint8> bytes;
         uint32_t bitOffset = 0;
-        rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+        rc = readFrameSamples(file, info, frame, pixels, bytes, bitOffset, e);
         if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
-        uint64_t need = (pixels * info.bits_allocated + bitOffset + 7) / 8;
-        if (bytes.size() < need)
-            return fail(err, errlen, RT_DCM_ERROR, "frame " + std::to_string(frame) + " holds " +
-                                                   std::to_string(bytes.size()) + " bytes, expected " + std::to_string(need));
         const Uint8 *p = bytes.data();
         for (uint64_t i = 0; i < pixels; i++) {
-            uint32_t raw;
-            switch (info.bits_allocated) {
-            case 1: { uint64_t bit = bitOffset + i; raw = (p[bit / 8] >> (bit % 8)) & 1; break; }
-            case 8: raw = p[i]; break;
-            case 16: { Uint16 v; std::memcpy(&v, p + 2 * i, 2); raw = v; break; }
-            default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); raw = v; break; }
-            }
+            uint32_t raw = rawSample(p, i, info.bits_allocated, bitOffset);
             out[i] = float(lut.apply(storedValue(raw, info)));
         }
         return RT_DCM_OK;
@@ -730,22 +744,12 @@ int rt_dcm_decode_stored(rt_dcm_file *file, uint32_t frame, int64_t *out, size_t
                                                    std::to_string(samples));
         std::vector<Uint8> bytes;
         uint32_t bitOffset = 0;
-        rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+        rc = readFrameSamples(file, info, frame, samples, bytes, bitOffset, e);
         if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
-        uint64_t need = (samples * info.bits_allocated + bitOffset + 7) / 8;
-        if (bytes.size() < need)
-            return fail(err, errlen, RT_DCM_ERROR, "frame " + std::to_string(frame) + " holds " +
-                                                   std::to_string(bytes.size()) + " bytes, expected " + std::to_string(need));
         const Uint8 *p = bytes.data();
         bool planar = info.samples_per_pixel == 3 && info.planar_configuration == 1;
         for (uint64_t i = 0; i < samples; i++) {
-            uint32_t raw;
-            switch (info.bits_allocated) {
-            case 1: { uint64_t bit = bitOffset + i; raw = (p[bit / 8] >> (bit % 8)) & 1; break; }
-            case 8: raw = p[i]; break;
-            case 16: { Uint16 v; std::memcpy(&v, p + 2 * i, 2); raw = v; break; }
-            default: { Uint32 v; std::memcpy(&v, p + 4 * i, 4); raw = v; break; }
-            }
+            uint32_t raw = rawSample(p, i, info.bits_allocated, bitOffset);
             // Planar frames hold all reds, then greens, then blues; the output is interleaved.
             uint64_t cell = planar ? (i % pixels) * 3 + i / pixels : i;
             out[cell] = storedValue(raw, info);

@@ -54,7 +54,8 @@ public struct MedicalClassifyJob: @unchecked Sendable {  // the model's weights 
         var overlayImage: Image?
         if let overlaysDir {
             let gray = image.grayscale()
-            try ImageFile.write(try Self.thumbnail(gray), to: overlaysDir.appendingPathComponent("\(item.id)-thumb.png").path)
+            let thumbnail = try Self.thumbnail(gray)
+            try ImageFile.write(thumbnail, to: overlaysDir.appendingPathComponent("\(item.id)-thumb.png").path)
             result["thumbnail"] = .string("overlays/\(item.id)-thumb.png")
             if let method = options.explain {
                 let call = predictions[0].calls[0]
@@ -63,7 +64,7 @@ public struct MedicalClassifyJob: @unchecked Sendable {  // the model's weights 
                     let map = try method.maps(network: network, input: batch, head: 0, classIndex: call)[0]
                     for i in sum.values.indices { sum.values[i] += map.values[i] / Float(model.members.count) }
                 }
-                let overlay = HeatmapOverlay().render(try Self.thumbnail(gray), map: sum.normalized())
+                let overlay = HeatmapOverlay().render(thumbnail, map: sum.normalized())
                 let name = "\(item.id)-\(method.rawValue.replacingOccurrences(of: "+", with: "p")).png"
                 try ImageFile.write(overlay, to: overlaysDir.appendingPathComponent(name).path)
                 result["overlay"] = .string("overlays/\(name)")

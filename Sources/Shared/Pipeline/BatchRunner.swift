@@ -77,6 +77,8 @@ public struct BatchRunner: Sendable {
         if journal != nil { CrashJournal.installHandlers() }
         let settingsHash = options.settingsHash
         var mine = items.filter { options.shard.contains($0) }
+        // Records read while deciding ids, so each item's record is read once.
+        var loaded: [String: ItemRecord?] = [:]
         if let store {
             let identity = OutputFolderIdentity(label: label, settingsHash: settingsHash, settings: options.settings)
             let admission = try identity.admit(into: store.outDir, holdsItems: store.holdsRecords, policy: options.folderPolicy)
@@ -86,7 +88,8 @@ public struct BatchRunner: Sendable {
                 // Another setting's record of the same input is never overwritten (an appended folder
                 // holds both): this run's item takes the tagged id, on every later resume too.
                 mine = mine.map { item in
-                    guard let old = store.load(id: item.id), old.settingsHash != settingsHash else { return item }
+                    let old = store.load(id: item.id)
+                    guard let old, old.settingsHash != settingsHash else { loaded[item.id] = old; return item }
                     return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id))
                 }
             }
@@ -102,7 +105,7 @@ public struct BatchRunner: Sendable {
         var crashed = 0
         for (slot, item) in mine.enumerated() {
             let hash = try? FileFingerprint.of(path: item.path)
-            let old = store?.load(id: item.id)
+            let old = loaded[item.id] ?? store?.load(id: item.id)
             let same = hash != nil && old.map { $0.inputHash == hash && $0.settingsHash == settingsHash } == true
             // A saved record wins over a marker: the run ended after saving it, before clearing the marker.
             if !options.force, same, let old, old.status == .ok {
