@@ -4,7 +4,7 @@ SWIFT ?= swift
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 DEMO_OUT ?= demo-out
 
-.PHONY: setup build release demo test bench robustness clean
+.PHONY: setup build release demo test bench robustness fuzz-build fuzz test-asan test-tsan clean
 
 setup:
 	@scripts/setup
@@ -29,5 +29,25 @@ bench: release
 robustness: release
 	scripts/robustness $(ROBUSTNESS_FLAGS)
 
+# libFuzzer + AddressSanitizer build of reticle-fuzz (its own build folder), then every target
+# for SECONDS seconds each (scripts/fuzz; FUZZ_TARGETS="npz las" for some).
+SECONDS ?= 60
+FUZZ_FLAGS = -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+	-Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
+fuzz-build: setup
+	$(SWIFT) build $(FUZZ_FLAGS) --product reticle-fuzz
+
+fuzz: fuzz-build
+	scripts/fuzz --seconds $(SECONDS) $(FUZZ_TARGETS)
+
+# The test suite under AddressSanitizer / ThreadSanitizer, each in its own build folder.
+test-asan: setup
+	$(SWIFT) build $(TEST_FLAGS) --build-tests --build-path .build-asan --sanitize=address
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --build-path .build-asan --sanitize=address --disable-swift-testing
+
+test-tsan: setup
+	$(SWIFT) build $(TEST_FLAGS) --build-tests --build-path .build-tsan --sanitize=thread
+	TSAN_OPTIONS=report_signal_unsafe=0 $(SWIFT) test $(TEST_FLAGS) --skip-build --build-path .build-tsan --sanitize=thread --disable-swift-testing
+
 clean:
-	rm -rf .build $(DEMO_OUT)
+	rm -rf .build .build-fuzz .build-asan .build-tsan $(DEMO_OUT)

@@ -49,17 +49,23 @@ let package = Package(
         .target(name: "Microstructure", dependencies: ["Shared"], swiftSettings: fastMath),
         .target(name: "Medical", dependencies: ["Shared", "COpenSlide", "CDcmtk"], swiftSettings: fastMath),
         .target(name: "Remote", dependencies: ["Shared", "CZlib", "CTIFF"], swiftSettings: fastMath),
+        // YAML (protocols, instrument profiles) into Shared's JSON tree: the one module that sees Yams.
+        .target(name: "YAMLFiles", dependencies: ["Shared", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "reticle",
-                          dependencies: ["Shared", "Microstructure", "Medical", "Remote",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "Yams", package: "Yams")]),
+                          dependencies: ["Shared", "Microstructure", "Medical", "Remote", "YAMLFiles",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Every parser the project owns and every C library entry point it calls, as functions of
+        // bytes: libFuzzer drives them in `reticle-fuzz` (`make fuzz`), the tests replay the seeds.
+        .target(name: "FuzzTargets", dependencies: ["Shared", "Medical", "Remote", "YAMLFiles"]),
+        .executableTarget(name: "reticle-fuzz", dependencies: ["FuzzTargets", "CSupport"]),
 
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"]),
         .testTarget(name: "MicrostructureTests", dependencies: ["Microstructure", "TestSupport"]),
         .testTarget(name: "MedicalTests", dependencies: ["Medical", "TestSupport"]),
         .testTarget(name: "RemoteTests", dependencies: ["Remote", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["reticle", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["reticle", "YAMLFiles", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,6 +3,7 @@
 import Foundation
 import Microstructure
 import Shared
+import YAMLFiles
 
 enum MicroProfileFile {
     /// - Throws: `ReticleError(.usage)` naming the file: unreadable, not YAML, or not a profile.

@@ -5,6 +5,7 @@ import Medical
 import Microstructure
 import Remote
 import Shared
+import YAMLFiles
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

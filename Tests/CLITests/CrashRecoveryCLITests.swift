@@ -36,6 +36,12 @@ final class CrashRecoveryCLITests: XCTestCase {
         return byFile
     }
 
+    /// The newest entry of run.json's invocation history.
+    func lastInvocation(_ out: URL) throws -> JSONValue {
+        let run = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("run.json")))
+        return try XCTUnwrap(run["history"]?.arrayValue?.last)
+    }
+
     func check(fault: String, signal: String, status: Int32) throws {
         let lab = try makeFolder()
         let out = dir.appendingPathComponent("out-\(fault)")
@@ -79,5 +85,49 @@ final class CrashRecoveryCLITests: XCTestCase {
 
     func testSwiftTrapInTheMiddleOfABatch() throws {
         try check(fault: "trap", signal: "SIGILL", status: 4)
+    }
+
+    /// A full disk while saving one item's record: the run fails naming that file and the reason,
+    /// the other items and the tables land, no temporary is left behind, and the rerun (space
+    /// back) redoes only the lost item.
+    func testFullDiskLosesNothingAndTheRerunCompletes() throws {
+        let lab = try makeFolder()
+        let out = dir.appendingPathComponent("out-enospc")
+        let args = ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"]
+        let full = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "enospc:lab__b.png.json"])
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains("items/lab__b.png.json: cannot write: No space left on device"), full.stderr)
+        let table = try rows(out)
+        XCTAssertEqual(Set(table.keys), ["lab/a.png", "lab/c.png"], "the items that landed are in the table")
+        let leftovers = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }
+            .filter { $0.contains(AtomicFile.temporaryMarker) }
+        XCTAssertEqual(leftovers, [], "no half-written temporary stays")
+        XCTAssertNil(try ItemStore(outDir: out, create: false).load(id: "lab__b.png"))
+
+        let rerun = try ReticleProcess.run(args)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1, "only the lost item is redone")
+        XCTAssertEqual(try rows(out).mapValues { $0["status"] ?? "" }, ["lab/a.png": "ok", "lab/b.png": "ok", "lab/c.png": "ok"])
+    }
+
+    /// An input deleted after the run listed it: an error row naming it and the reason; the others
+    /// finish; once the file is back, a rerun does only that item.
+    func testInputVanishingMidRunIsAnErrorRowAndTheRestFinishes() throws {
+        let lab = try makeFolder()
+        let keep = try Data(contentsOf: lab.appendingPathComponent("b.png"))
+        let out = dir.appendingPathComponent("out-vanish")
+        let args = ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"]
+        let run = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "vanish:b.png"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let table = try rows(out)
+        XCTAssertEqual(table.mapValues { $0["status"] ?? "" }, ["lab/a.png": "ok", "lab/b.png": "error", "lab/c.png": "ok"])
+        let b = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "lab__b.png"))
+        XCTAssertTrue(b.error?.hasSuffix("lab/b.png: no such file") == true, b.error ?? "")
+
+        try keep.write(to: lab.appendingPathComponent("b.png"))
+        let rerun = try ReticleProcess.run(args)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1, "only the error row is redone")
+        XCTAssertEqual(try rows(out)["lab/b.png"]?["status"], "ok")
     }
 }

@@ -3,6 +3,7 @@
 
 import Foundation
 @testable import reticle
+import YAMLFiles
 import Shared
 import TestSupport
 import XCTest

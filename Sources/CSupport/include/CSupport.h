@@ -14,3 +14,11 @@ int rt_crash_guard_enter(const char *marker_path, const char *label);
 
 /// Ends the guard of this thread.
 void rt_crash_guard_leave(void);
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// libFuzzer's driver (libclang_rt.fuzzer, linked only into `reticle-fuzz` built with
+/// `-sanitize=fuzzer`): parses libFuzzer's flags from argv and calls `callback` per input. Declared
+/// here because Swift cannot declare a C function itself; nothing else references it.
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));

@@ -10,6 +10,8 @@ public struct TileScoreTable: Equatable, Sendable {
         public var tile: SlideTile
         public var probabilities: [Double]
         public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+
+        public init(tile: SlideTile, probabilities: [Double]) { self.tile = tile; self.probabilities = probabilities }
     }
 
     public var classes: [String]

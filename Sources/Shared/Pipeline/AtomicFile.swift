@@ -23,10 +23,12 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw ReticleError(.io, file: url.path, "cannot create temporary file: \(String(cString: strerror(errno)))")
         }
+        let diskFull = FaultInjection.diskFull(for: url)
         var ok = data.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if diskFull && offset >= raw.count / 2 { errno = ENOSPC; return false }
+                let n = Glibc.write(fd, raw.baseAddress! + offset, (diskFull ? raw.count / 2 : raw.count) - offset)
                 if n <= 0 { return false }
                 offset += n
             }

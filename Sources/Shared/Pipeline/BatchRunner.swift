@@ -148,9 +148,14 @@ public struct BatchRunner: Sendable {
         }
         progress.finish()
         journal?.removeIfEmpty()
-        // Losing results silently is worse than stopping: the disk is full or the folder vanished.
-        if let first = done.lazy.compactMap(\.1).first { throw first }
         for (entry, (record, _)) in zip(todo, done) { records[entry.slot] = record }
+        // Losing results silently is worse than stopping: the disk is full or the folder vanished.
+        // The tables still get what did land (when they can be written), then the run fails
+        // naming the file; a rerun redoes only the items whose record is missing.
+        if let first = done.lazy.compactMap(\.1).first {
+            if let store { try? ResultTables.write(store.allRecords().records, to: store.outDir) }
+            throw first
+        }
         let failures = done.filter { $0.0.status == .error }.count
 
         summary.processed = todo.count + crashed

@@ -1,6 +1,7 @@
 // Faults on demand, for the tests that prove a batch survives them (issue: a crash in the middle
-// of a batch must leave a complete table on the next run). Off unless RETICLE_INJECT_FAULT is set;
-// the batch runner asks before each item.
+// of a batch must leave a complete table on the next run; a full disk or a vanished input loses
+// nothing). Off unless RETICLE_INJECT_FAULT is set; the batch runner asks before each item and
+// AtomicFile before each write.
 
 import Foundation
 #if canImport(Glibc)
@@ -8,11 +9,13 @@ import Glibc
 #endif
 
 enum FaultInjection {
-    enum Fault: String { case segv, trap, abort, stack }
+    enum Fault: String { case segv, trap, abort, stack, vanish, enospc }
 
-    /// `RETICLE_INJECT_FAULT=KIND:GLOB` (KIND segv, trap, abort or stack, a
-    /// stack overflow): the process faults that way when
-    /// it starts an item whose display path or file name matches GLOB.
+    /// `RETICLE_INJECT_FAULT=KIND:GLOB`. KIND segv, trap, abort or stack (a stack overflow): the
+    /// process faults that way when it starts an item whose display path or file name matches
+    /// GLOB; vanish: that item's input file is deleted as the item starts (after the run listed
+    /// and hashed it); enospc: a write of a file whose name matches GLOB stops half way with "No
+    /// space left on device", as on a full disk.
     static let planned: (fault: Fault, glob: String)? = {
         guard let spec = ProcessInfo.processInfo.environment["RETICLE_INJECT_FAULT"],
               let colon = spec.firstIndex(of: ":"), let fault = Fault(rawValue: String(spec[..<colon])) else { return nil }
@@ -28,7 +31,15 @@ enum FaultInjection {
         case .abort: abort()
         case .trap: fatalError("injected fault while processing \(item.displayPath)")
         case .stack: _ = overflow(1)
+        case .vanish: unlink(item.path)
+        case .enospc: break
         }
+    }
+
+    /// Whether a write of `url` is to fail as on a full disk.
+    static func diskFull(for url: URL) -> Bool {
+        guard let (fault, glob) = planned, fault == .enospc else { return false }
+        return Glob.matches(glob, url.lastPathComponent)
     }
 
     /// Recurses until the stack runs out (each frame keeps a buffer the optimiser cannot drop).

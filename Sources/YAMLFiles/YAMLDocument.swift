@@ -4,10 +4,11 @@ import Foundation
 import Shared
 import Yams
 
-enum YAMLDocument {
+
+public enum YAMLDocument {
     /// The file's document; `what` names the kind of file in errors ("instrument profile").
     /// - Throws: `ReticleError(.usage)` naming the file: unreadable, not UTF-8, not YAML, empty.
-    static func load(_ path: String, what: String) throws -> (document: JSONValue, bytes: Data) {
+    public static func load(_ path: String, what: String) throws -> (document: JSONValue, bytes: Data) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ReticleError(.usage, file: path, "cannot read the \(what)")
         }
@@ -32,9 +33,9 @@ enum YAMLDocument {
 
     /// Most JSON values one YAML file may become. Aliases let a few hundred bytes stand for
     /// billions of nodes ("billion laughs"); no profile or protocol comes near this.
-    static let maxNodes = 1_000_000
+    public static let maxNodes = 1_000_000
     /// Deepest nesting of mappings and sequences accepted; real files nest three or four levels.
-    static let maxDepth = 256
+    public static let maxDepth = 256
 
     /// Counts the values `node` becomes, aliases expanded, into `nodes`; throws as soon as the
     /// count passes `maxNodes` or nesting passes `maxDepth`, so the walk itself stays bounded.
