@@ -53,6 +53,12 @@ final class MedSlideMILCLITests: XCTestCase {
         XCTAssertTrue(second.stdout.contains("features of 0 slide(s) extracted, 4 from the cache"), second.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("mil.features").path).count, 4)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("mil.log.jsonl").path))
+        let inspect = try ReticleProcess.run(["model", "inspect", mil, "--json"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        let manifest = try JSONValue.parse(inspect.stdout)["mil_manifest"]
+        XCTAssertEqual(manifest?["kind"], "gated-attention-mil")
+        XCTAssertEqual(manifest?["provenance"]?["tile_model"]?["sha256"]?.stringValue, try FileFingerprint.of(path: model))
+        XCTAssertEqual(manifest?["config"]?["classes"], ["normal", "tumour"])
 
         // Attention without a MIL model is a usage error; with it, every tile gets its weight.
         let bad = try ReticleProcess.run(["med", "slides", dir.appendingPathComponent("s0.tif").path, "--model", model, "--aggregation", "attention"])

@@ -39,6 +39,10 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
             guard trainedOn == given else {
                 throw ReticleError(.usage, file: path, "this MIL model was trained on the features of tile model \(trainedOn ?? "(unknown)"), but --model \(options.model) is \(given)")
             }
+            let width = model.network.heads.first?.weight.shape.last ?? 0
+            guard mil.config.features == width else {
+                throw ReticleError(.corrupt, file: path, "this MIL model reads \(mil.config.features) features per tile, the tile model gives \(width)")
+            }
             self.mil = mil
         } else {
             mil = nil
