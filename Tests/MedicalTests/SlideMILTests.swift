@@ -80,6 +80,13 @@ final class SlideMILTests: XCTestCase {
         XCTAssertEqual(second.extracted, 0)
         XCTAssertEqual(second.cached, 8)
         XCTAssertEqual(second.history.map(\.trainLoss), first.history.map(\.trainLoss))
+        // A damaged entry is extracted again, never trusted.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".safetensors") }.sorted()
+        try Data("damaged".utf8).write(to: cache.appendingPathComponent(entries[0]))
+        var quick = options
+        quick.epochs = 1
+        let repaired = try SlideMILTrainer(options: quick).train(labelsCSV: f.labels, cacheFolder: cache)
+        XCTAssertEqual([repaired.extracted, repaired.cached], [1, 7])
         // Other tiling settings are another cache entry.
         var other = options
         other.minTissue = 0.9
