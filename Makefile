@@ -4,7 +4,7 @@ SWIFT ?= swift
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 DEMO_OUT ?= demo-out
 
-.PHONY: setup build release demo test bench robustness fuzz-build fuzz test-asan test-tsan clean
+.PHONY: setup build release demo test test-cluster bench robustness fuzz-build fuzz test-asan test-tsan clean
 
 setup:
 	@scripts/setup
@@ -18,6 +18,13 @@ release: setup
 test: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# `make test` skips the Snakemake workflow test when .venv-snakemake is absent; this installs
+# Snakemake there first and runs that test.
+test-cluster: setup
+	scripts/setup --snakemake
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter ClusterWorkflowCLITests
 
 demo: release
 	scripts/demo $(DEMO_OUT)

@@ -18,6 +18,8 @@ struct MedSlidesCommand: ParsableCommand {
         low resolution, tiles are cut at the model's µm/px and tile size and classified in batches. \
         A tile that cannot be decoded is skipped and counted (the slide is flagged corrupt-tiles). \
         Per slide: DIR/slides/<id>/tiles.csv, tiles.geojson (QuPath), thumbnail.png, tissue.png, heatmap.png. \
+        With --mil the slide is also classified by gated attention MIL over the tiles' features; each tile's \
+        attention weight goes into tiles.csv and the GeoJSON measurements, and attention.png shows it. \
         Label and macro images are never read.
         """)
 
@@ -36,7 +38,10 @@ struct MedSlidesCommand: ParsableCommand {
     @Option(help: "Minimum tissue fraction of a tile.")
     var minTissue = MedSlidesOptions().minTissue
 
-    @Option(help: "Slide aggregation of tile probabilities: mean, max or topk.")
+    @Option(help: "Attention-MIL model (.safetensors from med train-slides) trained on --model's features.")
+    var mil: String?
+
+    @Option(help: "Slide aggregation: mean, max or topk of tile probabilities, or attention (needs --mil).")
     var aggregation = MedSlidesOptions().aggregation
 
     @Option(help: "k of the top-k aggregation.")
@@ -54,6 +59,7 @@ struct MedSlidesCommand: ParsableCommand {
         var o = MedSlidesOptions()
         o.model = model
         o.mpp = mpp
+        o.mil = mil
         o.tissuePreset = tissuePreset
         o.minTissue = minTissue
         o.aggregation = aggregation

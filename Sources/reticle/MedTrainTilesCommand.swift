@@ -6,6 +6,7 @@ import Medical
 import Shared
 
 extension StainNormalizer.Method: ExpressibleByArgument {}
+extension TileDataset.RegionRule: ExpressibleByArgument {}
 
 struct MedTrainTilesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,12 +15,15 @@ struct MedTrainTilesCommand: ParsableCommand {
         discussion: """
         DATA is a folder with one sub-folder of tile images per class, or a CSV with the header \
         slide,x,y,width,height,label (level-0 pixels; slide paths relative to the CSV), whose regions \
-        are cut into tiles at --um-per-px. The stain normaliser (--stain reinhard|macenko, fitted on \
+        are cut into tiles at --um-per-px, or a CSV with the header slide,geojson naming a QuPath GeoJSON \
+        export per slide (Polygon/MultiPolygon annotations with classification.name, level-0 pixels; an \
+        empty geojson field means the .geojson beside the slide): tiles whose centre (--region-rule centre) \
+        or half the area (area) lies inside a polygon get its class. The stain normaliser (--stain reinhard|macenko, fitted on \
         --stain-reference) is stored in the model and applied again by med slides. Writes MODEL and \
         MODEL's stem + .log.jsonl.
         """)
 
-    @Argument(help: "Class folders, or a regions CSV.")
+    @Argument(help: "Class folders, a regions CSV, or a slide,geojson CSV.")
     var data: String
 
     @Option(help: "Model file to write (.safetensors).")
@@ -52,6 +56,9 @@ struct MedTrainTilesCommand: ParsableCommand {
     @Option(help: "RGB reference image the stain normaliser is fitted on.")
     var stainReference: String?
 
+    @Option(help: "Annotation polygons label tiles by their centre or by half their area: centre or area.")
+    var regionRule = MedTrainTilesOptions().regionRule
+
     @Option(help: "µm/px of level 0 for region slides that carry no scale.")
     var mpp: Double?
 
@@ -79,6 +86,7 @@ struct MedTrainTilesCommand: ParsableCommand {
         o.stain = stain
         o.stainReference = stainReference
         o.mpp = mpp
+        o.regionRule = regionRule
         o.validationFraction = validationFraction
         o.seed = seed
         return o
@@ -92,7 +100,8 @@ struct MedTrainTilesCommand: ParsableCommand {
         let url = URL(fileURLWithPath: out)
         do {
             let stainNormalizer = try options.stainNormalizer()
-            let data = try TileDataset.load(self.data, tileSize: options.tileSize, umPerPixel: options.umPerPx, fallbackMpp: options.mpp)
+            let data = try TileDataset.load(self.data, tileSize: options.tileSize, umPerPixel: options.umPerPx, fallbackMpp: options.mpp,
+                                            regionRule: options.regionRule)
             if !quiet { FileHandle.standardError.write(Data("train-tiles: \(data.tiles.count) tiles, classes \(data.classes.joined(separator: ", "))\n".utf8)) }
             var trainer = TileTrainer(options: options)
             trainer.progress = .automatic(quiet: quiet)

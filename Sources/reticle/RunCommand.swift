@@ -86,7 +86,7 @@ enum CommandOptionTypes {
         InspectOptions.self, MicroCalibrateOptions.self, MicroGrainSizeOptions.self, MicroGradeOptions.self,
         MicroSynthOptions.self, MicroTrainOptions.self, MicroEvaluateOptions.self, AgreementOptions.self,
         RemoteSynthOptions.self, RemoteTrainOptions.self, RemoteClassifyOptions.self,
-        MedSlidesOptions.self, MedTrainTilesOptions.self, MedTrainOptions.self, MedEvaluateOptions.self, MedClassifyOptions.self, ModelEnsembleOptions.self,
+        MedSlidesOptions.self, MedTrainTilesOptions.self, MedTrainSlidesOptions.self, MedTrainOptions.self, MedEvaluateOptions.self, MedClassifyOptions.self, ModelEnsembleOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {

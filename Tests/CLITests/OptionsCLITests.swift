@@ -92,6 +92,8 @@ final class OptionsCLITests: XCTestCase {
             (["micro", "agreement"], AgreementOptions.keys), (["micro", "evaluate"], MicroEvaluateOptions.keys),
             (["med", "train"], MedTrainOptions.keys), (["med", "classify"], MedClassifyOptions.keys),
             (["med", "evaluate"], MedEvaluateOptions.keys.filter { $0 != "model" }),
+            (["med", "slides"], MedSlidesOptions.keys), (["med", "train-tiles"], MedTrainTilesOptions.keys),
+            (["med", "train-slides"], MedTrainSlidesOptions.keys),
         ]
         for (words, keys) in commands {
             let help = try ReticleProcess.run(words + ["--help"])

@@ -1,5 +1,5 @@
 // The options of `reticle med slides`: the tile model, the scale fallback, tissue detection,
-// tiling threshold, aggregation and batching. Every field joins the settings hash.
+// tiling threshold, the MIL model, aggregation and batching. Every field joins the settings hash.
 
 import Foundation
 import Shared
@@ -15,7 +15,9 @@ public struct MedSlidesOptions: CommandOptions {
     public var tissuePreset = TissueDetector.Preset.biopsy
     /// Minimum tissue fraction of a tile for it to be classified.
     public var minTissue = 0.5
-    /// How tile probabilities become the slide's.
+    /// Attention-MIL model (.safetensors from med train-slides) trained on this tile model's features.
+    public var mil: String?
+    /// How tile probabilities become the slide's (attention: by the MIL model).
     public var aggregation = SlideAggregation.mean
     /// k of the top-k aggregation.
     public var topK = 8
@@ -28,11 +30,16 @@ public struct MedSlidesOptions: CommandOptions {
 
     public var modelFile: String? { model }
 
+    public var referencedFiles: [String: String] { mil.map { ["mil": $0] } ?? [:] }
+
     public func validate() throws {
         guard !model.isEmpty else { throw ReticleError(.usage, "--model names the tile model (.safetensors from med train-tiles)") }
         if let mpp { guard mpp.isFinite, SlideScale.plausible.contains(mpp) else { throw ReticleError(.usage, "--mpp must be within 0.05–50 µm/px") } }
         guard minTissue.isFinite, minTissue > 0, minTissue <= 1 else { throw ReticleError(.usage, "--min-tissue must be in (0, 1]") }
         guard (1...10_000).contains(topK) else { throw ReticleError(.usage, "--top-k must be 1–10000") }
+        guard aggregation != .attention || mil != nil else {
+            throw ReticleError(.usage, "--aggregation attention needs a MIL model (--mil MIL from med train-slides)")
+        }
         guard (1...1024).contains(batchSize) else { throw ReticleError(.usage, "--batch-size must be 1–1024") }
     }
 

@@ -22,6 +22,8 @@ public struct MedTrainTilesOptions: CommandOptions {
     public var stain = StainNormalizer.Method.none
     /// RGB reference image the stain normaliser is fitted on (required unless --stain none).
     public var stainReference: String?
+    /// Annotation polygons label tiles whose centre (centre) or at least half the area (area) they cover.
+    public var regionRule = TileDataset.RegionRule.centre
     /// µm/px of level 0 for region slides that carry no scale.
     public var mpp: Double?
     /// Fraction of regions (or folder tiles) held out for validation.

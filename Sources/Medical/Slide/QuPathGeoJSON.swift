@@ -1,6 +1,7 @@
 // Tile predictions as GeoJSON that QuPath imports (File > Import objects): a FeatureCollection,
 // one Polygon per tile in level-0 pixel coordinates, `objectType` "detection",
-// `classification` {name, color [r, g, b]} and the class probabilities as `measurements`.
+// `classification` {name, color [r, g, b]} and the class probabilities (and, with a MIL model,
+// the attention weight) as `measurements`.
 
 import Foundation
 import Shared
@@ -17,6 +18,7 @@ public enum QuPathGeoJSON {
                 .map { .array($0.map(JSONValue.int)) }
             var measurements = JSONObject()
             for (c, name) in table.classes.enumerated() { measurements["p_" + name] = .number((row.probabilities[c] * 1e6).rounded() / 1e6) }
+            if let a = row.attention { measurements["attention"] = .number((a * 1e8).rounded() / 1e8) }
             measurements["tissue_fraction"] = .number((t.tissueFraction * 1e4).rounded() / 1e4)
             let label = row.label
             let properties: JSONObject = [

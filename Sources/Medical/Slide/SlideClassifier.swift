@@ -14,6 +14,8 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
     private let predictor: Predictor
     private let detector: TissueDetector
     private let heatmapClass: Int
+    /// The attention-MIL model (`--mil`), trained on this tile model's features.
+    public let mil: AttentionMIL?
 
     public init(options: MedSlidesOptions, model: SlideTileModel, outDir: URL?, progress: ProgressReporter.Mode = .quiet) throws {
         self.options = options
@@ -30,6 +32,41 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         } else {
             heatmapClass = model.classes.count - 1
         }
+        if let path = options.mil {
+            let (mil, provenance) = try AttentionMILFile.load(URL(fileURLWithPath: path))
+            let trainedOn = provenance["tile_model"]?["sha256"]?.stringValue
+            let given = try FileFingerprint.of(path: options.model)
+            guard trainedOn == given else {
+                throw ReticleError(.usage, file: path, "this MIL model was trained on the features of tile model \(trainedOn ?? "(unknown)"), but --model \(options.model) is \(given)")
+            }
+            let width = model.network.heads.first?.weight.shape.last ?? 0
+            guard mil.config.features == width else {
+                throw ReticleError(.corrupt, file: path, "this MIL model reads \(mil.config.features) features per tile, the tile model gives \(width)")
+            }
+            self.mil = mil
+        } else {
+            mil = nil
+        }
+    }
+
+    /// One slide's tissue tiles and their features, as `med train-slides` stores them.
+    public struct TileFeatures: Sendable {
+        public var tiles: [SlideTile]
+        /// [tiles, F]: the tile model's penultimate layer; [0, 0] when no tile was read.
+        public var features: Tensor
+        public var skipped: Int
+        public var tissueAreaMm2: Double
+    }
+
+    /// Open, tissue, tiles and the tile model's features of every readable tile of `path`.
+    public func features(of path: String, label: String) throws -> TileFeatures {
+        let slide = try Slide(path: path, fallbackMpp: options.mpp)
+        let tissue = try detector.detect(slide)
+        let tiler = try SlideTiler(slide: slide, umPerPixel: model.umPerPixel, tileSize: model.tileSize)
+        let tiles = tiler.tiles(mask: tissue, minTissue: options.minTissue)
+        let pass = run(tiles, tiler: tiler, slide: slide, label: label, keepFeatures: true)
+        return TileFeatures(tiles: pass.rows.map(\.tile), features: pass.features ?? Tensor(shape: [0, 0]),
+                            skipped: pass.skipped, tissueAreaMm2: tissue.areaMm2)
     }
 
     private enum Read {
@@ -53,8 +90,17 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         let tiles = tiler.tiles(mask: tissue, minTissue: options.minTissue)
         lap("tiling")
 
-        let (rows, skipped, fallbacks) = run(tiles, tiler: tiler, slide: slide, label: item.displayPath)
+        let pass = run(tiles, tiler: tiler, slide: slide, label: item.displayPath, keepFeatures: mil != nil)
+        var rows = pass.rows
+        let (skipped, fallbacks) = (pass.skipped, pass.fallbacks)
         lap("classify")
+        var attentionResult: (probabilities: [Double], attention: [Double])?
+        if let mil, let features = pass.features, !rows.isEmpty {
+            let r = mil.predict(features)
+            for i in rows.indices { rows[i].attention = r.attention[i] }
+            attentionResult = r
+            lap("attention")
+        }
 
         let table = TileScoreTable(classes: model.classes, rows: rows)
         var flags: [JSONValue] = []
@@ -80,15 +126,17 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         o["stain_fallbacks"] = .int(fallbacks)
         let probs = rows.map(\.probabilities)
         var aggregations = JSONObject()
-        for a in SlideAggregation.allCases {
-            let p = a.aggregate(probs, k: options.topK)
+        func probabilities(_ p: [Double], _ classes: [String]) -> JSONValue {
             var po = JSONObject()
-            for (c, v) in zip(model.classes, p) { po[c] = .number((v * 1e6).rounded() / 1e6) }
-            aggregations[a.rawValue] = p.isEmpty ? .null : .object(po)
+            for (c, v) in zip(classes, p) { po[c] = .number((v * 1e6).rounded() / 1e6) }
+            return p.isEmpty ? .null : .object(po)
         }
-        let chosen = options.aggregation.aggregate(probs, k: options.topK)
+        for a in SlideAggregation.fromProbabilities { aggregations[a.rawValue] = probabilities(a.aggregate(probs, k: options.topK), model.classes) }
+        if let mil { aggregations[SlideAggregation.attention.rawValue] = probabilities(attentionResult?.probabilities ?? [], mil.config.classes) }
+        let chosen = options.aggregation == .attention ? attentionResult?.probabilities ?? [] : options.aggregation.aggregate(probs, k: options.topK)
+        let chosenClasses = options.aggregation == .attention ? mil?.config.classes ?? [] : model.classes
         o["aggregation"] = .string(options.aggregation.rawValue)
-        o["label"] = chosen.isEmpty ? .null : .string(model.classes[chosen.indices.max { chosen[$0] < chosen[$1] }!])
+        o["label"] = chosen.isEmpty ? .null : .string(chosenClasses[chosen.indices.max { chosen[$0] < chosen[$1] }!])
         o["probabilities"] = aggregations[options.aggregation.rawValue] ?? .null
         o["aggregations"] = .object(aggregations)
         o["flags"] = .array(flags)
@@ -103,8 +151,16 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         return o
     }
 
+    private struct Pass {
+        var rows: [TileScoreTable.Row]
+        /// [rows, F] in row order, when asked for.
+        var features: Tensor?
+        var skipped: Int
+        var fallbacks: Int
+    }
+
     /// Reads on a background thread at most two batches ahead, classifies batch by batch.
-    private func run(_ tiles: [SlideTile], tiler: SlideTiler, slide: Slide, label: String) -> ([TileScoreTable.Row], Int, Int) {
+    private func run(_ tiles: [SlideTile], tiler: SlideTiler, slide: Slide, label: String, keepFeatures: Bool) -> Pass {
         let queue = BoundedQueue<Read>(capacity: 2 * options.batchSize)
         let stain = model.stain
         Thread.detachNewThread {
@@ -123,11 +179,20 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         }
         let bar = ProgressReporter(label: (label as NSString).lastPathComponent, total: tiles.count, mode: tiles.count > 0 ? progress : .quiet)
         var rows: [TileScoreTable.Row] = []
+        var featureParts: [Tensor] = []
         var skipped = 0, fallbacks = 0
         var batch: [(SlideTile, Image)] = []
         func flush() {
             guard !batch.isEmpty else { return }
-            let p = predictor.probabilities(model.tensor(batch.map(\.1)))[0]
+            let input = model.tensor(batch.map(\.1))
+            let p: Tensor
+            if keepFeatures {
+                let both = predictor.probabilitiesAndFeatures([input])
+                p = both.probabilities[0]
+                featureParts.append(both.features)
+            } else {
+                p = predictor.probabilities(input)[0]
+            }
             let k = model.classes.count
             let s = p.scalars
             for (i, (tile, _)) in batch.enumerated() {
@@ -149,7 +214,9 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         }
         flush()
         bar.finish()
-        rows.sort { $0.tile.index < $1.tile.index }
-        return (rows, skipped, fallbacks)
+        // The reader delivers tiles in order, so rows (and feature rows) already follow tile index.
+        precondition(zip(rows, rows.dropFirst()).allSatisfy { $0.tile.index < $1.tile.index }, "tiles out of order")
+        let features = keepFeatures && !featureParts.isEmpty ? (featureParts.count == 1 ? featureParts[0] : Tensor.concat(featureParts, axis: 0)) : nil
+        return Pass(rows: rows, features: features, skipped: skipped, fallbacks: fallbacks)
     }
 }

@@ -1,6 +1,8 @@
-// Labelled tiles for `med train-tiles`, from either a folder with one sub-folder of tile images
-// per class, or a CSV of labelled rectangles on slides (slide,x,y,width,height,label in level-0
-// pixels; slide paths relative to the CSV), cut into tiles at the model's scale.
+// Labelled tiles for `med train-tiles`, from a folder with one sub-folder of tile images per
+// class, a CSV of labelled rectangles on slides (slide,x,y,width,height,label in level-0
+// pixels; slide paths relative to the CSV), cut into tiles at the model's scale, or a CSV of
+// slides with QuPath GeoJSON annotations (slide,geojson; an empty geojson means the .geojson
+// beside the slide), whose polygons label the tiles whose centre (or half the area) they cover.
 
 import Foundation
 import Shared
@@ -12,16 +14,25 @@ public struct TileDataset: Sendable {
     public var labels: [Int]
     /// Split groups (a region, a class folder file), so no region sits on both sides of a split.
     public var groups: [String]
-    /// "folders" or "regions".
+    /// "folders", "regions" or "annotations".
     public var source: String
+
+    /// Which tiles an annotation polygon labels.
+    public enum RegionRule: String, Codable, Sendable, CaseIterable {
+        /// The tile's centre lies inside the polygon.
+        case centre
+        /// At least half the tile's area lies inside.
+        case area
+    }
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
 
     /// Loads `path`: a folder of class folders or a regions CSV.
-    public static func load(_ path: String, tileSize: Int, umPerPixel: Double, fallbackMpp: Double?) throws -> TileDataset {
+    public static func load(_ path: String, tileSize: Int, umPerPixel: Double, fallbackMpp: Double?, regionRule: RegionRule = .centre) throws -> TileDataset {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw ReticleError(.io, file: path, "no such file or folder") }
         let d = isDir.boolValue ? try folders(path, tileSize: tileSize)
+            : try isAnnotationList(path) ? try annotations(path, tileSize: tileSize, umPerPixel: umPerPixel, fallbackMpp: fallbackMpp, rule: regionRule)
             : try regions(path, tileSize: tileSize, umPerPixel: umPerPixel, fallbackMpp: fallbackMpp)
         guard d.classes.count >= 2 else { throw ReticleError(.usage, file: path, "training needs at least two classes, found \(d.classes.count)") }
         for (c, name) in d.classes.enumerated() where !d.labels.contains(c) {
@@ -88,6 +99,52 @@ public struct TileDataset: Sendable {
                 out.labels.append(classes.firstIndex(of: r.label)!)
                 out.groups.append("\(r.slide)#\(r.line)")
             }
+        }
+        return out
+    }
+
+    static func csvLines(_ path: String) throws -> [String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw ReticleError(.io, file: path, "not readable as UTF-8 text") }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func isAnnotationList(_ path: String) throws -> Bool {
+        let header = try csvLines(path).first?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return header == ["slide", "geojson"]
+    }
+
+    static func annotations(_ csvPath: String, tileSize: Int, umPerPixel: Double, fallbackMpp: Double?, rule: RegionRule) throws -> TileDataset {
+        let base = (csvPath as NSString).deletingLastPathComponent
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p) }
+        var pairs: [(slide: String, geojson: String, line: Int)] = []
+        for (n, line) in try csvLines(csvPath).dropFirst().enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard (1...2).contains(f.count), !f[0].isEmpty else { throw ReticleError(.corrupt, file: csvPath, "line \(n + 2): expected slide,geojson") }
+            let slide = resolve(f[0])
+            let geojson = f.count == 2 && !f[1].isEmpty ? resolve(f[1]) : (slide as NSString).deletingPathExtension + ".geojson"
+            pairs.append((slide, geojson, n + 2))
+        }
+        var labelled: [(tile: SlideTile, tiler: SlideTiler, label: String, group: String)] = []
+        for p in pairs {
+            let shapes = try QuPathAnnotations(path: p.geojson)
+            let tiler = try SlideTiler(slide: try Slide(path: p.slide, fallbackMpp: fallbackMpp), umPerPixel: umPerPixel, tileSize: tileSize)
+            var found = 0
+            for t in tiler.tiles(mask: nil, minTissue: 0) {
+                guard let i = shapes.covering(x: t.x, y: t.y, width: t.width, height: t.height, byArea: rule == .area) else { continue }
+                labelled.append((t, tiler, shapes.annotations[i].className, "\(p.slide)#\(i)"))
+                found += 1
+            }
+            guard found > 0 else {
+                throw ReticleError(.usage, file: p.geojson, "no \(tileSize)-pixel tile at \(umPerPixel) µm/px has its \(rule == .area ? "area" : "centre") inside a classified polygon (coordinates are level-0 pixels)")
+            }
+        }
+        let classes = Array(Set(labelled.map(\.label))).sorted()
+        var out = TileDataset(classes: classes, tiles: [], labels: [], groups: [], source: "annotations")
+        for l in labelled {
+            out.tiles.append(try l.tiler.read(l.tile))
+            out.labels.append(classes.firstIndex(of: l.label)!)
+            out.groups.append(l.group)
         }
         return out
     }

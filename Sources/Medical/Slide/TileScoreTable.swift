@@ -1,6 +1,7 @@
 // The per-tile results of one slide as a CSV (`tiles.csv`): position in level-0 pixels, tissue
-// fraction, predicted class and one probability column per class. Heatmaps are re-rendered
-// from this file, so the model never has to run again for a new colouring.
+// fraction, predicted class, one probability column per class and, with a MIL model, the tile's
+// attention weight. Heatmaps are re-rendered from this file, so the model never has to run
+// again for a new colouring.
 
 import Foundation
 import Shared
@@ -9,6 +10,11 @@ public struct TileScoreTable: Equatable, Sendable {
     public struct Row: Equatable, Sendable {
         public var tile: SlideTile
         public var probabilities: [Double]
+        /// The tile's attention weight in the slide's MIL embedding (weights sum to 1 over the slide).
+        public var attention: Double?
+        public init(tile: SlideTile, probabilities: [Double], attention: Double? = nil) {
+            self.tile = tile; self.probabilities = probabilities; self.attention = attention
+        }
         public var label: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
 
         public init(tile: SlideTile, probabilities: [Double]) { self.tile = tile; self.probabilities = probabilities }
@@ -22,12 +28,18 @@ public struct TileScoreTable: Equatable, Sendable {
         self.rows = rows
     }
 
+    /// Whether the rows carry attention weights (all of them do, or none).
+    public var hasAttention: Bool { !rows.isEmpty && rows.allSatisfy { $0.attention != nil } }
+
     public var csv: String {
-        var s = "index,row,column,x,y,width,height,tissue_fraction,label," + classes.map { "p_" + Self.field($0) }.joined(separator: ",") + "\n"
+        let attention = hasAttention
+        var s = "index,row,column,x,y,width,height,tissue_fraction,label," + classes.map { "p_" + Self.field($0) }.joined(separator: ",")
+        s += (attention ? ",attention" : "") + "\n"
         for r in rows {
             let t = r.tile
             s += "\(t.index),\(t.row),\(t.column),\(t.x),\(t.y),\(t.width),\(t.height),\(String(format: "%.4f", t.tissueFraction)),"
-            s += Self.field(classes[r.label]) + "," + r.probabilities.map { String(format: "%.6f", $0) }.joined(separator: ",") + "\n"
+            s += Self.field(classes[r.label]) + "," + r.probabilities.map { String(format: "%.6f", $0) }.joined(separator: ",")
+            s += (attention ? "," + String(format: "%.8f", r.attention ?? 0) : "") + "\n"
         }
         return s
     }
@@ -37,21 +49,24 @@ public struct TileScoreTable: Equatable, Sendable {
         let lines = text.split(whereSeparator: \.isNewline).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
               header.count >= 10, Array(header.prefix(9)) == ["index", "row", "column", "x", "y", "width", "height", "tissue_fraction", "label"],
-              header.dropFirst(9).allSatisfy({ $0.hasPrefix("p_") }) else {
-            throw ReticleError(.corrupt, file: file, "not a tiles.csv: the header is not index,row,column,x,y,width,height,tissue_fraction,label,p_<class>...")
+              header.dropFirst(9).dropLast(header.last == "attention" ? 1 : 0).allSatisfy({ $0.hasPrefix("p_") }) else {
+            throw ReticleError(.corrupt, file: file, "not a tiles.csv: the header is not index,row,column,x,y,width,height,tissue_fraction,label,p_<class>...[,attention]")
         }
-        classes = header.dropFirst(9).map { String($0.dropFirst(2)) }
+        let attention = header.last == "attention"
+        classes = header.dropFirst(9).dropLast(attention ? 1 : 0).map { String($0.dropFirst(2)) }
+        guard !classes.isEmpty else { throw ReticleError(.corrupt, file: file, "not a tiles.csv: no p_<class> column") }
         rows = []
         for (n, line) in lines.dropFirst().enumerated() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             let ints = f.prefix(7).compactMap { Int($0) }
-            let probs = f.dropFirst(9).compactMap { Double($0) }
+            let probs = f.dropFirst(9).prefix(classes.count).compactMap { Double($0) }
+            let weight = attention && f.count == header.count ? Double(f[header.count - 1]) : nil
             guard f.count == header.count, ints.count == 7, let frac = Double(f[7]), probs.count == classes.count,
-                  ints[5] > 0, ints[6] > 0 else {
+                  ints[5] > 0, ints[6] > 0, !attention || weight?.isFinite == true else {
                 throw ReticleError(.corrupt, file: file, "line \(n + 2) is not a tile row")
             }
             rows.append(Row(tile: SlideTile(index: ints[0], row: ints[1], column: ints[2], x: ints[3], y: ints[4],
-                                            width: ints[5], height: ints[6], tissueFraction: frac), probabilities: probs))
+                                            width: ints[5], height: ints[6], tissueFraction: frac), probabilities: probs, attention: weight))
         }
     }
 

@@ -62,12 +62,15 @@ public enum ModelFile {
         }
     }
 
-    /// What `reticle model inspect` prints: the manifest, the parameter count and the tensor list.
+    /// What `reticle model inspect` prints: the manifest (or an attention-MIL file's), the parameter count and the tensor list.
     public static func inspect(_ url: URL) throws -> JSONValue {
         let file = try SafeTensorsFile.read(contentsOf: url)
         var o = JSONObject()
         o["file"] = .string(url.path)
         if let text = file.metadata[manifestKey] { o["manifest"] = try ModelManifest(json: text, file: url.path).json }
+        if let text = file.metadata[AttentionMILFile.manifestKey] {
+            do { o["mil_manifest"] = try JSONValue.parse(text) } catch { throw ReticleError(.corrupt, file: url.path, "the MIL manifest is not JSON: \(error)") }
+        }
         o["tensors"] = .int(file.entries.count)
         o["parameters"] = .int(file.entries.filter { !$0.name.hasSuffix("running_mean") && !$0.name.hasSuffix("running_var")
                                                    && !$0.name.hasSuffix("num_batches_tracked") }.reduce(0) { $0 + $1.shape.reduce(1, *) })
