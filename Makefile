@@ -39,7 +39,7 @@ robustness: release
 # libFuzzer + AddressSanitizer build of reticle-fuzz (its own build folder), then every target
 # for SECONDS seconds each (scripts/fuzz; FUZZ_TARGETS="npz las" for some).
 SECONDS ?= 60
-FUZZ_FLAGS = -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+FUZZ_FLAGS = -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld \
 	-Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
 fuzz-build: setup
 	$(SWIFT) build $(FUZZ_FLAGS) --product reticle-fuzz
