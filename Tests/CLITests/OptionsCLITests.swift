@@ -92,6 +92,7 @@ final class OptionsCLITests: XCTestCase {
             (["micro", "agreement"], AgreementOptions.keys), (["micro", "evaluate"], MicroEvaluateOptions.keys),
             (["med", "train"], MedTrainOptions.keys), (["med", "classify"], MedClassifyOptions.keys),
             (["med", "evaluate"], MedEvaluateOptions.keys.filter { $0 != "model" }),
+            (["med", "adapt-concepts"], MedAdaptConceptsOptions.keys.filter { $0 != "model" }),
         ]
         for (words, keys) in commands {
             let help = try ReticleProcess.run(words + ["--help"])
