@@ -140,8 +140,9 @@ struct MedTrainCommand: ParsableCommand {
             try result.save(to: url)
             let v = result.validation
             let figures = v.map { String(format: "validation ROC-AUC %.4f, accuracy %.4f", $0.rocAUC ?? .nan, $0.accuracy) } ?? "no validation split"
-            let epoch = result.epochSeconds.isEmpty ? 0 : result.epochSeconds.reduce(0, +) / Double(result.epochSeconds.count)
-            print(String(format: "wrote %@: %d training, %d validation images; %@; temperature %@; %.2f s/epoch, %.1f s in all",
+            // A concept bottleneck's parts train in their own loops and keep no epoch records.
+            let epoch = result.epochSeconds.isEmpty ? "" : String(format: "%.2f s/epoch, ", result.epochSeconds.reduce(0, +) / Double(result.epochSeconds.count))
+            print(String(format: "wrote %@: %d training, %d validation images; %@; temperature %@; %@%.1f s in all",
                          out, result.trainCount, result.validationCount, figures,
                          result.temperature.map { String(format: "%.3f", $0) }.joined(separator: ","), epoch, Date().timeIntervalSince(start)))
         } catch { throw fail(error) }
