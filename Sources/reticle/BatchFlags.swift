@@ -94,6 +94,7 @@ extension BatchFlags {
                                      finish: ((URL) throws -> Void)? = nil,
                                      report: ((URL) throws -> String)? = nil,
                                      table: (([ItemRecord]) -> String)? = nil,
+                                     expand: (([InputItem]) -> [InputItem])? = nil,
                                      work: @escaping @Sendable (InputItem) throws -> JSONObject) throws {
         let run = self.run
         applyComputeThreads(threads)
@@ -105,7 +106,7 @@ extension BatchFlags {
         } catch {
             throw fail(error)
         }
-        let items = selection.items
+        let items = expand?(selection.items) ?? selection.items
         for warning in run.ineffectiveFlags { FileHandle.standardError.write(Data("\(label): warning: \(warning)\n".utf8)) }
         if !selection.skipped.isEmpty && !quiet {
             let names = selection.skipped.prefix(5).joined(separator: ", ") + (selection.skipped.count > 5 ? ", ..." : "")

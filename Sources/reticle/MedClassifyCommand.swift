@@ -15,10 +15,12 @@ struct MedClassifyCommand: ParsableCommand {
         window), resampled to the model's size and classified; probabilities are temperature-scaled, \
         ensembles add member disagreement and entropy. --labels CSV (file/series/patient, label) adds \
         the truth, evaluation.json and, in report.html, the ROC curve and reliability diagram. \
+        An .npz (MedMNIST layout) input gives one row per image of --split, with ids \
+        file.npz#split/index and the archive's labels as the truth. \
         Results: DIR/items/, results.csv/jsonl, overlays/, report.html.
         """)
 
-    @Argument(help: "Images or DICOM files: files, folders or @list files.")
+    @Argument(help: "Images, DICOM files or .npz archives: files, folders or @list files.")
     var inputs: [String]
 
     @Option(help: "Model file (.safetensors from med train or model ensemble).")
@@ -33,6 +35,12 @@ struct MedClassifyCommand: ParsableCommand {
     @Option(help: "Binary tasks: positive probability at or above which an image is called positive.")
     var threshold = MedClassifyOptions().threshold
 
+    @Option(help: "Concept bottleneck models: set concepts by hand for every image, name=0|1,...")
+    var intervene: String?
+
+    @Option(help: ".npz inputs: the split whose images are classified (train, val or test).")
+    var split = MedClassifyOptions().split
+
     @Option(help: "Confidence below which an image goes to the review queue.")
     var minConfidence = MedClassifyOptions().minConfidence
 
@@ -44,6 +52,8 @@ struct MedClassifyCommand: ParsableCommand {
         o.explain = explain
         o.labels = labels
         o.threshold = threshold
+        o.split = split
+        o.intervene = intervene
         o.minConfidence = minConfidence
         return o
     }
@@ -58,6 +68,7 @@ struct MedClassifyCommand: ParsableCommand {
         } catch { throw fail(error) }
         try batch.runBatch(inputs, label: "classify", options: options,
                            finish: { outDir in try MedicalClassifyReport.write(job, to: outDir) },
+                           expand: { job.expand($0) },
                            work: { item in try job.classify(item) })
     }
 }

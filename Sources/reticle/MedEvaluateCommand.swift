@@ -4,6 +4,8 @@ import Foundation
 import Medical
 import Shared
 
+extension MedEvaluateOptions.BootstrapUnit: ExpressibleByArgument {}
+
 struct MedEvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -31,11 +33,20 @@ struct MedEvaluateCommand: ParsableCommand {
     @Option(help: "Bootstrap resamples for the 95 % intervals (0: none).")
     var bootstrap = MedEvaluateOptions().bootstrap
 
+    @Option(help: "Bootstrap unit: patient (whole patients, where the data names them) or image.")
+    var bootstrapBy = MedEvaluateOptions().bootstrapBy
+
     @Option(help: "Confidence bins of the expected calibration error.")
     var bins = MedEvaluateOptions().bins
 
     @Option(help: "Labels CSV for folder data (default: the one the model was trained with).")
     var labels: String?
+
+    @Option(help: "Concept bottleneck models: concepts CSV of this data (default: the training one).")
+    var concepts: String?
+
+    @Option(help: "Concept bottleneck models: set concepts by hand, name=0|1,...")
+    var intervene: String?
 
     @Option(help: "Seed of the bootstrap.")
     var seed = MedEvaluateOptions().seed
@@ -52,9 +63,12 @@ struct MedEvaluateCommand: ParsableCommand {
         o.split = split
         o.threshold = threshold
         o.bootstrap = bootstrap
+        o.bootstrapBy = bootstrapBy
         o.bins = bins
         o.labels = labels
         o.seed = seed
+        o.concepts = concepts
+        o.intervene = intervene
         return o
     }
 

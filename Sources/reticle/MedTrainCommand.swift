@@ -7,6 +7,7 @@ import Shared
 
 extension MedTrainOptions.LossKind: ExpressibleByArgument {}
 extension MedTrainOptions.ClassWeighting: ExpressibleByArgument {}
+extension ConceptBottleneck.Mode: ExpressibleByArgument {}
 
 struct MedTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +19,9 @@ struct MedTrainCommand: ParsableCommand {
         --labels CSV (header with label and one of file, series, patient; a file takes its own row's \
         label, else its series', else its patient's). Folder data is split by patient (PatientID, or \
         the CSV's patient column), else by file, stratified by class. The weights with the best \
-        validation ROC-AUC are kept and a temperature is fitted on the validation split. Writes MODEL \
+        validation ROC-AUC are kept and a temperature is fitted on the validation split. With \
+        --concepts CSV, a concept bottleneck model (image → concepts → class) is trained instead, \
+        --cbm independent, sequential or joint. Writes MODEL \
         and MODEL's stem + .log.jsonl (one line per epoch).
         """)
 
@@ -58,6 +61,18 @@ struct MedTrainCommand: ParsableCommand {
     @Option(help: "Labels CSV for image or DICOM folders.")
     var labels: String?
 
+    @Option(help: "Concepts CSV (file, one 0/1 column per concept): train a concept bottleneck model.")
+    var concepts: String?
+
+    @Option(help: "Concept bottleneck training: independent, sequential or joint (default joint).")
+    var cbm: ConceptBottleneck.Mode?
+
+    @Option(help: "Joint concept bottleneck: weight λ of the concept loss.")
+    var conceptWeight = MedTrainOptions().conceptWeight
+
+    @Option(help: "Concept bottleneck: hidden width of the class head on the concepts (0: linear).")
+    var conceptHidden = MedTrainOptions().conceptHidden
+
     @Option(help: "Side in pixels folder and DICOM images are resampled to.")
     var imageSize = MedicalDataOptions().imageSize
 
@@ -91,6 +106,10 @@ struct MedTrainCommand: ParsableCommand {
         o.seed = seed
         o.noTemperatureScaling = noTemperatureScaling
         o.data.labels = labels
+        o.data.concepts = concepts
+        o.cbm = cbm
+        o.conceptWeight = conceptWeight
+        o.conceptHidden = conceptHidden
         o.data.imageSize = imageSize
         o.data.channels = channels
         o.data.validationFraction = validationFraction
@@ -118,11 +137,12 @@ struct MedTrainCommand: ParsableCommand {
             trainer.progress = .automatic(quiet: quiet)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let result = try trainer.train(dataset, dataPath: data, log: URL(fileURLWithPath: url.deletingPathExtension().path + ".log.jsonl"))
-            try ModelFile.save(result.network, manifest: result.manifest, to: url)
+            try result.save(to: url)
             let v = result.validation
             let figures = v.map { String(format: "validation ROC-AUC %.4f, accuracy %.4f", $0.rocAUC ?? .nan, $0.accuracy) } ?? "no validation split"
-            let epoch = result.epochSeconds.isEmpty ? 0 : result.epochSeconds.reduce(0, +) / Double(result.epochSeconds.count)
-            print(String(format: "wrote %@: %d training, %d validation images; %@; temperature %@; %.2f s/epoch, %.1f s in all",
+            // A concept bottleneck's parts train in their own loops and keep no epoch records.
+            let epoch = result.epochSeconds.isEmpty ? "" : String(format: "%.2f s/epoch, ", result.epochSeconds.reduce(0, +) / Double(result.epochSeconds.count))
+            print(String(format: "wrote %@: %d training, %d validation images; %@; temperature %@; %@%.1f s in all",
                          out, result.trainCount, result.validationCount, figures,
                          result.temperature.map { String(format: "%.3f", $0) }.joined(separator: ","), epoch, Date().timeIntervalSince(start)))
         } catch { throw fail(error) }

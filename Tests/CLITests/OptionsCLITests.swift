@@ -94,6 +94,7 @@ final class OptionsCLITests: XCTestCase {
             (["med", "evaluate"], MedEvaluateOptions.keys.filter { $0 != "model" }),
             (["med", "slides"], MedSlidesOptions.keys), (["med", "train-tiles"], MedTrainTilesOptions.keys),
             (["med", "train-slides"], MedTrainSlidesOptions.keys),
+            (["med", "adapt-concepts"], MedAdaptConceptsOptions.keys.filter { $0 != "model" }),
         ]
         for (words, keys) in commands {
             let help = try ReticleProcess.run(words + ["--help"])

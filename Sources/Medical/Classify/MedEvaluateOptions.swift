@@ -15,16 +15,28 @@ public struct MedEvaluateOptions: CommandOptions {
     public var threshold = 0.5
     /// Bootstrap resamples for the 95 % intervals (0: none).
     public var bootstrap = 1000
+    /// What the bootstrap resamples: whole patients (when the data names them; images otherwise) or single images.
+    public var bootstrapBy = BootstrapUnit.patient
+    public enum BootstrapUnit: String, Codable, CaseIterable, Sendable { case patient, image }
     /// Equal-width confidence bins of the calibration error.
     public var bins = 15
     /// Labels CSV for folder data (default: the one the model was trained with).
     public var labels: String?
     public var seed: UInt64 = 0
+    /// Concept bottleneck models: concepts CSV of this data (default: the one the model was trained with).
+    public var concepts: String?
+    /// Concept bottleneck models: concepts set by hand, `name=0|1,...`.
+    public var intervene: String?
 
     public init() {}
 
     public var modelFile: String? { model }
-    public var referencedFiles: [String: String] { labels.map { ["labels": $0] } ?? [:] }
+    public var referencedFiles: [String: String] {
+        var files: [String: String] = [:]
+        if let labels { files["labels"] = labels }
+        if let concepts { files["concepts"] = concepts }
+        return files
+    }
 
     public func validate() throws {
         guard !model.isEmpty else { throw ReticleError(.usage, "--model names the model file (.safetensors from med train)") }

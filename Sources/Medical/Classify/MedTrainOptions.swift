@@ -36,10 +36,16 @@ public struct MedTrainOptions: CommandOptions {
     /// Leave out the temperature fitted on the validation split after training (it changes probabilities, never the calls).
     public var noTemperatureScaling = false
     public var data = MedicalDataOptions()
+    /// Concept bottleneck training (with `data.concepts`): independent, sequential or joint; nil with concepts means joint.
+    public var cbm: ConceptBottleneck.Mode?
+    /// λ, the concept loss's weight in joint training.
+    public var conceptWeight: Float = 1
+    /// Width of the class head's hidden layer on the concepts (0: linear).
+    public var conceptHidden = 0
 
     public init() {}
 
-    public var referencedFiles: [String: String] { data.labels.map { ["labels": $0] } ?? [:] }
+    public var referencedFiles: [String: String] { data.referencedFiles }
 
     public func validate() throws {
         guard (1...10_000).contains(epochs) else { throw ReticleError(.usage, "--epochs must be 1–10000") }
@@ -50,7 +56,14 @@ public struct MedTrainOptions: CommandOptions {
         guard learningRate.isFinite, learningRate > 0 else { throw ReticleError(.usage, "--learning-rate must be positive") }
         guard (1...4096).contains(batchSize) else { throw ReticleError(.usage, "--batch-size must be 1–4096") }
         try data.validate()
+        guard cbm == nil || data.concepts != nil else { throw ReticleError(.usage, "--cbm needs --concepts CSV (file, one 0/1 column per concept)") }
+        guard conceptWeight.isFinite, conceptWeight >= 0 else { throw ReticleError(.usage, "--concept-weight must be ≥ 0") }
+        guard (0...4096).contains(conceptHidden) else { throw ReticleError(.usage, "--concept-hidden must be 0–4096") }
+        if data.concepts != nil && loss == .aucMargin { throw ReticleError(.usage, "--loss auc-margin does not apply to concept bottleneck models") }
     }
+
+    /// The concept bottleneck mode these options train, nil for a plain classifier.
+    public var conceptMode: ConceptBottleneck.Mode? { data.concepts == nil ? nil : (cbm ?? .joint) }
 
     /// The architecture actually built.
     public var resolvedArchitecture: ModelSpec.Architecture { architecture == "auto" ? .compactCNN : ModelSpec.Architecture(rawValue: architecture) }

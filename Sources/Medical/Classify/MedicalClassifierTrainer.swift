@@ -17,6 +17,13 @@ public struct MedicalClassifierTrainer {
         public var trainCount: Int
         public var validationCount: Int
         public var epochSeconds: [Double]
+        /// Set for a concept bottleneck model (`network` is then its concept network).
+        public var bottleneck: ConceptBottleneck?
+
+        /// Writes the model file (one network, or a concept bottleneck's two).
+        public func save(to url: URL) throws {
+            if let bottleneck { try bottleneck.save(manifest: manifest, to: url) } else { try ModelFile.save(network, manifest: manifest, to: url) }
+        }
     }
 
     public let options: MedTrainOptions
@@ -60,9 +67,24 @@ public struct MedicalClassifierTrainer {
         config.selectBy = set.heads.count == 1 ? .rocAUC : .loss
         let bar = ProgressReporter(label: "med train", total: steps, mode: progress)
         let report: (Int, Int, Int, Float) -> Void = { _, _, _, loss in bar.advance(note: String(format: "loss %.3f", loss)) }
-        var records: [EpochRecord]
+        var records: [EpochRecord] = []
         var aucState: JSONObject?
-        if options.loss == .aucMargin {
+        var bottleneck: ConceptBottleneck?
+        if let mode = options.conceptMode {
+            guard set.task != .multiLabel else { throw ReticleError(.usage, file: dataPath, "a concept bottleneck predicts one class; this data is multi-label") }
+            guard data.concepts.count == set.count, !data.conceptNames.isEmpty else {
+                throw ReticleError(.usage, file: dataPath, "concept bottleneck training needs a concept row for every image")
+            }
+            var c = ConceptBottleneckTrainer.Config()
+            c.mode = mode; c.conceptWeight = options.conceptWeight; c.hidden = options.conceptHidden
+            c.epochs = options.epochs; c.batchSize = options.batchSize; c.learningRate = options.learningRate; c.seed = options.seed
+            var trainer = ConceptBottleneckTrainer(config: c)
+            trainer.progress = report
+            let classHead = HeadSpec(name: set.heads[0].name, kind: .categorical, classes: set.heads[0].classes)
+            heads = [classHead]
+            bottleneck = try trainer.train(images: set.images, concepts: data.concepts, labels: set.labels[0], names: data.conceptNames,
+                                           train: train, validation: validation, backbone: spec, classHead: classHead)
+        } else if options.loss == .aucMargin {
             let result = try AUCMarginRecipe().fit(network, set, train: train, labels: set.labels[0], validation: validation,
                                                    base: config, budgetEpochs: options.epochs, log: log, progress: report)
             records = result.pretraining + result.fineTuning
@@ -74,7 +96,9 @@ public struct MedicalClassifierTrainer {
         }
         bar.finish()
 
-        var model = MedicalModel(manifest: ModelManifest(spec: spec, preprocessing: p), members: [network])
+        let classSpec = bottleneck?.classLevelSpec ?? spec
+        var model = MedicalModel(manifest: ModelManifest(spec: classSpec, preprocessing: p), members: [bottleneck?.conceptNetwork ?? network],
+                                 bottleneck: bottleneck)
         var metrics: ClassifierMetrics?
         if !validation.isEmpty {
             let (x, labels) = try MedicalEvaluation.batch(set, validation)
@@ -105,9 +129,21 @@ public struct MedicalClassifierTrainer {
         provenance["options"] = try options.encoded
         provenance["settings_sha256"] = .string(try BatchSettings.hash(options))
         provenance["reticle"] = .string(ReticleVersion.string)
-        model = MedicalModel(manifest: ModelManifest(spec: spec, preprocessing: p, provenance: provenance), members: [network],
+        if let bottleneck {
+            var o = JSONObject()
+            o["mode"] = .string(bottleneck.mode.rawValue)
+            o["concepts"] = .array(bottleneck.concepts.map(JSONValue.string))
+            if let c = options.data.concepts { o["concepts_file"] = .string((c as NSString).lastPathComponent) }
+            if !validation.isEmpty {
+                let (x, _) = try MedicalEvaluation.batch(set, validation)
+                o["validation_concepts"] = .object(MedicalEvaluation.conceptMetrics(predicted: bottleneck.rawConcepts(x),
+                                                                                     truth: validation.map { data.concepts[$0] }, names: bottleneck.concepts))
+            }
+            provenance["concept_training"] = .object(o)
+        }
+        model = MedicalModel(manifest: ModelManifest(spec: classSpec, preprocessing: p, provenance: provenance), members: [bottleneck?.conceptNetwork ?? network],
                              temperatures: model.temperatures)
-        return Result(network: network, manifest: model.manifest, validation: metrics, temperature: model.temperatures,
-                      trainCount: train.count, validationCount: validation.count, epochSeconds: records.map(\.seconds))
+        return Result(network: bottleneck?.conceptNetwork ?? network, manifest: model.manifest, validation: metrics, temperature: model.temperatures,
+                      trainCount: train.count, validationCount: validation.count, epochSeconds: records.map(\.seconds), bottleneck: bottleneck)
     }
 }

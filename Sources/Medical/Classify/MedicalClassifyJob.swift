@@ -12,16 +12,44 @@ public struct MedicalClassifyJob: @unchecked Sendable {  // the model's weights 
     let labels: MedicalLabelTable?
     public let options: MedClassifyOptions
     public let overlaysDir: URL?
+    /// Decoded `.npz` inputs, read once however many of their images are items.
+    let archives = NpzImageSets()
 
     static let sopInstanceUID = DicomTag(0x0008, 0x0018, "SOPInstanceUID")
     static let seriesInstanceUID = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
     static let studyInstanceUID = DicomTag(0x0020, 0x000D, "StudyInstanceUID")
 
+    /// The batch's items with each `.npz` input replaced by one item per image of the chosen split
+    /// (`file.npz#split/index`); other inputs unchanged. An archive that cannot be read stays one item, whose row
+    /// then carries the error.
+    public func expand(_ items: [InputItem]) -> [InputItem] {
+        items.flatMap { item -> [InputItem] in
+            guard item.path.lowercased().hasSuffix(".npz"), let set = try? archives.set(item.path) else { return [item] }
+            let n = set.splits[options.split]?.count ?? 0
+            return (0..<n).map { k in
+                InputItem(path: "\(item.path)#\(options.split)/\(k)", displayPath: "\(item.displayPath)#\(options.split)/\(k)",
+                          id: "\(item.id)-\(options.split)-\(k)", container: item.path)
+            }
+        }
+    }
+
     public func classify(_ item: InputItem) throws -> JSONObject {
-        let isDicom = MedicalImageReader.isDicom(item.path)
+        if item.path.lowercased().hasSuffix(".npz") {
+            // Left whole by `expand`: unreadable (this throws why) or without images in the split.
+            _ = try archives.set(item.path)
+            throw ReticleError(.usage, file: item.path, "its \(options.split) split holds no images")
+        }
+        let member = NpzImageSets.member(item.path)
+        let isDicom = member == nil && MedicalImageReader.isDicom(item.path)
         let dicom = isDicom ? try DicomFile(path: item.path) : nil
-        let image = try dicom.map { try MedicalImageReader.dicom($0, path: item.path) } ?? MedicalImageReader.read(item.path)
-        let x = try MedicalImageReader.tensor(image, preprocessing: model.preprocessing)
+        var npzTruth: String?
+        let image: Image, x: Tensor
+        if let member {
+            (image, x, npzTruth) = try archives.image(member, preprocessing: model.preprocessing, classes: model.spec.heads[0].classes)
+        } else {
+            image = try dicom.map { try MedicalImageReader.dicom($0, path: item.path) } ?? MedicalImageReader.read(item.path)
+            x = try MedicalImageReader.tensor(image, preprocessing: model.preprocessing)
+        }
         let batch = x.reshaped([1] + x.shape)
         let predictions = model.predict(batch)
         var result = JSONObject()
@@ -48,7 +76,14 @@ public struct MedicalClassifyJob: @unchecked Sendable {  // the model's weights 
                 result[head.name] = .object(o)
             }
         }
-        if let truth = self.truth(item, dicom: dicom) { result["truth"] = .string(truth) }
+        if let bottleneck = model.bottleneck, let c = model.conceptActivations(batch)?.first {
+            // The concepts as the class head saw them; intervened ones are named.
+            var concepts = JSONObject()
+            for (j, name) in bottleneck.concepts.enumerated() { concepts[name] = .number(c[j]) }
+            result["concepts"] = .object(concepts)
+            if !model.intervention.isEmpty { result["intervened"] = .array(model.intervention.keys.sorted().map { .string(bottleneck.concepts[$0]) }) }
+        }
+        if let truth = npzTruth ?? self.truth(item, dicom: dicom) { result["truth"] = .string(truth) }
         result["review"] = .bool(!reasons.isEmpty)
         if !reasons.isEmpty { result["review_reasons"] = .array(reasons.map(JSONValue.string)) }
         var overlayImage: Image?

@@ -9,6 +9,8 @@ import Shared
 public struct MedicalDataOptions: EmbeddedOptions {
     /// CSV with a key column (`file`, `series` or `patient`) and a `label` column (image files or DICOM folders).
     public var labels: String?
+    /// Concepts CSV (file, one 0/1 column per concept) of a concept bottleneck model; images without a row are left out.
+    public var concepts: String?
     /// Side in pixels that folder and DICOM images are resampled to (.npz images are taken as they are).
     public var imageSize = 64
     /// Channels of folder images: 0 decides from the images (1 when every image is grey), else 1 or 3.
@@ -21,7 +23,12 @@ public struct MedicalDataOptions: EmbeddedOptions {
 
     public init() {}
 
-    public var referencedFiles: [String: String] { labels.map { ["labels": $0] } ?? [:] }
+    public var referencedFiles: [String: String] {
+        var files: [String: String] = [:]
+        if let labels { files["labels"] = labels }
+        if let concepts { files["concepts"] = concepts }
+        return files
+    }
 
     public func validate() throws {
         guard (8...1024).contains(imageSize) else { throw ReticleError(.usage, "--image-size must be 8–1024 pixels") }

@@ -15,6 +15,18 @@ public struct MedicalDataset: Sendable {
     public let source: String
     /// Files left out, with the reason (unreadable, unlabelled).
     public let skipped: [String]
+    /// Per sample: the file it came from (an .npz's samples: `file.npz#split/index`).
+    public var files: [String] = []
+    /// Per sample: its patient (hashed PatientID, or the labels CSV's patient cell) where the data names one.
+    public var patients: [String?] = []
+
+    /// Concept names of the concepts CSV (empty without one).
+    public var conceptNames: [String] = []
+    /// Per sample, its concept row (0/1 per concept), when a concepts CSV was given.
+    public var concepts: [[Int]] = []
+
+    /// Whether every sample names its patient (the unit of a patient-level bootstrap).
+    public var hasPatients: Bool { !patients.isEmpty && patients.allSatisfy { $0 != nil } }
 
     /// MedMNIST's normalisation, (x − 0.5) / 0.5 on x in 0…1, for every source.
     static func preprocessing(size h: Int, _ w: Int, channels: Int) -> Preprocessing {
@@ -28,18 +40,27 @@ public struct MedicalDataset: Sendable {
             guard path.lowercased().hasSuffix(".npz") else {
                 throw ReticleError(.usage, file: path, "training data is an .npz archive (MedMNIST layout) or a folder of images or DICOM files")
             }
+            if let c = options.concepts {
+                throw ReticleError(.usage, file: c, "concept labels are read for image folders, whose files the CSV names; \(path) is an .npz")
+            }
             let set = try MedicalImageSet.npz(path)
             let s = set.images.shape
-            return MedicalDataset(set: set, preprocessing: preprocessing(size: s[2], s[3], channels: s[1]), source: "npz", skipped: [])
+            var files = [String](repeating: "", count: set.count)
+            for (split, indices) in set.splits { for (k, i) in indices.enumerated() { files[i] = "\(path)#\(split)/\(k)" } }
+            return MedicalDataset(set: set, preprocessing: preprocessing(size: s[2], s[3], channels: s[1]), source: "npz", skipped: [],
+                                  files: files, patients: [String?](repeating: nil, count: set.count))
         }
         return try folder(path, options: options)
     }
 
     static func folder(_ root: String, options: MedicalDataOptions) throws -> MedicalDataset {
         let table = try options.labels.map { try MedicalLabelTable(path: $0) }
+        let conceptTable = try options.concepts.map { try MedicalConceptTable(path: $0) }
+        var conceptRows: [[Int]] = []
         let files = MedicalImageReader.files(under: root)
         guard !files.isEmpty else { throw ReticleError(.usage, file: root, "the folder holds no image or DICOM files") }
         var images: [Image] = [], names: [String] = [], groups: [String] = [], skipped: [String] = []
+        var kept: [String] = [], patients: [String?] = []
         var anyDicom = false
         let seriesTag = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
         for file in files {
@@ -71,7 +92,12 @@ public struct MedicalDataset: Sendable {
                     label = String(rel[..<slash])
                 }
                 guard let label else { skipped.append("\(file): no label in \(options.labels ?? "")"); continue }
+                if let conceptTable {
+                    guard let row = conceptTable.row(file, root: root) else { skipped.append("\(file): no row in \(conceptTable.path)"); continue }
+                    conceptRows.append(row)
+                }
                 images.append(image); names.append(label); groups.append(group)
+                kept.append(file); patients.append(group.hasPrefix("patient:") ? group : nil)
             } catch {
                 skipped.append("\(file): \(error.localizedDescription)")
             }
@@ -91,6 +117,7 @@ public struct MedicalDataset: Sendable {
         let set = MedicalImageSet(task: binary ? .binary : .multiClass, images: Tensor.stack(tensors), labels: [labels],
                                   heads: [HeadSpec(name: "class", kind: binary ? .binary : .categorical, classes: classes)],
                                   splits: ["train": split.train, "val": split.validation, "test": split.test])
-        return MedicalDataset(set: set, preprocessing: p, source: anyDicom ? "dicom" : table == nil ? "folders" : "image-csv", skipped: skipped)
+        return MedicalDataset(set: set, preprocessing: p, source: anyDicom ? "dicom" : table == nil ? "folders" : "image-csv", skipped: skipped,
+                              files: kept, patients: patients, conceptNames: conceptTable?.names ?? [], concepts: conceptRows)
     }
 }

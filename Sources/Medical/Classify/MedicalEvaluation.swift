@@ -25,6 +25,8 @@ public struct MedicalEvaluation: Sendable {
             data = (try? OptionKeys.decode(MedicalDataOptions.self, from: stored)) ?? data
         }
         if let labels { data.labels = labels }
+        // Concept rows only matter to a concept bottleneck; a plain model is evaluated on every labelled image.
+        if model.bottleneck == nil { data.concepts = nil }
         data.imageSize = model.preprocessing.width
         data.channels = model.preprocessing.channels
         return data
@@ -32,7 +34,10 @@ public struct MedicalEvaluation: Sendable {
 
     public static func run(dataPath: String, options: MedEvaluateOptions) throws -> MedicalEvaluation {
         let model = try MedicalModel.load(options.model)
-        let data = try MedicalDataset.load(dataPath, options: try dataOptions(for: model, labels: options.labels))
+        var readOptions = try Self.dataOptions(for: model, labels: options.labels)
+        if let c = options.concepts { readOptions.concepts = c }
+        if let text = options.intervene { model.intervention = try model.parseIntervention(text) }
+        let data = try MedicalDataset.load(dataPath, options: readOptions)
         let p = data.preprocessing, mp = model.preprocessing
         guard p.channels == mp.channels, p.width == mp.width, p.height == mp.height else {
             throw ReticleError(.usage, file: dataPath, "its images are \(p.channels)×\(p.height)×\(p.width), the model takes \(mp.channels)×\(mp.height)×\(mp.width)")
@@ -48,19 +53,24 @@ public struct MedicalEvaluation: Sendable {
         var disagreement: [Double] = [], entropy: [Double] = []
         var predictions: [[MedicalModel.HeadPrediction]] = []
         var truth: [[Int]] = model.spec.heads.map { _ in [] }
+        var concepts: [[Double]] = []
         // Chunks keep the stacked input small whatever the split's size.
         for start in stride(from: 0, to: indices.count, by: 512) {
             let chunk = Array(indices[start..<min(start + 512, indices.count)])
             let (x, labels) = try batch(data.set, chunk)
             predictions.append(model.predict(x))
+            if let c = model.conceptActivations(x) { concepts += c }
             for h in labels.indices { truth[h] += labels[h] }
         }
+        // Images of one patient are not independent: resampling them singly understates the spread.
+        let byPatient = options.bootstrapBy == .patient && data.hasPatients
+        let groups = byPatient ? indices.map { data.patients[$0]! } : nil
         for (h, head) in model.spec.heads.enumerated() {
             let probs = predictions.flatMap { $0[h].probabilities }
             disagreement += predictions.flatMap { $0[h].disagreement }
             entropy += predictions.flatMap { $0[h].entropy }
             let metrics = try ClassifierMetrics(probabilities: probs, truth: truth[h], classes: head.classes, threshold: options.threshold,
-                                                resamples: options.bootstrap, seed: options.seed)
+                                                groups: groups, resamples: options.bootstrap, seed: options.seed)
             let reliability = try ReliabilityTable(probabilities: probs, truth: truth[h], bins: options.bins)
             var o = metrics.json
             o["head"] = .string(head.name)
@@ -88,6 +98,27 @@ public struct MedicalEvaluation: Sendable {
             out["ece"] = .number(eces.reduce(0, +) / Double(eces.count))
             out["heads"] = .array(heads.map(JSONValue.object))
         }
+        if let b = model.bottleneck {
+            var o = JSONObject()
+            o["mode"] = .string(b.mode.rawValue)
+            if !model.intervention.isEmpty {
+                var set = JSONObject()
+                for (j, v) in model.intervention.sorted(by: { $0.key < $1.key }) { set[b.concepts[j]] = .number(v) }
+                o["intervention"] = .object(set)
+            }
+            if !b.adjustment.isIdentity { o["adjustment"] = .object(b.adjustment.json(concepts: b.concepts)) }
+            if data.concepts.count == data.set.count && data.conceptNames == b.concepts {
+                o["metrics"] = .object(conceptMetrics(predicted: concepts, truth: indices.map { data.concepts[$0] }, names: b.concepts))
+            } else {
+                o["metrics"] = .null
+                o["note"] = .string("no concepts CSV with the model's concepts for this data (--concepts)")
+            }
+            out["concepts"] = .object(o)
+        }
+        var bootstrap: JSONObject = ["by": .string(byPatient ? "patient" : "image"), "resamples": .int(options.bootstrap),
+                                     "units": .int(groups.map { Set($0).count } ?? indices.count)]
+        if options.bootstrapBy == .patient && !byPatient { bootstrap["note"] = .string("the data names no patient for every image; images were resampled") }
+        out["bootstrap"] = .object(bootstrap)
         out["temperature"] = .array(model.temperatures.map(JSONValue.number))
         if model.isEnsemble {
             let n = Double(max(disagreement.count, 1))
@@ -99,6 +130,24 @@ public struct MedicalEvaluation: Sendable {
             out["ensemble"] = .object(e)
         }
         return MedicalEvaluation(json: out)
+    }
+
+    /// Per concept and on average: accuracy at 0.5 and ROC-AUC (null where the truth holds one value only).
+    /// Shapes: predicted and truth N rows of one value per concept.
+    static func conceptMetrics(predicted: [[Double]], truth: [[Int]], names: [String]) -> JSONObject {
+        var per: [JSONValue] = [], accuracies: [Double] = [], aucs: [Double] = []
+        for (j, name) in names.enumerated() {
+            let p = predicted.map { $0[j] }, y = truth.map { $0[j] }
+            let accuracy = Double(zip(p, y).filter { ($0.0 >= 0.5 ? 1 : 0) == $0.1 }.count) / Double(max(y.count, 1))
+            let auc = try? ROCCurve.auc(scores: p, positives: y.map { $0 == 1 })
+            accuracies.append(accuracy)
+            if let auc { aucs.append(auc) }
+            per.append(.object(["concept": .string(name), "accuracy": .number(accuracy), "roc_auc": auc.map(JSONValue.number) ?? .null,
+                                "present": .int(y.filter { $0 == 1 }.count)]))
+        }
+        return ["mean_accuracy": .number(accuracies.reduce(0, +) / Double(max(accuracies.count, 1))),
+                "mean_roc_auc": aucs.isEmpty ? .null : .number(aucs.reduce(0, +) / Double(aucs.count)),
+                "per_concept": .array(per)]
     }
 
     /// A few readable lines.

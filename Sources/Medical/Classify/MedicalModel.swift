@@ -33,6 +33,10 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     /// One temperature per head (1 = none).
     public var temperatures: [Double]
     public let file: String?
+    /// A concept bottleneck model: the class probabilities come from its concepts (members holds its concept network).
+    public let bottleneck: ConceptBottleneck?
+    /// Concepts set by hand (index → value in 0…1) for every prediction of a concept bottleneck.
+    public var intervention: [Int: Double] = [:]
 
     public var spec: ModelSpec { manifest.spec }
     public var preprocessing: Preprocessing { manifest.preprocessing }
@@ -40,13 +44,14 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     public var isEnsemble: Bool { members.count > 1 }
 
     public init(manifest: ModelManifest, members: [Network], groups: [Int]? = nil, aggregation: Aggregation = .mean,
-                temperatures: [Double]? = nil, file: String? = nil) {
+                temperatures: [Double]? = nil, file: String? = nil, bottleneck: ConceptBottleneck? = nil) {
         precondition(!members.isEmpty, "a model needs a network")
         self.manifest = manifest; self.members = members
         self.groups = groups ?? [Int](repeating: 0, count: members.count)
         self.aggregation = aggregation
         self.temperatures = temperatures ?? [Double](repeating: 1, count: manifest.spec.heads.count)
         self.file = file
+        self.bottleneck = bottleneck
     }
 
     /// Loads a model file from `med train` (or any single-network model file with a medical or plain manifest),
@@ -61,6 +66,11 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
         let manifest = try ModelManifest(json: text, file: path)
         let temperatures = manifest.provenance[provenanceKey]?["temperature"]?.arrayValue?.compactMap { $0.doubleValue }
         let t = temperatures?.count == manifest.spec.heads.count && temperatures!.allSatisfy({ $0 > 0 && $0.isFinite }) ? temperatures : nil
+        if let record = manifest.provenance[ConceptBottleneck.provenanceKey]?.objectValue {
+            let b = try ConceptBottleneck.load(record: record, file: file, path: path)
+            guard b.classLevelSpec.heads == manifest.spec.heads else { throw ReticleError(.corrupt, file: path, "concept bottleneck: its class head differs from the manifest's") }
+            return MedicalModel(manifest: manifest, members: [b.conceptNetwork], temperatures: t, file: path, bottleneck: b)
+        }
         if let ensemble = manifest.provenance[ModelEnsemble.provenanceKey]?.objectValue {
             let e = try ModelEnsemble.members(of: ensemble, file: file, path: path, spec: manifest.spec)
             return MedicalModel(manifest: manifest, members: e.networks, groups: e.groups, aggregation: e.aggregation, temperatures: t, file: path)
@@ -81,6 +91,10 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
 
     /// Uncalibrated aggregated log-probabilities per head and each member's call. Shapes: [N, C, H, W] → per head [N][K].
     func aggregate(_ x: Tensor) -> (scores: [[[Double]]], memberCalls: [[[Int]]]) {
+        if let bottleneck {
+            let p = bottleneck.predict(x, intervene: intervention).probabilities
+            return ([p.map { $0.map { Foundation.log(Swift.max($0, 1e-12)) } }], [p.map { r in [r.indices.max { r[$0] < r[$1] }!] }])
+        }
         let per = members.map { MedicalModel.logProbabilities($0, x) }  // [member][head][sample][class]
         let heads = spec.heads.count, n = x.shape[0]
         var scores: [[[Double]]] = [], calls: [[[Int]]] = []
@@ -126,6 +140,28 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
             }
             return HeadPrediction(probabilities: probs, calls: calls, disagreement: disagreement, entropy: entropy)
         }
+    }
+
+    /// A concept bottleneck's concepts as its class head sees them (adjusted, intervened). Shapes: [N, C, H, W] → [N][concepts].
+    public func conceptActivations(_ x: Tensor) -> [[Double]]? {
+        bottleneck.map { $0.predict(x, intervene: intervention).concepts }
+    }
+
+    /// Parses `name=0|1,...` (values in 0…1) against a concept bottleneck's concept names.
+    public func parseIntervention(_ text: String) throws -> [Int: Double] {
+        guard let bottleneck else { throw ReticleError(.usage, file: file, "--intervene needs a concept bottleneck model (med train --concepts)") }
+        var out: [Int: Double] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let v = Double(kv[1]), (0...1).contains(v) else {
+                throw ReticleError(.usage, "--intervene takes concept=value pairs with values in 0…1, got \"\(part)\"")
+            }
+            guard let j = bottleneck.conceptIndex(kv[0]) else {
+                throw ReticleError(.usage, "--intervene: no concept \"\(kv[0])\"; the model's are \(bottleneck.concepts.joined(separator: ", "))")
+            }
+            out[j] = v
+        }
+        return out
     }
 
     /// Fits one temperature per head on labelled samples (a validation split). `labels`: one array of N per head.

@@ -90,7 +90,7 @@ public struct BatchRunner: Sendable {
                 mine = mine.map { item in
                     let old = store.load(id: item.id)
                     guard let old, old.settingsHash != settingsHash else { loaded[item.id] = old; return item }
-                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id))
+                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id), container: item.container)
                 }
             }
         }
@@ -104,7 +104,7 @@ public struct BatchRunner: Sendable {
         var records = [ItemRecord?](repeating: nil, count: mine.count)
         var crashed = 0
         for (slot, item) in mine.enumerated() {
-            let hash = try? FileFingerprint.of(path: item.path)
+            let hash = try? FileFingerprint.of(path: item.container ?? item.path)
             let old = loaded[item.id] ?? store?.load(id: item.id)
             let same = hash != nil && old.map { $0.inputHash == hash && $0.settingsHash == settingsHash } == true
             // A saved record wins over a marker: the run ended after saving it, before clearing the marker.
@@ -180,7 +180,7 @@ public struct BatchRunner: Sendable {
         if inputHash == nil {
             record.status = .error
             // A listed file that does not exist is a row too: the rest of the list still runs.
-            let reason = FileManager.default.fileExists(atPath: item.path) ? "cannot read file" : "no such file"
+            let reason = FileManager.default.fileExists(atPath: item.container ?? item.path) ? "cannot read file" : "no such file"
             record.error = ReticleError(.io, file: item.displayPath, reason).description
         } else {
             do {

@@ -10,10 +10,14 @@ public struct InputItem: Equatable, Sendable {
     public let displayPath: String
     /// File-system-safe, unique within the batch: the name of `items/<id>.json`.
     public let id: String
+    /// The file holding the item when `path` names a part of it (an archive member, `file.npz#test/3`): what is
+    /// fingerprinted for resume. nil: `path` itself.
+    public let container: String?
 
-    public init(path: String, displayPath: String, id: String) {
+    public init(path: String, displayPath: String, id: String, container: String? = nil) {
         self.path = path
         self.displayPath = displayPath
         self.id = id
+        self.container = container
     }
 }

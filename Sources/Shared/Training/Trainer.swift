@@ -93,6 +93,8 @@ public final class Trainer {
     public let aucMarginLoss: AUCMarginLoss?
     /// Called after every batch with (epoch, batch, batches, loss): drive a progress bar with it.
     public var progress: ((Int, Int, Int, Float) -> Void)?
+    /// Each epoch's batches, when the caller composes them (LibAUC's DualSampler); nil shuffles `train` and cuts it.
+    public var epochBatches: ((inout SplitMix64) -> [[Int]])?
 
     public init(network: Network, config: TrainerConfig) {
         self.network = network
@@ -133,8 +135,14 @@ public final class Trainer {
             if let auc = config.aucMargin, let pesg = optimizer as? PESG, auc.stageEpochs.contains(epoch) {
                 pesg.updateRegularizer(decayFactor: auc.decayFactor)
             }
-            let order = train.shuffled(using: &rng)
-            let batches = stride(from: 0, to: order.count, by: config.batchSize).map { Array(order[$0..<Swift.min($0 + config.batchSize, order.count)]) }
+            let batches: [[Int]]
+            if let epochBatches {
+                batches = epochBatches(&rng)
+            } else {
+                let order = train.shuffled(using: &rng)
+                batches = stride(from: 0, to: order.count, by: config.batchSize).map { Array(order[$0..<Swift.min($0 + config.batchSize, order.count)]) }
+            }
+            let seen = batches.reduce(0) { $0 + $1.count }
             var lossSum = 0.0
             // Batch b+1 is read and augmented on a background queue while batch b trains.
             var pending = prepare(samples, batches[0], seed: rng.next())
@@ -153,7 +161,7 @@ public final class Trainer {
                 step += 1
                 progress?(epoch, b + 1, batches.count, loss)
             }
-            var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(order.count), validationLoss: nil,
+            var record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(seen), validationLoss: nil,
                                      validationAccuracy: [], learningRate: (optimizer as? PESG)?.effectiveLearningRate ?? optimizer.learningRate, seconds: 0)
             if !validation.isEmpty {
                 let (loss, accuracy) = try evaluate(samples, validation)

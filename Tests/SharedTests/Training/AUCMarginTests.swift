@@ -91,18 +91,21 @@ final class AUCMarginTests: XCTestCase {
         return try ROCCurve.auc(scores: logits, positives: data.labels[0].map { $0 == 1 })
     }
 
-    /// Measured, not yet the acceptance target: on generated 1:20 tasks (four data seeds, 50 positives in 1050
-    /// training images each), LibAUC's recipe (DualSampler epochs with half positives, AUC-margin loss on sigmoid
-    /// scores, PESG at 0.1 with the rate divided by 10 at half and three quarters of the epochs and the weights pulled
-    /// towards the stage's mean iterate) against cross-entropy on the natural distribution with the same sample budget
-    /// (12 epochs of 1050; AUC-margin sees 6 × 2000). AUC-margin reaches a mean test ROC-AUC of 0.856, cross-entropy
-    /// 0.879: the acceptance (AUC-margin higher) is not met. Both means are pinned so that a change in either shows.
-    func testAUCMarginAgainstCrossEntropyOnImbalancedData() throws {
+    /// The acceptance: on generated 1:20 tasks (four data seeds, 50 positives in 1050 training images each), LibAUC's
+    /// recipe (DualSampler batches of exactly half positives, AUC-margin loss on sigmoid scores, PESG with the rate divided
+    /// by 10 at half and three quarters of the epochs and the weights pulled towards the stage's mean iterate) ranks the
+    /// test images better than cross-entropy on the natural distribution with the same sample budget (12 epochs of 1050;
+    /// AUC-margin sees 6 × 1984). PESG runs at 1.0: its momentum form, buf = (1−μ)·buf + μ·d, does not amplify steps,
+    /// while the baseline's SGD (0.1, μ 0.9, b = μb + g) steps 0.1 / (1 − 0.9) = 1.0 per unit gradient; at LibAUC's 0.1
+    /// the AUC-margin network is undertrained in this budget (0.857). Measured: cross-entropy 0.879, AUC-margin 0.919.
+    func testAUCMarginBeatsCrossEntropyOnImbalancedData() throws {
         let spec = ModelSpec(architecture: .compactCNN, inputChannels: 1, heads: [HeadSpec(name: "finding", kind: .binary, classes: ["no", "yes"])],
                              compactWidths: [8, 16])
         var config = TrainerConfig()
         config.batchSize = 32; config.seed = 5
         config.optimizer = .sgd; config.learningRate = LearningRateSchedule(base: 0.1); config.weightDecay = 1e-4
+        var recipe = AUCMarginRecipe()
+        recipe.learningRate = config.learningRate.base / (1 - config.momentum)
         var ce: [Double] = [], aucm: [Double] = []
         for seed in [UInt64(1), 3, 5, 7] {
             let train = imbalanced(count: 1050, seed: seed, amplitude: 2), test = imbalanced(count: 1050, seed: seed + 1, amplitude: 2)
@@ -112,7 +115,7 @@ final class AUCMarginTests: XCTestCase {
             try Trainer(network: plain, config: c).fit(train, train: Array(0..<1050))
             ce.append(try testAUC(plain, test))
             let network = try Network(spec: spec, seed: 3)
-            let result = try AUCMarginRecipe().fit(network, train, train: Array(0..<1050), labels: train.labels[0], base: config, budgetEpochs: 12)
+            let result = try recipe.fit(network, train, train: Array(0..<1050), labels: train.labels[0], base: config, budgetEpochs: 12)
             XCTAssertLessThanOrEqual(result.samples, 12 * 1050)
             XCTAssertEqual(result.fineTuning.count, 6)
             XCTAssertGreaterThan(result.loss.alpha.value.scalars[0], 0)
@@ -121,7 +124,20 @@ final class AUCMarginTests: XCTestCase {
         let (ceMean, aucmMean) = (ce.reduce(0, +) / 4, aucm.reduce(0, +) / 4)
         print("imbalanced 1:20 test ROC-AUC: cross-entropy \(ce) mean \(ceMean), AUC-margin \(aucm) mean \(aucmMean)")
         XCTAssertEqual(ceMean, 0.879, accuracy: 0.01)
-        XCTAssertEqual(aucmMean, 0.856, accuracy: 0.01)
+        XCTAssertEqual(aucmMean, 0.919, accuracy: 0.01)
+        XCTAssertGreaterThan(aucmMean, ceMean + 0.02)
+    }
+
+    /// LibAUC's DualSampler: every batch holds exactly ⌊rate·size⌋ positives; negatives are each seen once per epoch.
+    func testDualSamplerBatchesAreStratified() throws {
+        let labels = (0..<210).map { $0 % 21 == 0 ? 1 : 0 }
+        var stream = try XCTUnwrap(DualSampler.Batches(Array(0..<210), labels: labels, rate: 0.5, batchSize: 32))
+        var rng = SplitMix64(seed: 1)
+        let epoch = stream.epoch(using: &rng)
+        XCTAssertEqual(epoch.count, 200 / 16)
+        XCTAssertTrue(epoch.allSatisfy { b in b.count == 32 && b.filter { labels[$0] == 1 }.count == 16 })
+        let negatives = epoch.flatMap { $0 }.filter { labels[$0] == 0 }
+        XCTAssertEqual(Set(negatives).count, 192, "no negative twice before all were used")
+        XCTAssertNil(DualSampler.Batches(Array(0..<20), labels: [Int](repeating: 0, count: 20), rate: 0.5, batchSize: 8))
     }
 }
-
