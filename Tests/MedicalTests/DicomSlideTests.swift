@@ -143,6 +143,24 @@ final class DicomSlideTests: XCTestCase {
         XCTAssertNoThrow(try slide.readRegion(x: 0, y: 0, level: 1, width: 320, height: 224))
     }
 
+    func testSeveralFocalPlanesOrOpticalPathsAreRefused() throws {
+        guard let dcmodify = ExternalTool.path("dcmodify") else { throw XCTSkip("dcmodify (dcmtk) is not installed") }
+        for (tag, words) in [("(0048,0303)", "3 focal planes"), ("(0048,0302)", "2 optical paths")] {
+            let dir = makeTemporaryDirectory("dicom-slide-planes")
+            for name in ["level-0.dcm", "level-1.dcm", "level-2.dcm"] {
+                try FileManager.default.copyItem(atPath: (Self.written.full as NSString).appendingPathComponent(name),
+                                                 toPath: dir.appendingPathComponent(name).path)
+            }
+            let value = words.hasPrefix("3") ? "3" : "2"
+            let r = try ExternalTool.run(dcmodify, ["-nb", "-m", "\(tag)=\(value)", dir.appendingPathComponent("level-1.dcm").path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertThrowsError(try DicomSlide(path: dir.path)) { e in
+                XCTAssertEqual((e as? ReticleError)?.kind, .unsupported)
+                XCTAssertTrue("\(e)".contains(words) && "\(e)".contains("level-1.dcm"), "\(e)")
+            }
+        }
+    }
+
     func testNotASlideIsRefused() throws {
         guard let ct = Corpus.path("dicom/CT_small.dcm") else { throw XCTSkip(Corpus.missing("dicom/CT_small.dcm")) }
         XCTAssertThrowsError(try DicomSlide(path: ct)) { e in
