@@ -288,7 +288,8 @@ int checkRLEFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_i
 // The raw bytes of one frame in local byte order, plus the bit offset of its first pixel
 // (non-zero only for 1-bit data whose frames do not start on a byte boundary).
 int readFrameBytes(const rt_dcm_file *f, const rt_dcm_image_info &info, uint32_t frame,
-                   std::vector<Uint8> &bytes, uint32_t &bitOffset, std::string &err) {
+                   std::vector<Uint8> &bytes, uint32_t &bitOffset, std::string &err, std::string &colorModelOut) {
+    colorModelOut = info.photometric;
     DcmPixelData *pix = pixelData(f);
     if (pix == nullptr) { err = "no Pixel Data (7FE0,0010)"; return RT_DCM_ERROR; }
     DcmDataset *ds = f->dataset();
@@ -326,15 +327,31 @@ int readFrameBytes(const rt_dcm_file *f, const rt_dcm_image_info &info, uint32_t
         return RT_DCM_ERROR;
     }
     bytes.assign(size_t(frameSize) + (frameSize & 1), 0);  // dcmtk wants room for the pad byte
-    Uint32 startFragment = 0;
+    // The frame's first fragment, found from the offset table (or one fragment per frame), so
+    // that frames can be read in any order and only this frame's fragments are touched.
+    DcmPixelSequence *seq = nullptr;
+    Uint32 startFragment = 0, first = 0;
+    if (pix->getEncapsulatedRepresentation(ds->getOriginalXfer(), nullptr, seq).good() && seq != nullptr &&
+        DcmCodec::determineStartFragment(frame, Sint32(info.frames), seq, first).good() && first < seq->card())
+        startFragment = first;
     OFString colorModel;
     c = pix->getUncompressedFrame(ds, frame, startFragment, bytes.data(), Uint32(bytes.size()), colorModel, nullptr);
+    // dcmtk keeps a fragment's bytes once read; a whole-slide level holds thousands of frames, so
+    // this frame's fragments are dropped again (they reload from the file when needed).
+    if (seq != nullptr && first > 0) {
+        unsigned long end = c.good() && startFragment > first ? startFragment : first + 1;
+        for (unsigned long k = first; k < end && k < seq->card(); k++) {
+            DcmPixelItem *item = nullptr;
+            if (seq->getItem(item, k).good() && item != nullptr) item->compact();
+        }
+    }
     if (c.bad()) {
         err = "cannot decode frame " + std::to_string(frame) + " (" + DcmXfer(ds->getOriginalXfer()).getXferName() +
               "): " + c.text();
         return RT_DCM_ERROR;
     }
     bytes.resize(frameSize);
+    colorModelOut = std::string(colorModel.c_str());
     return RT_DCM_OK;
 }
 
@@ -678,7 +695,8 @@ int rt_dcm_check_frame(const rt_dcm_file *file, uint32_t frame, char *err, size_
 // frame's bit offset (1-bit frames need not start on a byte).
 static int readFrameSamples(rt_dcm_file *file, const rt_dcm_image_info &info, uint32_t frame, uint64_t count,
                             std::vector<Uint8> &bytes, uint32_t &bitOffset, std::string &e) {
-    int rc = readFrameBytes(file, info, frame, bytes, bitOffset, e);
+    std::string colorModel;
+    int rc = readFrameBytes(file, info, frame, bytes, bitOffset, e, colorModel);
     if (rc != RT_DCM_OK) return rc;
     uint64_t need = (count * info.bits_allocated + bitOffset + 7) / 8;
     if (bytes.size() < need) {
@@ -791,6 +809,115 @@ int rt_dcm_decode_color(rt_dcm_file *file, uint32_t frame, int bits, void *out, 
         return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
     } catch (...) {
         return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+int rt_dcm_decode_rgb8(rt_dcm_file *file, uint32_t frame, uint8_t *out, size_t bytes, char *err, size_t errlen) {
+    try {
+        std::string e;
+        rt_dcm_image_info info;
+        int rc = prepareDecode(file, frame, info, e);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        uint64_t pixels = uint64_t(info.rows) * info.columns;
+        if (out == nullptr || bytes != pixels * 3)
+            return fail(err, errlen, RT_DCM_ERROR, "output holds " + std::to_string(bytes) + " bytes, frame needs " +
+                                                   std::to_string(pixels * 3));
+        std::string pi(info.photometric);
+        bool encapsulated = isEncapsulated(file);
+        // Native YBR and palette colour need DicomImage's conversions; they are rare in slides.
+        if (!info.monochrome && !encapsulated && pi != "RGB") {
+            if (info.bits_allocated != 8) return fail(err, errlen, RT_DCM_UNSUPPORTED, pi + " frames of " +
+                                                      std::to_string(info.bits_allocated) + " bits are not read as slides");
+            return rt_dcm_decode_color(file, frame, 8, out, bytes, err, errlen);
+        }
+        if (info.bits_allocated != 8 && info.bits_allocated != 16)
+            return fail(err, errlen, RT_DCM_UNSUPPORTED, std::to_string(info.bits_allocated) + "-bit frames are not read as slides");
+        std::vector<Uint8> raw;
+        uint32_t bitOffset = 0;
+        std::string model;
+        rc = readFrameBytes(file, info, frame, raw, bitOffset, e, model);
+        if (rc != RT_DCM_OK) return fail(err, errlen, rc, e);
+        uint64_t samples = pixels * info.samples_per_pixel;
+        if (raw.size() < samples * (info.bits_allocated / 8))
+            return fail(err, errlen, RT_DCM_ERROR, "frame " + std::to_string(frame) + " holds " + std::to_string(raw.size()) +
+                                                   " bytes, expected " + std::to_string(samples * (info.bits_allocated / 8)));
+        // Samples to 8 bits: the BitsStored bits from HighBit down, scaled to 0...255.
+        const Uint8 *p = raw.data();
+        double top = double((uint64_t(1) << info.bits_stored) - 1);
+        auto sample8 = [&](uint64_t i) -> uint8_t {
+            uint32_t r = rawSample(p, i, info.bits_allocated, 0);
+            int64_t v = storedValue(r, info);
+            if (info.pixel_representation == 1) v += int64_t(1) << (info.bits_stored - 1);
+            return info.bits_stored == 8 ? uint8_t(v) : uint8_t(std::lround(double(v) * 255.0 / top));
+        };
+        if (info.monochrome) {
+            bool invert = pi == "MONOCHROME1";
+            for (uint64_t i = 0; i < pixels; i++) {
+                uint8_t v = sample8(i);
+                if (invert) v = uint8_t(255 - v);
+                out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = v;
+            }
+            return RT_DCM_OK;
+        }
+        // Compressed colour frames come out in the codec's colour model: RGB (JPEG converts
+        // YBR_FULL_422 by default) or YBR_FULL (some JPEG-LS and RLE frames), which is converted here.
+        bool planar = info.planar_configuration == 1 && !encapsulated;
+        bool ybr = model.compare(0, 3, "YBR") == 0;
+        for (uint64_t i = 0; i < pixels; i++) {
+            uint8_t a = sample8(planar ? i : 3 * i), b = sample8(planar ? pixels + i : 3 * i + 1),
+                    c = sample8(planar ? 2 * pixels + i : 3 * i + 2);
+            if (ybr) {
+                double y = a, cb = double(b) - 128, cr = double(c) - 128;
+                auto clamp = [](double v) { return uint8_t(std::max(0.0, std::min(255.0, std::round(v)))); };
+                out[3 * i] = clamp(y + 1.402 * cr);
+                out[3 * i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+                out[3 * i + 2] = clamp(y + 1.772 * cb);
+            } else {
+                out[3 * i] = a;
+                out[3 * i + 1] = b;
+                out[3 * i + 2] = c;
+            }
+        }
+        return RT_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(err, errlen, RT_DCM_ERROR, std::string("dcmtk failed: ") + e.what());
+    } catch (...) {
+        return fail(err, errlen, RT_DCM_ERROR, "dcmtk failed with an unknown exception");
+    }
+}
+
+long rt_dcm_frame_positions(const rt_dcm_file *file, int64_t *columns, int64_t *rows, size_t capacity, char *err,
+                            size_t errlen) {
+    try {
+        DcmElement *el = findIn(file->dataset(), DCM_PerFrameFunctionalGroupsSequence);
+        if (el == nullptr || el->ident() != EVR_SQ) {
+            put(err, errlen, "no PerFrameFunctionalGroupsSequence (5200,9230)");
+            return -1;
+        }
+        DcmSequenceOfItems *seq = static_cast<DcmSequenceOfItems *>(el);
+        unsigned long n = seq->card();
+        if (columns == nullptr || rows == nullptr || capacity == 0) return long(n);
+        for (unsigned long i = 0; i < n && i < capacity; i++) {
+            DcmItem *position = nullptr;
+            double c = 0, r = 0;
+            if (seq->getItem(i)->findAndGetSequenceItem(DCM_PlanePositionSlideSequence, position, 0).bad() ||
+                position == nullptr || !numberAt(position, DCM_ColumnPositionInTotalImagePixelMatrix, c) ||
+                !numberAt(position, DCM_RowPositionInTotalImagePixelMatrix, r)) {
+                put(err, errlen, "frame " + std::to_string(i) + " has no PlanePositionSlideSequence > " +
+                                 "ColumnPositionInTotalImagePixelMatrix/RowPositionInTotalImagePixelMatrix");
+                return -1;
+            }
+            if (std::fabs(c) > 1e9 || std::fabs(r) > 1e9 || c != std::floor(c) || r != std::floor(r)) {
+                put(err, errlen, "frame " + std::to_string(i) + " has an impossible position " + numberText(c) + ", " + numberText(r));
+                return -1;
+            }
+            columns[i] = int64_t(c);
+            rows[i] = int64_t(r);
+        }
+        return long(n);
+    } catch (...) {
+        put(err, errlen, "dcmtk failed reading the PerFrameFunctionalGroupsSequence");
+        return -1;
     }
 }
 

@@ -276,7 +276,8 @@ int rt_tiff_read_rgba(rt_tiff *t, uint8_t *out, size_t out_size) {
     return 0;
 }
 
-int rt_tiff_write_page(rt_tiff *t, const rt_tiff_page *p, const void *pixels) {
+// The tags of a page about to be written (everything but the tile or strip layout's data).
+static int set_page_fields(rt_tiff *t, const rt_tiff_page *p) {
     TIFF *tif = t->tif;
     t->message[0] = 0;
     int jpeg = p->compression == COMPRESSION_JPEG;
@@ -316,6 +317,40 @@ int rt_tiff_write_page(rt_tiff *t, const rt_tiff_page *p, const void *pixels) {
         TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
         TIFFSetField(tif, TIFFTAG_PAGENUMBER, p->page_number, p->page_count);
     }
+    return 0;
+}
+
+int rt_tiff_begin_tiled_page(rt_tiff *t, const rt_tiff_page *p) {
+    if (p->tile_width == 0 || p->tile_height == 0 || p->tile_width % 16 || p->tile_height % 16)
+        return fail(t, "tile size must be a positive multiple of 16");
+    if (set_page_fields(t, p) != 0) return -1;
+    TIFFSetField(t->tif, TIFFTAG_TILEWIDTH, p->tile_width);
+    TIFFSetField(t->tif, TIFFTAG_TILELENGTH, p->tile_height);
+    if (p->reduced_resolution) TIFFSetField(t->tif, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
+    return 0;
+}
+
+int rt_tiff_write_tile(rt_tiff *t, uint32_t x, uint32_t y, const void *pixels, size_t bytes) {
+    t->message[0] = 0;
+    tmsize_t need = TIFFTileSize(t->tif);
+    if (need <= 0 || (size_t)need != bytes) return fail(t, "tile buffer does not match the page's tile size");
+    // libtiff may modify the buffer (predictor, byte swapping), so hand it a copy.
+    uint8_t *copy = malloc(bytes);
+    if (!copy) return fail(t, "out of memory for one tile");
+    memcpy(copy, pixels, bytes);
+    tmsize_t written = TIFFWriteEncodedTile(t->tif, TIFFComputeTile(t->tif, x, y, 0, 0), copy, (tmsize_t)bytes);
+    free(copy);
+    return written < 0 ? fail(t, "cannot write a tile") : 0;
+}
+
+int rt_tiff_finish_page(rt_tiff *t) {
+    return TIFFWriteDirectory(t->tif) ? 0 : fail(t, "cannot write the page directory");
+}
+
+int rt_tiff_write_page(rt_tiff *t, const rt_tiff_page *p, const void *pixels) {
+    TIFF *tif = t->tif;
+    int jpeg = p->compression == COMPRESSION_JPEG;
+    if (set_page_fields(t, p) != 0) return -1;
 
     size_t es = p->bits_per_sample / 8;
     size_t pixel_bytes = (size_t)p->channels * es;

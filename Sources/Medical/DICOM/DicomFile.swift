@@ -291,6 +291,40 @@ public final class DicomFile: @unchecked Sendable {
         }
     }
 
+    /// One frame as interleaved 8-bit RGB, for whole-slide tiles: colour in RGB (YBR converted),
+    /// monochrome scaled from BitsStored to 8 bits and repeated in R, G and B. Only this frame's
+    /// compressed bytes are read (and released again), whatever the file's size.
+    public func rgb8(frame: Int, info: DicomImageInfo) throws -> [UInt8] {
+        guard frame >= 0, frame < info.frames else {
+            throw ReticleError(.corrupt, file: path, "frame \(frame) out of range (\(info.frames) frames)")
+        }
+        var out = [UInt8](repeating: 0, count: info.rows * info.columns * 3)
+        try locked {
+            var err = [CChar](repeating: 0, count: 512)
+            let rc = out.withUnsafeMutableBufferPointer {
+                rt_dcm_decode_rgb8(handle, UInt32(frame), $0.baseAddress, $0.count, &err, err.count)
+            }
+            guard Int(rc) == RT_DCM_OK else { throw error(rc, err) }
+        }
+        return out
+    }
+
+    /// The (column, row) of each frame's top-left pixel in the total pixel matrix, 0-based, from
+    /// PerFrameFunctionalGroupsSequence > PlanePositionSlideSequence (TILED_SPARSE slides).
+    public func framePositions() throws -> [(column: Int, row: Int)] {
+        try locked {
+            var err = [CChar](repeating: 0, count: 512)
+            let n = rt_dcm_frame_positions(handle, nil, nil, 0, &err, err.count)
+            guard n >= 0 else { throw ReticleError(.corrupt, file: path, Self.text(err)) }
+            var columns = [Int64](repeating: 0, count: n), rows = [Int64](repeating: 0, count: n)
+            if n > 0 {
+                let got = rt_dcm_frame_positions(handle, &columns, &rows, n, &err, err.count)
+                guard got == n else { throw ReticleError(.corrupt, file: path, Self.text(err)) }
+            }
+            return zip(columns, rows).map { (column: Int($0) - 1, row: Int($1) - 1) }
+        }
+    }
+
     // MARK: - Helpers
 
     /// Range, decodability and native length, checked before a frame buffer is allocated.

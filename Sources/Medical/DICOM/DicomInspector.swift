@@ -39,7 +39,8 @@ public struct DicomInspector: FileInspector {
     /// {uid, name, decodable}, photometric, samples_per_pixel, bits_allocated, bits_stored,
     /// pixel_representation, rescale {slope, intercept}, window {center, width} (arrays when the
     /// file has several), pixel_spacing_um [row, column] (DICOM order), calibration, pixel_data
-    /// ("decoded" or "none"), and phi (only with `showPhi`).
+    /// ("decoded" or "none"), slide (whole-slide images only: the series' pyramid, see
+    /// `SlideInspector.dicomSlide`) and phi (only with `showPhi`).
     /// Throws `.unsupported` when frame 0 is in a syntax without a decoder (HTJ2K, video), `.corrupt`
     /// when it cannot be decoded (truncated, inconsistent sizes).
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
@@ -73,6 +74,12 @@ public struct DicomInspector: FileInspector {
             o["pixel_data"] = "decoded"
         } else {
             o["pixel_data"] = "none"
+        }
+        if file.sopClassUID == DicomSlide.sopClassUID {
+            // A whole-slide image: the pyramid of its series, or why it cannot be read as a slide.
+            do { o["slide"] = .object(try SlideInspector.dicomSlide(path: path)) } catch {
+                o["slide"] = .object(["error": .string("\(error)")])
+            }
         }
         if options.showPhi {
             var phi = JSONObject()

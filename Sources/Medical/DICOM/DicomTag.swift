@@ -35,6 +35,21 @@ public struct DicomTag: Hashable, Sendable, CustomStringConvertible {
     public static let modality = DicomTag(0x0008, 0x0060, "Modality")
     public static let studyInstanceUID = DicomTag(0x0020, 0x000D, "StudyInstanceUID")
     public static let seriesInstanceUID = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
+    // Whole-slide microscopy (VL Whole Slide Microscopy Image IOD).
+    public static let imageType = DicomTag(0x0008, 0x0008, "ImageType")
+    public static let manufacturer = DicomTag(0x0008, 0x0070, "Manufacturer")
+    public static let instanceNumber = DicomTag(0x0020, 0x0013, "InstanceNumber")
+    public static let concatenationFrameOffsetNumber = DicomTag(0x0020, 0x9228, "ConcatenationFrameOffsetNumber")
+    public static let dimensionOrganizationType = DicomTag(0x0020, 0x9311, "DimensionOrganizationType")
+    public static let imagedVolumeWidth = DicomTag(0x0048, 0x0001, "ImagedVolumeWidth")
+    public static let imagedVolumeHeight = DicomTag(0x0048, 0x0002, "ImagedVolumeHeight")
+    public static let totalPixelMatrixColumns = DicomTag(0x0048, 0x0006, "TotalPixelMatrixColumns")
+    public static let totalPixelMatrixRows = DicomTag(0x0048, 0x0007, "TotalPixelMatrixRows")
+    public static let opticalPathSequence = DicomTag(0x0048, 0x0105, "OpticalPathSequence")
+    public static let objectiveLensPower = DicomTag(0x0048, 0x0112, "ObjectiveLensPower")
+    public static let numberOfOpticalPaths = DicomTag(0x0048, 0x0302, "NumberOfOpticalPaths")
+    public static let totalPixelMatrixFocalPlanes = DicomTag(0x0048, 0x0303, "TotalPixelMatrixFocalPlanes")
+    public static let perFrameFunctionalGroupsSequence = DicomTag(0x5200, 0x9230, "PerFrameFunctionalGroupsSequence")
     // Image pixel module.
     public static let samplesPerPixel = DicomTag(0x0028, 0x0002, "SamplesPerPixel")
     public static let photometricInterpretation = DicomTag(0x0028, 0x0004, "PhotometricInterpretation")
@@ -78,6 +93,8 @@ public struct DicomTag: Hashable, Sendable, CustomStringConvertible {
         rows, columns, bitsAllocated, bitsStored, pixelRepresentation, pixelData, pixelSpacing,
         imagerPixelSpacing, sharedFunctionalGroupsSequence, pixelMeasuresSequence,
         pixelValueTransformationSequence, rescaleIntercept, rescaleSlope, windowCenter, windowWidth,
-        voiLUTFunction,
+        voiLUTFunction, imageType, manufacturer, instanceNumber, concatenationFrameOffsetNumber, dimensionOrganizationType,
+        imagedVolumeWidth, imagedVolumeHeight, totalPixelMatrixColumns, totalPixelMatrixRows, opticalPathSequence,
+        objectiveLensPower, numberOfOpticalPaths, totalPixelMatrixFocalPlanes, perFrameFunctionalGroupsSequence,
     ] + DicomPHI.tags
 }

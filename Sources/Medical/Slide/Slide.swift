@@ -1,4 +1,5 @@
-// An opened whole-slide image behind one type: its backend (OpenSlide today) and normalised
+// An opened whole-slide image behind one type: its backend (OpenSlide, or DicomSlide for DICOM
+// whole-slide images, which OpenSlide 3.4 does not read) and normalised
 // metadata (levels, downsamples, µm/px with its source, objective power, vendor).
 
 import Foundation
@@ -16,7 +17,7 @@ public final class Slide: @unchecked Sendable {
     /// Opens `path` with the first backend that reads it. `fallbackMpp` is `--mpp`, used only
     /// when the slide itself says nothing about its scale.
     public init(path: String, fallbackMpp: Double? = nil) throws {
-        let backend: any SlideBackend = try SlideSource(path: path)
+        let backend: any SlideBackend = DicomSlide.handles(path: path) ? try DicomSlide(path: path) : try SlideSource(path: path)
         self.path = path
         self.backend = backend
         vendor = backend.vendor

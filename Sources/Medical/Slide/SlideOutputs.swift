@@ -24,7 +24,7 @@ public struct SlideOutputs: Sendable {
     public func write(table: TileScoreTable, tissue mask: TissueMask, heatmapClass: Int, opacity: Float = 0.5) throws -> JSONObject {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(table.csv, to: tilesCSV)
-        try AtomicFile.write(QuPathGeoJSON.featureCollection(table).serialized() + "\n", to: geoJSON)
+        try QuPathGeoJSON.write(table, to: geoJSON)
         try ImageFile.write(mask.thumbnail, to: thumbnail.path)
         try ImageFile.write(mask.overlay, to: tissue.path)
         let map = SlideHeatmap(opacity: opacity).render(thumbnail: mask.thumbnail, downsample: mask.downsample, scores: table, classIndex: heatmapClass)

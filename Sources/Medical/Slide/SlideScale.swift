@@ -44,8 +44,9 @@ public struct SlideScale: Codable, Equatable, Sendable {
         if let mx, let my, plausible(mx, my) {
             // OpenSlide's generic TIFF reader fills openslide.mpp from the resolution tags themselves.
             let source: Source = vendor == "generic-tiff" ? .tiffResolution : .vendorMetadata
+            // DICOM slides name the attribute their scale came from (DicomSlide).
             return SlideScale(umPerPixelX: mx, umPerPixelY: my, source: source,
-                              detail: "openslide.mpp-x=\(p["openslide.mpp-x"]!), openslide.mpp-y=\(p["openslide.mpp-y"]!)")
+                              detail: p["dicom.mpp-detail"] ?? "openslide.mpp-x=\(p["openslide.mpp-x"]!), openslide.mpp-y=\(p["openslide.mpp-y"]!)")
         }
         if let rx = p["tiff.XResolution"].flatMap(Double.init), let ry = p["tiff.YResolution"].flatMap(Double.init),
            rx > 0, ry > 0, let unit = p["tiff.ResolutionUnit"] {

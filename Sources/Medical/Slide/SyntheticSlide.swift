@@ -79,16 +79,116 @@ public struct SyntheticSlide: Sendable {
                      calibration: resolutionTags ? Calibration(umPerPixel: umPerPixel, source: .flag, detail: "synthetic slide") : nil)
     }
 
-    /// Writes the pyramid (each level half the previous, area-averaged) to `path`.
-    public func write(to path: String) throws {
+    /// The pyramid: level 0, then each level half the previous (area-averaged) while a tile fits.
+    public func pyramid() throws -> [Image] {
         var pages = [render()]
         while pages.count < levels {
             let last = pages[pages.count - 1]
             guard last.width / 2 >= tileSize, last.height / 2 >= tileSize else { break }
             pages.append(try Resampler.resample(last, width: last.width / 2, height: last.height / 2))
         }
-        try ImageFile.write(pages: pages, to: path, options: ImageWriteOptions(tiffCompression: .deflate, tiffTileSize: tileSize))
+        return pages
+    }
+
+    /// Writes the pyramid to `path` as a tiled TIFF.
+    public func write(to path: String) throws {
+        try ImageFile.write(pages: try pyramid(), to: path, options: ImageWriteOptions(tiffCompression: .deflate, tiffTileSize: tileSize))
         try Self.markReducedResolutionPages(path)
+    }
+
+    /// Writes the same pyramid as a DICOM whole-slide image in `folder` (level-<i>.dcm and a
+    /// thumbnail.dcm). TILED_SPARSE keeps only tiles that touch tissue or the pen stroke, as a
+    /// scanner skips glass; the reader shows the skipped tiles white.
+    @discardableResult
+    public func writeDICOM(to folder: String, tiling: DicomSlideWriter.Tiling = .full, jpegQuality: Int = 0) throws -> [String] {
+        let pages = try pyramid()
+        var writer = DicomSlideWriter()
+        writer.tileSize = tileSize
+        writer.tiling = tiling
+        writer.jpegQuality = jpegQuality
+        writer.umPerPixel = umPerPixel
+        let last = pages[pages.count - 1]
+        let thumbnail = try Resampler.resample(last, width: max(1, last.width / 2), height: max(1, last.height / 2))
+        return try writer.write(pages: pages, thumbnail: thumbnail, to: folder) { level, column, row in
+            let scale = Double(width) / Double(pages[level].width), side = Double(tileSize) * scale
+            let x0 = Int(Double(column) * side), y0 = Int(Double(row) * side)
+            for y in stride(from: y0, to: min(height, y0 + Int(side)), by: 4) {
+                for x in stride(from: x0, to: min(width, x0 + Int(side)), by: 4) where region(x: x, y: y) != .glass { return true }
+            }
+            return false
+        }
+    }
+
+    /// Writes the slide as a JPEG-compressed pyramidal BigTIFF tile by tile, never holding more
+    /// than a row of tiles: for slides far larger than memory (the 50k × 50k benchmark slide).
+    /// Pixels come from `streamedPixel`, a procedural rendering of the same layout (hashed noise and
+    /// nuclei, so any tile renders on its own); lower levels sample it at each pixel's centre.
+    public func writeStreamed(to path: String, jpegQuality: Int = 80, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let writer = try TiledTIFFWriter(path: path)
+        var level = 0
+        while level < levels {
+            let w = width >> level, h = height >> level
+            guard level == 0 || (w >= tileSize && h >= tileSize) else { break }
+            try writer.beginPage(width: w, height: h, tileSize: tileSize, compression: .jpeg, jpegQuality: jpegQuality,
+                                 umPerPixel: resolutionTags ? umPerPixel * Double(1 << level) : nil)
+            let across = (w + tileSize - 1) / tileSize, down = (h + tileSize - 1) / tileSize
+            for row in 0..<down {
+                // One row of tiles rendered in parallel, then written in order.
+                let tiles = try parallelMap(count: across, workers: workers) { column in
+                    renderTile(level: level, x: column * tileSize, y: row * tileSize, levelWidth: w, levelHeight: h)
+                }
+                for (column, rgb) in tiles.enumerated() { try writer.writeTile(x: column * tileSize, y: row * tileSize, rgb: rgb) }
+            }
+            try writer.finishPage()
+            level += 1
+        }
+        try writer.close()
+    }
+
+    /// One `tileSize` tile of `level` whose top-left pixel is (`x`, `y`), padded white past the edge.
+    func renderTile(level: Int, x: Int, y: Int, levelWidth: Int, levelHeight: Int) -> [UInt8] {
+        var rgb = [UInt8](repeating: 255, count: tileSize * tileSize * 3)
+        let scale = 1 << level, half = scale / 2
+        for ty in 0..<min(tileSize, levelHeight - y) {
+            for tx in 0..<min(tileSize, levelWidth - x) {
+                let p = streamedPixel(x: (x + tx) * scale + half, y: (y + ty) * scale + half)
+                let i = 3 * (ty * tileSize + tx)
+                rgb[i] = p.0; rgb[i + 1] = p.1; rgb[i + 2] = p.2
+            }
+        }
+        return rgb
+    }
+
+    /// Level-0 pixel (x, y) of the procedural rendering: the region's colour with hashed noise,
+    /// and a nucleus per cell (sparse small ones in normal tissue, large ones in every tumour cell).
+    func streamedPixel(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
+        func hash(_ a: Int, _ b: Int, _ salt: UInt64) -> UInt64 {
+            var z = seed &+ salt &+ UInt64(bitPattern: Int64(a)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(b)) &* 0xC2B2_AE3D_27D4_EB4F
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let kind = region(x: x, y: y)
+        let base: (Int, Int, Int)
+        switch kind {
+        case .glass: base = (242, 240, 244)
+        case .normal: base = (232, 168, 200)
+        case .tumour: base = (196, 130, 190)
+        case .pen: base = (40, 150, 70)
+        }
+        if kind == .normal || kind == .tumour {
+            let cell = kind == .tumour ? 16 : 30
+            let cx = x / cell, cy = y / cell
+            let h = hash(cx, cy, kind == .tumour ? 1 : 2)
+            let r = kind == .tumour ? 5 + Int(h % 3) : 3
+            let present = kind == .tumour || (h >> 8) % 4 != 0
+            let nx = cx * cell + r + Int((h >> 16) % UInt64(cell - 2 * r)), ny = cy * cell + r + Int((h >> 32) % UInt64(cell - 2 * r))
+            if present, (x - nx) * (x - nx) + (y - ny) * (y - ny) <= r * r {
+                return kind == .tumour ? (70, 30, 120) : (110, 60, 150)
+            }
+        }
+        let n = Int(hash(x, y, 3) % 13) - 6
+        return (UInt8(clamping: base.0 + n), UInt8(clamping: base.1 + n), UInt8(clamping: base.2 + n))
     }
 
     /// Sets NewSubfileType = 1 (reduced-resolution image) on every page after the first of a

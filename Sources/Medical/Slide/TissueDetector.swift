@@ -16,6 +16,8 @@ public struct TissueDetector: Sendable {
 
     /// µm/px the mask is computed at (coarser on resections: the pieces are large).
     public var maskUmPerPixel: Double
+    /// The longest side of the mask, in pixels.
+    public static let maxMaskSide = 4096
     /// Objects smaller than this are dropped (µm²).
     public var minObjectAreaUm2: Double
     /// Holes smaller than this are filled (µm²).
@@ -37,7 +39,9 @@ public struct TissueDetector: Sendable {
     /// Reads a low-resolution copy of `slide` (strip by strip, never the full level) and finds
     /// its tissue.
     public func detect(_ slide: Slide) throws -> TissueMask {
-        let thumbnail = try Self.overview(slide, umPerPixel: maskUmPerPixel)
+        // At most `maxMaskSide` pixels a side: detection holds several full-size arrays of the
+        // mask, so on very large slides (50k px and up) the mask is coarser rather than larger.
+        let thumbnail = try Self.overview(slide, umPerPixel: maskUmPerPixel, maxSide: Self.maxMaskSide)
         return detect(thumbnail.image, downsample: thumbnail.downsample, umPerPixel: thumbnail.umPerPixel)
     }
 
@@ -57,8 +61,15 @@ public struct TissueDetector: Sendable {
             pen.bits[i] = Self.isPen(r, g, b)
             dark.bits[i] = v < 0.12
         }
-        let candidates = (0..<n).filter { !pen.bits[$0] && !dark.bits[$0] }.map { saturation[$0] }
-        let threshold = max(candidates.isEmpty ? 1 : Otsu.threshold(candidates), minimumSaturation)
+        // Otsu over a histogram of the candidates, not a copy of them: a 50k-pixel slide's mask
+        // has 39 million pixels.
+        var histogram = [Double](repeating: 0, count: 256), candidates = 0
+        for i in 0..<n where !pen.bits[i] && !dark.bits[i] {
+            histogram[Int(max(0, min(255, (saturation[i] * 255).rounded())))] += 1
+            candidates += 1
+        }
+        let otsu = candidates == 0 ? 1 : Float(Otsu.threshold(histogram: histogram)) / 255
+        let threshold = max(otsu, minimumSaturation)
         // Pen ink bleeds a pixel or two beyond what the colour test catches.
         let excluded = Morphology.dilate(BinaryMask(width: image.width, height: image.height,
                                                     bits: zip(pen.bits, dark.bits).map { $0 || $1 }), radius: 2)
@@ -85,11 +96,13 @@ public struct TissueDetector: Sendable {
     }
 
     /// The slide at about `umPerPixel` (never finer than its coarsest level allows): the level
-    /// just finer than the target, read in strips of rows and area-averaged by a whole factor.
-    public static func overview(_ slide: Slide, umPerPixel target: Double) throws -> (image: Image, downsample: Double, umPerPixel: Double) {
+    /// just finer than the target, read in strips of rows and area-averaged by a whole factor,
+    /// raised until the overview is at most `maxSide` pixels a side.
+    public static func overview(_ slide: Slide, umPerPixel target: Double, maxSide: Int = .max) throws -> (image: Image, downsample: Double, umPerPixel: Double) {
         let level = slide.bestLevel(forUmPerPixel: target)
         let l = slide.levels[level]
-        let factor = max(1, Int((target / slide.umPerPixel(level: level)).rounded(.down)))
+        var factor = max(1, Int((target / slide.umPerPixel(level: level)).rounded(.down)))
+        while max(l.width, l.height) / factor > maxSide { factor += 1 }
         let outW = max(1, l.width / factor), outH = max(1, l.height / factor)
         guard outW.multipliedReportingOverflow(by: outH).partialValue <= 1 << 26 else {
             throw ReticleError(.unsupported, file: slide.path, "overview of \(outW) × \(outH) pixels is too large for tissue detection")

@@ -25,10 +25,14 @@ public protocol FileInspector: Sendable {
     /// File name extensions (lower case, no dot) of this kind: a scanned file with one is taken
     /// even when damaged beyond recognition, so that it becomes an error row, not a skip.
     var extensions: [String] { get }
+    /// The multi-file object this file is one part of (a DICOM whole-slide image's series), or nil
+    /// when the file stands alone. A batch takes the parts of one object in one folder as one item.
+    func partOf(path: String) -> String?
 }
 
 extension FileInspector {
     public var extensions: [String] { [] }
+    public func partOf(path: String) -> String? { nil }
 }
 
 /// An ordered list of inspectors; the first that recognises a file describes it.
@@ -46,6 +50,12 @@ public struct InspectorRegistry: Sendable {
         if !ext.isEmpty, inspectors.contains(where: { $0.extensions.contains(ext) }) { return true }
         guard let header = try? FileHeader.read(path: path, count: Self.headerLength) else { return false }
         return inspectors.contains { $0.recognizes(path: path, header: header) }
+    }
+
+    /// The first inspector's answer to `partOf(path:)`.
+    public func partOf(path: String) -> String? {
+        for i in inspectors { if let key = i.partOf(path: path) { return key } }
+        return nil
     }
 
     public func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> JSONObject {

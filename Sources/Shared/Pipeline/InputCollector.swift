@@ -16,6 +16,9 @@ public struct InputCollector: Sendable {
     /// Files it refuses are skipped, not error rows: a folder of micrographs holds notes,
     /// spreadsheets and Thumbs.db. Files named on the command line are always taken.
     public var accepts: (@Sendable (String) -> Bool)?
+    /// The object a file is one part of (the files of one DICOM whole-slide image), or nil when it
+    /// stands alone: parts of one object in one folder become one item, the first by display path.
+    public var partOf: (@Sendable (String) -> String?)?
 
     public init(include: [String] = [], exclude: [String] = [], recursive: Bool = true,
                 accepts: (@Sendable (String) -> Bool)? = nil) {
@@ -82,7 +85,19 @@ public struct InputCollector: Sendable {
                 found.append((arg, (arg as NSString).lastPathComponent))
             }
         }
+        if let partOf { found = Self.onePerObject(found, partOf) }
         return Selection(items: Self.assignIDs(found), skipped: skipped.sorted())
+    }
+
+    /// Keeps the first file (by display path) of each multi-file object of a folder.
+    static func onePerObject(_ found: [(path: String, display: String)],
+                             _ partOf: (String) -> String?) -> [(path: String, display: String)] {
+        var seen = Set<String>()
+        return found.sorted { $0.display < $1.display }.filter { f in
+            guard let key = partOf(f.path) else { return true }
+            let folder = URL(fileURLWithPath: f.path).standardizedFileURL.deletingLastPathComponent().path
+            return seen.insert(folder + "\u{0}" + key).inserted
+        }
     }
 
     private func isDirectory(_ path: String) throws -> Bool {

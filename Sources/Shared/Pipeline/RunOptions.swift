@@ -60,6 +60,7 @@ public struct RunOptions: Codable, Equatable, Sendable {
     public func collector(formats: InspectorRegistry) -> InputCollector {
         var c = collector
         if !allFiles { c.accepts = { formats.recognizes(path: $0) } }
+        c.partOf = { formats.partOf(path: $0) }
         return c
     }
 

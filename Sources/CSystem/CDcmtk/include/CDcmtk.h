@@ -98,6 +98,41 @@ int rt_dcm_decode_stored(rt_dcm_file *file, uint32_t frame, int64_t *out, size_t
 /// `bytes` must be rows × columns × 3 × bits/8.
 int rt_dcm_decode_color(rt_dcm_file *file, uint32_t frame, int bits, void *out, size_t bytes, char *err, size_t errlen);
 
+/// Decodes one frame to interleaved 8-bit RGB for slide reading: colour in the codec's RGB (YBR
+/// converted), monochrome scaled from BitsStored to 8 bits (MONOCHROME1 inverted) in all three
+/// samples. Only this frame's compressed fragments are read, and dropped from memory afterwards.
+/// `bytes` must be rows × columns × 3.
+int rt_dcm_decode_rgb8(rt_dcm_file *file, uint32_t frame, uint8_t *out, size_t bytes, char *err, size_t errlen);
+
+/// For each item of the PerFrameFunctionalGroupsSequence, the 1-based column and row of the frame's
+/// top-left pixel in the total pixel matrix (PlanePositionSlideSequence). Returns the item count
+/// (with capacity 0: only counts), or -1 with `err` when the sequence or a position is missing.
+long rt_dcm_frame_positions(const rt_dcm_file *file, int64_t *columns, int64_t *rows, size_t capacity, char *err,
+                            size_t errlen);
+
+/// One level of a VL Whole Slide Microscopy Image to write: `frames` tiles of tile_size² RGB.
+typedef struct {
+    /// Shared by every level of one slide.
+    const char *study_uid, *series_uid, *frame_of_reference_uid, *pyramid_uid;
+    uint32_t total_columns, total_rows, tile_size, frames;
+    /// NULL for TILED_FULL (row-major tiles); else 2 × frames values: column, row (1-based) per frame.
+    const int32_t *positions;
+    /// Level-0 width and height of the imaged area in mm, and this level's pixel spacing in mm.
+    double imaged_width_mm, imaged_height_mm, pixel_spacing_mm;
+    int instance_number;
+    /// 0: uncompressed RGB; 1–100: JPEG baseline (YBR_FULL_422) at that quality.
+    int jpeg_quality;
+    /// e.g. "DERIVED\\PRIMARY\\VOLUME\\RESAMPLED".
+    const char *image_type;
+} rt_dcm_wsi_level;
+
+/// Writes `level` with its frames (frames × tile_size² × 3 bytes) to `path`.
+int rt_dcm_write_wsi_level(const rt_dcm_wsi_level *level, const uint8_t *frames, size_t bytes, const char *path,
+                           char *err, size_t errlen);
+
+/// A new UID under dcmtk's site root.
+void rt_dcm_new_uid(char *buf, size_t len);
+
 /// A classification result for the Structured Report (UTF-8 text).
 typedef struct {
     const char *label;

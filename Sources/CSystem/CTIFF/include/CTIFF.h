@@ -56,7 +56,15 @@ typedef struct {
     double x_resolution, y_resolution;  // pixels per centimetre
     const char *description;    // NULL for none
     uint16_t page_number, page_count;  // page_count 0: single-page file
+    int32_t reduced_resolution;  // 1: NewSubfileType "reduced-resolution image" (pyramid levels after the first)
 } rt_tiff_page;
 
 /// Appends one page of interleaved samples (host byte order). Returns 0 or -1.
 int rt_tiff_write_page(rt_tiff *t, const rt_tiff_page *page, const void *pixels);
+/// Starts a tiled page whose tiles are then given one at a time, for images larger than memory.
+int rt_tiff_begin_tiled_page(rt_tiff *t, const rt_tiff_page *page);
+/// Writes the tile whose top-left pixel is (x, y): tile_width × tile_height × channels samples,
+/// padding included (`bytes` must be exactly that). Returns 0 or -1.
+int rt_tiff_write_tile(rt_tiff *t, uint32_t x, uint32_t y, const void *pixels, size_t bytes);
+/// Ends the page begun by rt_tiff_begin_tiled_page. Returns 0 or -1.
+int rt_tiff_finish_page(rt_tiff *t);
