@@ -59,7 +59,7 @@ final class FusionModelsTests: XCTestCase {
         var oa: [String: Double] = [:]
         for kind in ["csf", "csf-hsi-only", "csf-lidar-only"] {
             var o = Self.options(dir, kind: kind)
-            o.patch = 5; o.width = 8; o.state = 4; o.epochs = 6; o.batchSize = 32; o.learningRate = 3e-3
+            o.patch = 5; o.width = 8; o.state = 4; o.epochs = 3; o.batchSize = 32; o.learningRate = 4e-3
             oa[kind] = try XCTUnwrap(FusionTrainer(options: o).train().evaluation).overallAccuracy
         }
         print("cross-state test OA:", oa)

@@ -44,24 +44,32 @@ extension Variable {
         let (xv, dtv, bv, cv, dv) = (x.value, dt.value, b.value, c.value, d.value)
 
         var y = Tensor(shape: x.shape)
+        // Δ = softplus(dt) and the decays exp(Δ·A) are shared by every scan order and the backward pass:
+        // computed once, they replace most of the transcendental calls.
+        var deltas = Tensor(shape: x.shape), decays = Tensor(shape: [n * ch * plane, s])
         xv.withUnsafePointer { xp in dtv.withUnsafePointer { dtp in bv.withUnsafePointer { bp in cv.withUnsafePointer { cp in
-            dv.withUnsafePointer { dp in y.withUnsafeMutablePointer { yp in
+            dv.withUnsafePointer { dp in y.withUnsafeMutablePointer { out in
+            deltas.withUnsafeMutablePointer { dl in decays.withUnsafeMutablePointer { dc in
                 let parts = Swift.max(1, Swift.min(n * ch, Convolution.threads))
                 Convolution.runParts(parts) { part in
-                    let out = yp
                     var state = [Float](repeating: 0, count: s)
                     var item = part
                     while item < n * ch {
                         let (i, k) = (item / ch, item % ch)
                         let xo = (i * ch + k) * plane, bo = i * s * plane
-                        for q in 0..<plane { out[xo + q] = dp[k] * xp[xo + q] }
+                        for q in 0..<plane {
+                            out[xo + q] = dp[k] * xp[xo + q]
+                            let delta = softplus(dtp[xo + q])
+                            dl[xo + q] = delta
+                            for j in 0..<s { dc[(xo + q) * s + j] = Foundation.exp(delta * a[k * s + j]) }
+                        }
                         for path in paths {
                             for j in 0..<s { state[j] = 0 }
                             for p in path {
-                                let delta = softplus(dtp[xo + p]), u = xp[xo + p]
+                                let delta = dl[xo + p], u = xp[xo + p], decay = dc + (xo + p) * s
                                 var acc: Float = 0
                                 for j in 0..<s {
-                                    let hj = Foundation.exp(delta * a[k * s + j]) * state[j] + delta * bp[bo + j * plane + p] * u
+                                    let hj = decay[j] * state[j] + delta * bp[bo + j * plane + p] * u
                                     state[j] = hj
                                     acc += cp[bo + j * plane + p] * hj
                                 }
@@ -72,6 +80,7 @@ extension Variable {
                     }
                 }
             } }
+            } }
         } } } }
 
         return record(y, inputs: [x, dt, b, c, aLog, d]) { g, needs in
@@ -80,7 +89,7 @@ extension Variable {
             // Per-sample partial sums of the shared parameters' gradients, added up after the parallel part.
             var ga = Tensor(shape: [n, ch, s]), gd = Tensor(shape: [n, ch])
             xv.withUnsafePointer { xp in dtv.withUnsafePointer { dtp in bv.withUnsafePointer { bp in cv.withUnsafePointer { cp in
-            dv.withUnsafePointer { dp in g.withUnsafePointer { gp in
+            dv.withUnsafePointer { dp in g.withUnsafePointer { gp in deltas.withUnsafePointer { dl in decays.withUnsafePointer { dc in
             gx.withUnsafeMutablePointer { gxp in gdt.withUnsafeMutablePointer { gdtp in gb.withUnsafeMutablePointer { gbp in
             gc.withUnsafeMutablePointer { gcp in ga.withUnsafeMutablePointer { gap in gd.withUnsafeMutablePointer { gdp in
                 // B and C gradients sum over channels, so one sample's channels stay on one thread.
@@ -102,20 +111,20 @@ extension Variable {
                                 // Recompute the states of this channel along the path.
                                 for j in 0..<s { carry[j] = 0 }
                                 for (t, p) in path.enumerated() {
-                                    let delta = softplus(dtp[xo + p]), u = xp[xo + p]
+                                    let delta = dl[xo + p], u = xp[xo + p], decay = dc + (xo + p) * s
                                     for j in 0..<s {
-                                        carry[j] = Foundation.exp(delta * a[k * s + j]) * carry[j] + delta * bp[bo + j * plane + p] * u
+                                        carry[j] = decay[j] * carry[j] + delta * bp[bo + j * plane + p] * u
                                         states[t * s + j] = carry[j]
                                     }
                                 }
                                 for j in 0..<s { carry[j] = 0 }
                                 for t in stride(from: plane - 1, through: 0, by: -1) {
                                     let p = path[t]
-                                    let raw = dtp[xo + p], delta = softplus(raw), u = xp[xo + p]
+                                    let raw = dtp[xo + p], delta = dl[xo + p], u = xp[xo + p]
                                     let gy = share * gp[xo + p]
                                     var gDelta: Float = 0, gu: Float = 0
                                     for j in 0..<s {
-                                        let aj = a[k * s + j], decay = Foundation.exp(delta * aj)
+                                        let aj = a[k * s + j], decay = dc[(xo + p) * s + j]
                                         let bj = bp[bo + j * plane + p]
                                         let dh = gy * cp[bo + j * plane + p] + carry[j]
                                         let previous = t > 0 ? states[(t - 1) * s + j] : 0
@@ -136,7 +145,7 @@ extension Variable {
                     }
                 }
             } } } } } }
-            } } } } } }
+            } } } } } } } }
             // dL/daLog = dL/dA · dA/daLog = dL/dA · A.
             var gaLog = Tensor(shape: [ch, s]), gdSum = Tensor(shape: [ch])
             ga.withUnsafePointer { gap in gaLog.withUnsafeMutablePointer { out in
