@@ -8,7 +8,7 @@ import Shared
 struct RemoteTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an HSI/LiDAR land-cover model (two-branch fusion or one modality).",
+        abstract: "Train an HSI/LiDAR land-cover model (two-branch CNN, cross-state scans or patch-free FCN; fusion or one modality).",
         discussion: """
         Labels are a raster on the scene's grid (GeoTIFF or ENVI, 0 = unlabelled). The labelled \
         pixels are split by --split: per-class (a fixed number per class), blocks (spatially \
@@ -21,11 +21,14 @@ struct RemoteTrainCommand: ParsableCommand {
     @Option(help: "LiDAR: a LAS file (rasterised onto the cube's grid) or a raster on the grid.") var lidar: String?
     @Option(help: "Training label raster (0 = unlabelled).") var labels: String
     @Option(help: "Official test raster, evaluated after training.") var test: String?
-    @Option(help: "fusion, hsi-only or lidar-only.") var modelKind = RemoteTrainOptions().modelKind
+    @Option(help: "\(FusionFamily.modelKinds.joined(separator: ", ")) (two-branch CNN; csf: cross-state scans; freenet: patch-free, where an epoch is one whole-scene step).")
+    var modelKind = RemoteTrainOptions().modelKind
     @Option(help: "Model file to write (.safetensors).") var out: String
     @Option(help: "Patch side in pixels (odd).") var patch = RemoteTrainOptions().patch
     @Option(help: "Channels of the HSI branch (the LiDAR branch has half).") var width = RemoteTrainOptions().width
-    @Option(help: "Training epochs.") var epochs = RemoteTrainOptions().epochs
+    @Option(help: "Training epochs (freenet kinds: whole-scene steps).") var epochs = RemoteTrainOptions().epochs
+    @Option(help: "State size of the cross-state scans (csf kinds).") var state = RemoteTrainOptions().state
+    @Option(help: "Training pixels drawn per class each step (freenet kinds).") var pixelsPerClass = RemoteTrainOptions().pixelsPerClass
     @Option(help: "Pixels per training batch.") var batchSize = RemoteTrainOptions().batchSize
     @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).") var learningRate = RemoteTrainOptions().learningRate
     @Option(help: "per-class, blocks, official or random-pixels.") var split = RemoteTrainOptions().split
@@ -46,6 +49,7 @@ struct RemoteTrainCommand: ParsableCommand {
         o.patch = patch; o.width = width; o.epochs = epochs; o.batchSize = batchSize; o.learningRate = learningRate
         o.split = split; o.perClass = perClass; o.blockSize = blockSize; o.trainFraction = trainFraction
         o.pca = pca; o.badBands = badBands; o.lidarLayers = lidarLayers; o.seed = seed
+        o.state = state; o.pixelsPerClass = pixelsPerClass
         return o
     }
 

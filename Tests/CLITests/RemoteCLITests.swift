@@ -57,6 +57,51 @@ final class RemoteCLITests: XCTestCase {
                        try Data(contentsOf: URL(fileURLWithPath: out + "/map.tif")))
     }
 
+    /// The patch-free and cross-state kinds from the command line, with an ENVI ROI export as labels.
+    func testPatchFreeAndCrossStateKindsWithROILabels() throws {
+        let scene = dir.appendingPathComponent("scene").path
+        var r = try ReticleProcess.run(["remote", "synth", "--out", scene, "--samples", "32", "--lines", "32", "--bands", "8", "--seed", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // Every 5th pixel of each class as an ROI export with 1-based pixel columns.
+        let labels = try RasterFileLabels.read(scene + "/labels.img", samples: 32)
+        var roi = "; ENVI Output of ROIs (4.8) [Thu Mar 07 14:53:04 2013]\n; Number of ROIs: 4\n; File Dimension: 32 x 32\n;\n"
+        let names = ["grass", "trees", "road", "roof"]
+        let points = (1...4).map { k in labels.indices.filter { labels[$0] == k && $0 % 5 == 0 } }
+        for k in 0..<4 { roi += "; ROI name: \(names[k])\n; ROI rgb value: {0, 0, 0}\n; ROI npts: \(points[k].count)\n" }
+        roi += ";   ID     X     Y\n"
+        for k in 0..<4 {
+            roi += (k > 0 ? "\n" : "") + points[k].enumerated().map { String(format: "%6d %5d %5d\n", $0.offset + 1, $0.element % 32 + 1, $0.element / 32 + 1) }.joined()
+        }
+        try roi.write(toFile: dir.appendingPathComponent("train_roi.txt").path, atomically: true, encoding: .utf8)
+        for (kind, extra) in [("freenet", ["--width", "8", "--epochs", "20", "--pixels-per-class", "16"]),
+                              ("csf-lidar-only", ["--patch", "5", "--width", "4", "--state", "2", "--epochs", "1"])] {
+            let model = dir.appendingPathComponent("\(kind).safetensors").path
+            r = try ReticleProcess.run(["remote", "train", "--hsi", scene + "/cube.hdr", "--lidar", scene + "/lidar.las",
+                                        "--labels", dir.appendingPathComponent("train_roi.txt").path, "--model-kind", kind, "--out", model,
+                                        "--split", "per-class", "--per-class", "10", "--seed", "3", "--quiet"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("split: {\"protocol\":\"per-class\""), r.stdout)
+            let out = dir.appendingPathComponent("map-\(kind)").path
+            r = try ReticleProcess.run(["remote", "classify", "--hsi", scene + "/cube.hdr", "--lidar", scene + "/lidar.las",
+                                        "--model", model, "--out", out, "--reference", scene + "/labels.tif", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let legend = try String(contentsOfFile: out + "/legend.json", encoding: .utf8)
+            XCTAssertTrue(legend.contains("\"roof\""), legend)
+            XCTAssertTrue(try String(contentsOfFile: out + "/report.html", encoding: .utf8).contains(kind))
+        }
+        r = try ReticleProcess.run(["remote", "train", "--hsi", scene + "/cube.hdr", "--labels", scene + "/labels.tif",
+                                    "--model-kind", "mamba", "--out", dir.appendingPathComponent("x.safetensors").path])
+        XCTAssertNotEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("freenet-hsi-only"), r.stderr)
+    }
+
+    /// Class numbers of a one-band uint8 ENVI raster.
+    enum RasterFileLabels {
+        static func read(_ path: String, samples: Int) throws -> [Int] {
+            try Data(contentsOf: URL(fileURLWithPath: path)).map(Int.init)
+        }
+    }
+
     func testEveryOptionsFieldIsAFlag() throws {
         let commands: [([String], [String])] = [
             (["remote", "synth"], ["samples", "lines", "bands", "seed"]),

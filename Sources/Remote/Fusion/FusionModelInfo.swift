@@ -7,6 +7,9 @@ import Shared
 
 public struct FusionModelInfo: Codable, Equatable, Sendable {
     public var kind: FusionModelKind
+    /// Nil in files written before the other families existed: the two-branch CNN.
+    public var family: FusionFamily?
+    /// Patch side; 1 for a patch-free model.
     public var patch: Int
     public var classes: [String]
     public var hsi: BandPreprocessing?
@@ -16,6 +19,10 @@ public struct FusionModelInfo: Codable, Equatable, Sendable {
     public var wavelengths: [Double]?
 
     static let key = "remote"
+
+    public var modelFamily: FusionFamily { family ?? .twoBranch }
+    /// The `--model-kind` that trains this model again.
+    public var modelKind: String { modelFamily.modelKind(kind) }
 
     public var json: JSONValue { get throws { try JSONValue(encoding: self) } }
 

@@ -29,15 +29,16 @@ public struct FusionTrainer {
         let kind = try options.kind()
         let layers = try LidarLayer.list(options.lidarLayers)
         let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: layers)
-        let labels = try LabelRaster.read(options.labels)
+        let labels = try LabelRaster.read(options.labels, grid: inputs.grid)
         try labels.check(against: inputs.grid)
         let split = try options.sampling().split(labels)
         for w in split.warnings { report("warning: \(w)") }
         report("split: \(JSONValue.object(split.description).serialized())")
         guard !split.train.isEmpty else { throw ReticleError(.usage, file: options.labels, "no labelled pixels to train on") }
 
-        var info = FusionModelInfo(kind: kind, patch: options.patch, classes: labels.names, hsi: nil, lidar: nil,
-                                   lidarLayers: nil, wavelengths: nil)
+        let family = try options.family()
+        var info = FusionModelInfo(kind: kind, family: family, patch: family == .patchFree ? 1 : options.patch, classes: labels.names,
+                                   hsi: nil, lidar: nil, lidarLayers: nil, wavelengths: nil)
         if kind.usesHSI, let cube = inputs.hsi {
             info.hsi = try BandPreprocessing.fit(cube, badBands: try options.badBandList(), components: options.pca)
             info.wavelengths = cube.wavelengths
@@ -48,43 +49,61 @@ public struct FusionTrainer {
             info.lidarLayers = isLAS ? layers : nil
         }
         let scene = try info.scene(inputs)
-        let samples = FusionPatchSamples(scene: scene, pixels: split.train, labels: split.train.map { labels.labels[$0] - 1 })
+        let trainLabels = split.train.map { labels.labels[$0] - 1 }
 
-        _ = FusionArchitecture.register
-        let spec = FusionArchitecture.spec(kind: kind, hsiBands: scene.hsiBands, lidarBands: scene.lidarBands,
-                                           width: options.width, classes: labels.names)
+        _ = FusionFamily.registerAll
+        let spec = family.spec(kind: kind, hsiBands: scene.hsiBands, lidarBands: scene.lidarBands, width: options.width,
+                               state: options.state, classes: labels.names)
         let network = try Network(spec: spec, seed: options.seed)
-        var config = TrainerConfig()
-        config.epochs = options.epochs
-        config.batchSize = options.batchSize
-        let steps = options.epochs * ((split.train.count + options.batchSize - 1) / options.batchSize)
-        config.learningRate = LearningRateSchedule(base: options.learningRate, .cosine(total: steps, minimum: options.learningRate / 50),
-                                                   warmupSteps: min(steps / 10, 100))
-        config.seed = options.seed
-        // Land cover has no up: flips and right-angle turns of a patch keep its class.
-        config.augmentation.horizontalFlip = true
-        config.augmentation.verticalFlip = true
-        config.augmentation.rotate90 = true
-        let trainer = Trainer(network: network, config: config)
-        let batches = (split.train.count + options.batchSize - 1) / options.batchSize
-        let bar = ProgressReporter(label: "train", total: options.epochs * batches, mode: progress)
-        trainer.progress = { epoch, _, _, loss in bar.advance(note: String(format: "epoch %d loss %.3f", epoch + 1, loss)) }
-        let records = try trainer.fit(samples, train: Array(0..<samples.count), log: log)
-        bar.finish()
+        let records: [EpochRecord]
+        if family == .patchFree {
+            let bar = ProgressReporter(label: "train", total: options.epochs, mode: progress)
+            let schedule = LearningRateSchedule(base: options.learningRate, .cosine(total: options.epochs, minimum: options.learningRate / 50),
+                                                warmupSteps: min(options.epochs / 10, 20))
+            let trainer = PatchFreeTrainer(network: network, scene: scene, steps: options.epochs, perClass: options.pixelsPerClass,
+                                           learningRate: schedule, seed: options.seed)
+            records = trainer.fit(pixels: split.train, labels: trainLabels, classes: labels.names.count) { step, loss in
+                bar.advance(note: String(format: "step %d loss %.3f", step + 1, loss))
+            }
+            bar.finish()
+            if let log {
+                let lines = records.map { $0.json(heads: spec.heads).serialized() + "\n" }.joined()
+                try AtomicFile.write(lines, to: log)
+            }
+        } else {
+            let samples = FusionPatchSamples(scene: scene, pixels: split.train, labels: trainLabels)
+            var config = TrainerConfig()
+            config.epochs = options.epochs
+            config.batchSize = options.batchSize
+            let steps = options.epochs * ((split.train.count + options.batchSize - 1) / options.batchSize)
+            config.learningRate = LearningRateSchedule(base: options.learningRate, .cosine(total: steps, minimum: options.learningRate / 50),
+                                                       warmupSteps: min(steps / 10, 100))
+            config.seed = options.seed
+            // Land cover has no up: flips and right-angle turns of a patch keep its class.
+            config.augmentation.horizontalFlip = true
+            config.augmentation.verticalFlip = true
+            config.augmentation.rotate90 = true
+            let trainer = Trainer(network: network, config: config)
+            let batches = (split.train.count + options.batchSize - 1) / options.batchSize
+            let bar = ProgressReporter(label: "train", total: options.epochs * batches, mode: progress)
+            trainer.progress = { epoch, _, _, loss in bar.advance(note: String(format: "epoch %d loss %.3f", epoch + 1, loss)) }
+            records = try trainer.fit(samples, train: Array(0..<samples.count), log: log)
+            bar.finish()
+        }
 
         var provenance: JSONObject = [FusionModelInfo.key: try info.json]
         provenance["split"] = .object(split.description)
         provenance["trained_on"] = .object(["hsi": options.hsi.map { .string($0) } ?? .null,
                                             "lidar": options.lidar.map { .string($0) } ?? .null,
                                             "labels": .string(options.labels)])
-        let manifest = ModelManifest(spec: spec, preprocessing: Preprocessing(height: options.patch, width: options.patch,
+        let manifest = ModelManifest(spec: spec, preprocessing: Preprocessing(height: info.patch, width: info.patch,
                                                                               channels: spec.inputChannels),
                                      provenance: provenance)
 
         var evaluation: ClassificationAccuracy?
         let classifier = FusionClassifier(network: network, info: info)
         if let test = options.test {
-            let reference = try LabelRaster.read(test)
+            let reference = try LabelRaster.read(test, grid: inputs.grid)
             try reference.check(against: inputs.grid)
             evaluation = try Self.evaluate(classifier, scene: scene, reference: reference, classes: labels.names,
                                            split: split.description.merging(["test": .string(test)]))

@@ -14,7 +14,8 @@ public struct RemoteTrainOptions: CommandOptions {
     public var labels = ""
     /// Official test raster: evaluated after training (with --split official, all of --labels trains).
     public var test: String?
-    /// fusion, hsi-only or lidar-only.
+    /// fusion, hsi-only, lidar-only (two-branch CNN); csf, csf-hsi-only, csf-lidar-only (cross-state scans);
+    /// freenet, freenet-hsi-only, freenet-lidar-only (patch-free encoder–decoder).
     public var modelKind = FusionModelKind.fusion.rawValue
     /// Patch side in pixels (odd).
     public var patch = 11
@@ -23,6 +24,10 @@ public struct RemoteTrainOptions: CommandOptions {
     public var epochs = 30
     public var batchSize = 64
     public var learningRate: Float = 1e-3
+    /// State size of the cross-state scans (csf kinds).
+    public var state = 8
+    /// Training pixels drawn per class at each whole-scene step (freenet kinds).
+    public var pixelsPerClass = 32
     /// Sampling protocol: per-class, blocks, official or random-pixels.
     public var split = SamplingProtocol.Kind.blocks.rawValue
     /// Training pixels per class (per-class).
@@ -50,7 +55,8 @@ public struct RemoteTrainOptions: CommandOptions {
         return f
     }
 
-    public func kind() throws -> FusionModelKind { try FusionModelKind.parse(modelKind) }
+    public func kind() throws -> FusionModelKind { try FusionFamily.parse(modelKind: modelKind).1 }
+    public func family() throws -> FusionFamily { try FusionFamily.parse(modelKind: modelKind).0 }
 
     public func sampling() throws -> SamplingProtocol {
         guard let k = SamplingProtocol.Kind(rawValue: split) else {
@@ -85,6 +91,11 @@ public struct RemoteTrainOptions: CommandOptions {
         if k.usesLidar && lidar == nil { throw ReticleError(.usage, "--model-kind \(modelKind) needs --lidar") }
         guard patch >= 3, patch <= 63, patch % 2 == 1 else { throw ReticleError(.usage, "--patch must be odd, 3…63, got \(patch)") }
         guard (1...512).contains(width) else { throw ReticleError(.usage, "--width must be 1…512, got \(width)") }
+        if try family() == .patchFree, width % 4 != 0 {
+            throw ReticleError(.usage, "--model-kind \(modelKind) needs a --width divisible by 4 (its GroupNorm has 4 groups), got \(width)")
+        }
+        guard (1...64).contains(state) else { throw ReticleError(.usage, "--state must be 1…64, got \(state)") }
+        guard pixelsPerClass >= 1 else { throw ReticleError(.usage, "--pixels-per-class must be at least 1") }
         guard epochs >= 1 else { throw ReticleError(.usage, "--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ReticleError(.usage, "--batch-size must be at least 1") }
         guard learningRate > 0, learningRate.isFinite else { throw ReticleError(.usage, "--learning-rate must be positive") }

@@ -22,13 +22,13 @@ public struct SceneClassification {
 
     public func run(out: URL) throws -> Result {
         try options.validate()
-        _ = FusionArchitecture.register
+        _ = FusionFamily.registerAll
         let (network, manifest) = try ModelFile.load(from: URL(fileURLWithPath: options.model))
         let info = try FusionModelInfo.from(manifest, file: options.model)
         let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: info.lidarLayers ?? LidarLayer.standard)
         let scene = try info.scene(inputs)
         let classifier = FusionClassifier(network: network, info: info, batch: options.batchSize)
-        let steps = (scene.lines + options.tileLines - 1) / options.tileLines
+        let steps = info.modelFamily == .patchFree ? 1 : (scene.lines + options.tileLines - 1) / options.tileLines
         let start = Date()
         let (map, probs) = classifier.classifyScene(scene, tileLines: options.tileLines, keepProbabilities: options.probabilities,
                                                     progress: ProgressReporter(label: "classify", total: steps, mode: progress))
@@ -64,7 +64,7 @@ public struct SceneClassification {
         for c in map where c > 0 { counts[c - 1] += 1 }
         var accuracy: ClassificationAccuracy?
         if let ref = options.reference {
-            let labels = try LabelRaster.read(ref)
+            let labels = try LabelRaster.read(ref, grid: inputs.grid)
             try labels.check(against: inputs.grid)
             let pixels = labels.labels.indices.filter { labels.labels[$0] > 0 }
             guard let top = pixels.map({ labels.labels[$0] }).max(), top <= k else {
@@ -85,10 +85,10 @@ public struct SceneClassification {
 
     func report(info: FusionModelInfo, counts: [Int], accuracy: ClassificationAccuracy?, seconds: Double,
                 manifest: ModelManifest) -> HTMLReport {
-        var notes = ["Model \(URL(fileURLWithPath: options.model).lastPathComponent): \(info.kind.rawValue), patch \(info.patch) px, \(info.classes.count) classes.",
+        var notes = ["Model \(URL(fileURLWithPath: options.model).lastPathComponent): \(info.modelKind)\(info.modelFamily == .patchFree ? ", whole scene" : ", patch \(info.patch) px"), \(info.classes.count) classes.",
                      String(format: "Classified in %.1f s.", seconds)]
         if let split = manifest.provenance["split"] { notes.append("Training split: \(split.serialized())") }
-        var cells: [(String, String)] = [("model", info.kind.rawValue)]
+        var cells: [(String, String)] = [("model", info.modelKind)]
         if let a = accuracy {
             cells += [("OA", String(format: "%.2f %%", 100 * a.overallAccuracy)), ("AA", String(format: "%.2f %%", 100 * a.averageAccuracy)),
                       ("kappa", String(format: "%.4f", a.kappa))]

@@ -1,5 +1,6 @@
 // A label raster: one class number per pixel, 0 = unlabelled, read from a GeoTIFF or an ENVI
-// raster (class names from an ENVI Classification header when it has them).
+// raster (class names from an ENVI Classification header when it has them), or from an ENVI ROI
+// ASCII export placed on the scene's grid.
 
 import Foundation
 import Shared
@@ -24,8 +25,13 @@ public struct LabelRaster: Sendable {
         self.transform = transform
     }
 
-    /// Reads a one-band raster of non-negative whole numbers.
-    public static func read(_ path: String) throws -> LabelRaster {
+    /// Reads a one-band raster of non-negative whole numbers, or an ENVI ROI ASCII export, which
+    /// needs the scene's `grid` (it records points, not an image).
+    public static func read(_ path: String, grid: RasterGrid? = nil) throws -> LabelRaster {
+        if EnviROIFile.isROI(path) {
+            guard let grid else { throw ReticleError(.usage, file: path, "an ENVI ROI export needs the scene it was drawn on (--hsi or --lidar)") }
+            return try EnviROIFile.read(path, grid: grid)
+        }
         let cube = try RasterFile.read(path)
         guard cube.bands == 1 else {
             throw ReticleError(.usage, file: path, "a label raster has one band; this one has \(cube.bands)")

@@ -18,6 +18,7 @@ enum BuiltinLayers {
             "sequential": { n, i, c in let (s, out) = try c.buildSequence(n.children, input: try one(n, i)); return BuiltLayer(s, out) },
             "residual": residual,
             "texture_features": TextureFeatures.factory, "feature_standardization": FeatureStandardization.factory,
+            "selective_scan": selectiveScan, "pixel_rows": pixelRows,
         ]
         for (name, a) in activations {
             f[name] = { n, i, _ in BuiltLayer(a, try one(n, i)) }
@@ -193,5 +194,35 @@ enum BuiltinLayers {
             throw node.invalid("the body changes \(s.channels) channels to \(out.channels); it needs a shortcut projection")
         }
         return BuiltLayer(Residual(body: body, shortcut: shortcut, activation: try activation(node, "activation", "identity")), out)
+    }
+
+    /// Inputs x, dt (both D channels), b and c (S channels each), all on one grid; "orders" lists the scan orders.
+    static func selectiveScan(_ node: LayerNode, _ inputs: [FeatureShape], _ ctx: LayerBuildContext) throws -> BuiltLayer {
+        guard inputs.count == 4, inputs.allSatisfy({ $0.rank == 4 }) else {
+            throw node.invalid("reads four feature maps (x, dt, b, c), got \(inputs.count)")
+        }
+        let (d, s) = (inputs[0].channels, inputs[2].channels)
+        guard inputs[1].channels == d, inputs[3].channels == s else {
+            throw node.invalid("dt must have x's \(d) channels and c b's \(s), got \(inputs[1].channels) and \(inputs[3].channels)")
+        }
+        guard s <= 256 else { throw node.invalid("a state of \(s) exceeds 256") }
+        let orders: [ScanOrder]
+        if node.attributes["orders"] == nil {
+            orders = ScanOrder.allCases
+        } else {
+            guard let list = node.attributes["orders"]?.arrayValue, !list.isEmpty, list.count <= 8 else {
+                throw node.invalid("\"orders\" must list 1 to 8 of \(ScanOrder.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            orders = try list.map {
+                guard let o = $0.stringValue.flatMap(ScanOrder.init(rawValue:)) else { throw node.invalid("unknown scan order \($0.serialized())") }
+                return o
+            }
+        }
+        try ctx.reserve(d * s + d, for: node)
+        return BuiltLayer(SelectiveScan(channels: d, state: s, orders: orders), inputs[0])
+    }
+
+    static func pixelRows(_ node: LayerNode, _ inputs: [FeatureShape], _ ctx: LayerBuildContext) throws -> BuiltLayer {
+        BuiltLayer(PixelRows(), .vector(try image(node, inputs).channels))
     }
 }

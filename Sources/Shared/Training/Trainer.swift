@@ -70,6 +70,13 @@ public struct EpochRecord: Equatable, Sendable {
     /// Validation ROC-AUC of the first head, when the config selects by it.
     public var validationAUC: Double? = nil
 
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double?, validationAccuracy: [Double], learningRate: Float,
+                seconds: Double, validationAUC: Double? = nil) {
+        self.epoch = epoch; self.trainLoss = trainLoss; self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy; self.learningRate = learningRate; self.seconds = seconds
+        self.validationAUC = validationAUC
+    }
+
     public func json(heads: [HeadSpec]) -> JSONValue {
         var o = JSONObject()
         o["epoch"] = .int(epoch)
