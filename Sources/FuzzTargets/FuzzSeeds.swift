@@ -43,6 +43,18 @@ public enum FuzzSeeds {
                             options: ImageWriteOptions(tiffCompression: .jpeg, tiffTileSize: 16))
         try put("openslide", "pyramid.tif", try Data(contentsOf: URL(fileURLWithPath: file("pyramid.tif"))))
 
+        // DICOM whole-slide levels (fresh UIDs each time: these seeds are not byte-reproducible).
+        for (name, quality, tiling) in [("wsi-native", 0, DicomSlideWriter.Tiling.full), ("wsi-jpeg", 80, .full),
+                                        ("wsi-sparse", 0, .sparse)] {
+            var writer = DicomSlideWriter()
+            writer.tileSize = 16; writer.jpegQuality = quality; writer.tiling = tiling
+            let folder = file(name)
+            try writer.write(pages: [big], to: folder, keep: { _, c, r in (c + r) % 2 == 0 })
+            let level = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("level-0.dcm"))
+            try put("dicom", name + ".dcm", level)
+            try put("dicom-wsi", name + ".dcm", level)
+        }
+
         let cube = HyperspectralCube(samples: 3, lines: 2, bands: 4, values: (0..<24).map { Float($0) * 1.5 - 4 },
                                      sourceType: .int16, wavelengths: [450, 550, 650, 850], wavelengthUnits: "nm",
                                      mapInfo: MapInfo(projection: "UTM", referencePixelX: 1, referencePixelY: 1, easting: 500_000,

@@ -86,6 +86,13 @@ extension FuzzTarget {
             let decoder = DicomFrameDecoder()
             for frame in 0..<min(info.frames, 4) { _ = try decoder.decode(file, frame: frame) }
         },
+        FuzzTarget("dicom-wsi", "a DICOM whole-slide level: tiling, frame positions, one region decoded frame by frame",
+                   fileExtension: "dcm") { input in
+            let slide = try DicomSlide(path: try input.path(), cacheTiles: 0)
+            let level = slide.levels.count - 1
+            let l = slide.levels[level]
+            _ = try slide.readRegion(x: 0, y: 0, level: level, width: min(l.width, 64), height: min(l.height, 64))
+        },
         FuzzTarget("openslide", "OpenSlide: slide detection, levels, properties, a region of the smallest level",
                    fileExtension: "svs") { input in
             let slide = try Slide(path: try input.path(), fallbackMpp: 1)

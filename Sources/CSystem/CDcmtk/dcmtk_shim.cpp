@@ -832,6 +832,11 @@ int rt_dcm_decode_rgb8(rt_dcm_file *file, uint32_t frame, uint8_t *out, size_t b
         }
         if (info.bits_allocated != 8 && info.bits_allocated != 16)
             return fail(err, errlen, RT_DCM_UNSUPPORTED, std::to_string(info.bits_allocated) + "-bit frames are not read as slides");
+        // Below, a frame is one sample per pixel (monochrome) or three: anything else (an
+        // encapsulated palette frame, say) would be read past the samples it holds.
+        if (info.samples_per_pixel != (info.monochrome ? 1u : 3u))
+            return fail(err, errlen, RT_DCM_UNSUPPORTED, pi + " frames of " + std::to_string(info.samples_per_pixel) +
+                                                         " samples per pixel are not read as slides");
         std::vector<Uint8> raw;
         uint32_t bitOffset = 0;
         std::string model;

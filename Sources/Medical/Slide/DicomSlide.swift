@@ -179,7 +179,7 @@ public final class DicomSlide: SlideBackend, @unchecked Sendable {  // the tile 
             let info = try f.imageInfo()
             parts.append(Part(file: f, info: info, width: Int(w), height: Int(h)))
         }
-        let sizes = Set(parts.map { [$0.width, $0.height] }).sorted { $0[0] * $0[1] > $1[0] * $1[1] }
+        let sizes = Set(parts.map { [$0.width, $0.height] }).sorted { ($0[0] * $0[1], $0[0]) > ($1[0] * $1[1], $1[0]) }
         return try sizes.map { size in
             // Concatenated TILED_FULL parts continue each other's frame numbering, in offset order.
             let members = parts.filter { $0.width == size[0] && $0.height == size[1] }.sorted {
@@ -343,7 +343,7 @@ private final class TileCache: @unchecked Sendable {  // every access holds the 
     func put(_ key: Int, _ rgb: [UInt8]) {
         lock.withLock {
             clock += 1
-            if tiles.count >= capacity, let oldest = tiles.min(by: { $0.value.used < $1.value.used })?.key {
+            if tiles[key] == nil, tiles.count >= capacity, let oldest = tiles.min(by: { $0.value.used < $1.value.used })?.key {
                 tiles.removeValue(forKey: oldest)
             }
             tiles[key] = (rgb, clock)

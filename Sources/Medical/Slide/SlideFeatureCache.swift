@@ -37,6 +37,13 @@ public struct SlideFeatureCache: Sendable {
         guard let f = try? file.tensor("features"), let t = try? file.tensor("tiles"),
               f.rank == 2, f.shape[0] == count, t.shape == [count, 8] else { return nil }
         let v = t.scalars
+        // A damaged entry is extracted again, never trusted: every coordinate a whole number in
+        // 0..<2^24 (as stored), every feature finite.
+        for i in 0..<count {
+            for k in 0..<7 where !(v[8 * i + k] >= 0 && v[8 * i + k] < 16_777_216 && v[8 * i + k].rounded() == v[8 * i + k]) { return nil }
+            guard v[8 * i + 7].isFinite else { return nil }
+        }
+        guard f.scalars.allSatisfy(\.isFinite) else { return nil }
         let tiles = (0..<count).map { i in
             SlideTile(index: Int(v[8 * i]), row: Int(v[8 * i + 1]), column: Int(v[8 * i + 2]), x: Int(v[8 * i + 3]), y: Int(v[8 * i + 4]),
                       width: Int(v[8 * i + 5]), height: Int(v[8 * i + 6]), tissueFraction: Double(v[8 * i + 7]))

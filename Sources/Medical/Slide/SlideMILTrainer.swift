@@ -33,12 +33,12 @@ public struct SlideMILTrainer {
         let text: String
         do { text = try String(contentsOfFile: csvPath, encoding: .utf8) } catch { throw ReticleError(.io, file: csvPath, "not readable as UTF-8 text") }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == ["slide", "label"] else {
+        guard lines.first.map({ MedicalLabelTable.cells($0).map { $0.lowercased() } }) == ["slide", "label"] else {
             throw ReticleError(.corrupt, file: csvPath, "a slide labels CSV starts with the header slide,label")
         }
         let base = (csvPath as NSString).deletingLastPathComponent
         return try lines.dropFirst().enumerated().map { n, line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let f = MedicalLabelTable.cells(line)
             guard f.count == 2, !f[0].isEmpty, !f[1].isEmpty else {
                 throw ReticleError(.corrupt, file: csvPath, "line \(n + 2): expected slide,label")
             }
@@ -92,7 +92,10 @@ public struct SlideMILTrainer {
         }
 
         let split = DataSplit.stratified(labels: bagLabels, validationFraction: options.validationFraction, seed: options.seed)
+        // Too few slides to hold some out: train on all and report no validation figure, rather
+        // than "validate" on slides the model trained on.
         let train = split.train.isEmpty ? Array(bags.indices) : split.train
+        let validation = split.train.isEmpty ? [] : split.validation
         var config = AttentionMILTrainer.Config()
         config.epochs = options.epochs
         config.hidden = options.hidden
@@ -101,7 +104,7 @@ public struct SlideMILTrainer {
         var trainer = AttentionMILTrainer(config: config)
         let epochs = ProgressReporter(label: "train-slides", total: options.epochs, mode: progress)
         trainer.onEpoch = { e in epochs.advance(note: String(format: "loss %.3f", e.trainLoss)) }
-        let (mil, history) = try trainer.train(bags: bags, labels: bagLabels, classes: classes, train: train, validation: split.validation)
+        let (mil, history) = try trainer.train(bags: bags, labels: bagLabels, classes: classes, train: train, validation: validation)
         epochs.finish()
         let accuracy = history.last?.validationAccuracy
 
@@ -111,12 +114,12 @@ public struct SlideMILTrainer {
         provenance["stain_method"] = .string(classifier.model.stain.method.rawValue)
         provenance["slides"] = .int(bags.count)
         provenance["train_slides"] = .array(train.map { .string((names[$0] as NSString).lastPathComponent) })
-        provenance["validation_slides"] = .array(split.validation.map { .string((names[$0] as NSString).lastPathComponent) })
+        provenance["validation_slides"] = .array(validation.map { .string((names[$0] as NSString).lastPathComponent) })
         provenance["validation_accuracy"] = accuracy.map(JSONValue.number) ?? .null
         provenance["final_train_loss"] = history.last.map { .number($0.trainLoss) } ?? .null
         provenance["options"] = try options.encoded
         return Result(mil: mil, provenance: provenance, extracted: extracted, cached: cached, failed: failed,
-                      trainSlides: train.map { names[$0] }, validationSlides: split.validation.map { names[$0] },
+                      trainSlides: train.map { names[$0] }, validationSlides: validation.map { names[$0] },
                       validationAccuracy: accuracy, history: history)
     }
 }

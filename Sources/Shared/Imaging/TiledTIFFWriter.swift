@@ -12,6 +12,7 @@ public final class TiledTIFFWriter {
     private var handle: OpaquePointer?
     private var pages = 0
     private var tileBytes = 0
+    private var pageWidth = 0, pageHeight = 0
 
     public init(path: String) throws {
         self.path = path
@@ -37,6 +38,9 @@ public final class TiledTIFFWriter {
         guard let t = handle else { throw ReticleError(.usage, file: path, "TIFF writer already closed") }
         guard width > 0, height > 0, width <= Int(UInt32.max), height <= Int(UInt32.max) else {
             throw ReticleError(.usage, file: path, "page size \(width) × \(height) is empty or too large")
+        }
+        guard (16...65_536).contains(tileSize), tileSize % 16 == 0 else {
+            throw ReticleError(.usage, file: path, "tile size \(tileSize) is not a multiple of 16 between 16 and 65536")
         }
         var spec = rt_tiff_page()
         spec.width = UInt32(width)
@@ -64,11 +68,16 @@ public final class TiledTIFFWriter {
             throw ReticleError(.io, file: path, "TIFF page \(pages): \(String(cString: rt_tiff_last_error(t)))")
         }
         tileBytes = tileSize * tileSize * 3
+        pageWidth = width
+        pageHeight = height
     }
 
     /// Writes the tile whose top-left pixel is (`x`, `y`): `tileSize² × 3` bytes, edge padding included.
     public func writeTile(x: Int, y: Int, rgb: [UInt8]) throws {
         guard let t = handle else { throw ReticleError(.usage, file: path, "TIFF writer already closed") }
+        guard x >= 0, y >= 0, x < pageWidth, y < pageHeight else {
+            throw ReticleError(.usage, file: path, "tile at \(x), \(y) lies outside the \(pageWidth) × \(pageHeight) page")
+        }
         guard rgb.count == tileBytes else {
             throw ReticleError(.usage, file: path, "tile of \(rgb.count) bytes, the page's tiles hold \(tileBytes)")
         }

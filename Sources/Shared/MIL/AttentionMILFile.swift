@@ -37,6 +37,12 @@ public enum AttentionMILFile {
             guard let configJSON = manifest["config"] else { throw ReticleError(.corrupt, "the MIL manifest has no config") }
             let config = try JSONDecoder().decode(AttentionMIL.Config.self, from: Data(configJSON.serialized().utf8))
             try config.validate()
+            // The weights must be in the file before the network is built: a manifest alone could
+            // otherwise ask for two 65,536 × 65,536 layers.
+            let stored = file.names.reduce(0) { $0 + (file.entry($1)?.shape.reduce(1, *) ?? 0) }
+            guard stored >= 2 * config.features * config.hidden else {
+                throw ReticleError(.corrupt, "the manifest asks for \(config.features) features × hidden \(config.hidden), but the file holds \(stored) weights")
+            }
             let mil = AttentionMIL(config: config)
             var loaded = Set<String>()
             for (name, p) in mil.namedParameters {
