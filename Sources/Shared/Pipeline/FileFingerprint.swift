@@ -12,7 +12,24 @@ public enum FileFingerprint {
 
     /// `sha256:<hex>` of the whole file, or `sha256-sampled:<hex>` of its size and 64 evenly spaced
     /// 1 MiB chunks (first and last included) for files above `fullHashLimit`.
+    /// A folder (a DICOM slide given as its folder) is `sha256-folder:<hex>` of its regular,
+    /// non-hidden files' names and fingerprints, sorted.
     public static func of(path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted() } catch {
+                throw ReticleError(.io, file: path, "cannot list folder: \(error.localizedDescription)")
+            }
+            var parts: [String] = []
+            for name in names {
+                let child = (path as NSString).appendingPathComponent(name)
+                var childIsFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: child, isDirectory: &childIsFolder), !childIsFolder.boolValue else { continue }
+                parts.append(name + "=" + (try of(path: child)))
+            }
+            return "sha256-folder:" + sha256(parts.joined(separator: "\n"))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ReticleError(.io, file: path, "cannot open for reading")
         }
