@@ -87,19 +87,9 @@ extension FuzzTarget {
             for frame in 0..<min(info.frames, 4) { _ = try decoder.decode(file, frame: frame) }
         },
         FuzzTarget("dicom-wsi", "a DICOM whole-slide level: tiling, frame positions, one region decoded frame by frame",
-                   fileExtension: "dcm") { input in
-            let slide = try DicomSlide(path: try input.path(), cacheTiles: 0)
-            let level = slide.levels.count - 1
-            let l = slide.levels[level]
-            _ = try slide.readRegion(x: 0, y: 0, level: level, width: min(l.width, 64), height: min(l.height, 64))
-        },
+                   fileExtension: "dcm", readSlideCorner),
         FuzzTarget("openslide", "OpenSlide: slide detection, levels, properties, a region of the smallest level",
-                   fileExtension: "svs") { input in
-            let slide = try Slide(path: try input.path(), fallbackMpp: 1)
-            let level = slide.levels.count - 1
-            let l = slide.levels[level]
-            _ = try slide.readRegion(x: 0, y: 0, level: level, width: min(l.width, 64), height: min(l.height, 64))
-        },
+                   fileExtension: "svs", readSlideCorner),
     ]
 
     /// Whether the product of `sizes` (as a header states them) stays within `decodeLimit`,
@@ -115,6 +105,15 @@ extension FuzzTarget {
             product = p
         }
         return true
+    }
+
+    /// A slide as `med slides` opens it (OpenSlide or the DICOM reader, by content), then the
+    /// top-left 64 × 64 pixels of its smallest level.
+    private static func readSlideCorner(_ input: FuzzInput) throws {
+        let slide = try Slide(path: try input.path(), fallbackMpp: 1)
+        let level = slide.levels.count - 1
+        let l = slide.levels[level]
+        _ = try slide.readRegion(x: 0, y: 0, level: level, width: min(l.width, 64), height: min(l.height, 64))
     }
 
     /// Header first (calibration metadata), then pixels when the header's size is plausible for

@@ -90,15 +90,7 @@ struct MedTrainSlidesCommand: ParsableCommand {
             trainer.progress = .automatic(quiet: quiet)
             let result = try trainer.train(labelsCSV: labels, cacheFolder: URL(fileURLWithPath: cache ?? stem + ".features"))
             for f in result.failed { FileHandle.standardError.write(Data("train-slides: left out \(f.reason)\n".utf8)) }
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AttentionMILFile.save(result.mil, provenance: result.provenance, to: url)
-            let log = result.history.map { e -> String in
-                var o: JSONObject = ["epoch": .int(e.epoch), "train_loss": .number(e.trainLoss)]
-                if let l = e.validationLoss { o["validation_loss"] = .number(l) }
-                if let a = e.validationAccuracy { o["validation_accuracy"] = .number(a) }
-                return JSONValue.object(o).serialized()
-            }.joined(separator: "\n") + "\n"
-            try AtomicFile.write(log, to: URL(fileURLWithPath: stem + ".log.jsonl"))
+            try result.write(to: url)
             let acc = result.validationAccuracy.map { String(format: "%.3f", $0) } ?? "n/a"
             print("wrote \(out): features of \(result.extracted) slide(s) extracted, \(result.cached) from the cache, \(result.failed.count) left out; "
                 + "\(result.trainSlides.count) training slides, \(result.validationSlides.count) validation slides, validation accuracy \(acc)")

@@ -29,14 +29,7 @@ namespace {
 // A private coding scheme for what no standard code says (the model's own labels).
 const char *const kScheme = "99RETICLE";
 
-int fail(char *err, size_t errlen, const std::string &text) {
-    if (err != nullptr && errlen > 0) {
-        size_t n = std::min(errlen - 1, text.size());
-        std::memcpy(err, text.data(), n);
-        err[n] = 0;
-    }
-    return RT_DCM_ERROR;
-}
+using rtdcm::fail;
 
 std::string stringOf(DcmItem *item, const DcmTagKey &key) {
     OFString v;

@@ -22,14 +22,7 @@ namespace {
 
 std::once_flag encoderOnce;
 
-int fail(char *err, size_t errlen, const std::string &text) {
-    if (err != nullptr && errlen > 0) {
-        size_t n = std::min(errlen - 1, text.size());
-        std::memcpy(err, text.data(), n);
-        err[n] = 0;
-    }
-    return RT_DCM_ERROR;
-}
+using rtdcm::fail;
 
 std::string number(double v) {
     char s[32];

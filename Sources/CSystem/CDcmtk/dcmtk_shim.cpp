@@ -34,17 +34,8 @@ const uint64_t kMaxFrameSamples = 1ull << 28;
 
 std::once_flag setupOnce;
 
-void put(char *buf, size_t len, const std::string &text) {
-    if (buf == nullptr || len == 0) return;
-    size_t n = std::min(len - 1, text.size());
-    std::memcpy(buf, text.data(), n);
-    buf[n] = 0;
-}
-
-int fail(char *err, size_t errlen, int status, const std::string &text) {
-    put(err, errlen, text);
-    return status;
-}
+using rtdcm::fail;
+using rtdcm::put;
 
 std::string tagText(const DcmTagKey &key) {
     char s[16];

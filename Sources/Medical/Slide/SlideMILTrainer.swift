@@ -21,6 +21,15 @@ public struct SlideMILTrainer {
         public var validationSlides: [String]
         public var validationAccuracy: Double?
         public var history: [AttentionMILTrainer.Epoch]
+
+        /// The MIL file at `url` and its training log beside it (`<stem>.log.jsonl`, one line per epoch),
+        /// each written atomically.
+        public func write(to url: URL) throws {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AttentionMILFile.save(mil, provenance: provenance, to: url)
+            let log = history.map { $0.json.serialized() + "\n" }.joined()
+            try AtomicFile.write(log, to: url.deletingPathExtension().appendingPathExtension("log.jsonl"))
+        }
     }
 
     public let options: MedTrainSlidesOptions

@@ -19,6 +19,14 @@ public struct AttentionMILTrainer {
         public var trainLoss: Double
         public var validationLoss: Double?
         public var validationAccuracy: Double?
+
+        /// One line of the training log.
+        public var json: JSONValue {
+            var o: JSONObject = ["epoch": .int(epoch), "train_loss": .number(trainLoss)]
+            if let validationLoss { o["validation_loss"] = .number(validationLoss) }
+            if let validationAccuracy { o["validation_accuracy"] = .number(validationAccuracy) }
+            return .object(o)
+        }
     }
 
     public let config: Config

@@ -287,11 +287,18 @@ extension JSONValue {
                 case UInt8(ascii: "f"): raw.append(0x0C)
                 case UInt8(ascii: "u"):
                     var v = try hex4()
+                    // A high surrogate pairs only with a low one; anything else leaves it lone
+                    // (U+FFFD below) and the next escape is read on its own.
                     if (0xD800..<0xDC00).contains(v), i + 6 <= bytes.count,
                        bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                        let escape = i
                         i += 2
                         let lo = try hex4()
-                        v = 0x10000 + ((v - 0xD800) << 10) + (lo &- 0xDC00)
+                        if (0xDC00..<0xE000).contains(lo) {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                        } else {
+                            i = escape
+                        }
                     }
                     let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
                     raw.append(contentsOf: Array(String(Character(scalar)).utf8))

@@ -18,6 +18,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(#""\u00e9\ud83d\ude00\n""#).stringValue, "é😀\n")
         XCTAssertEqual(JSONValue.string("\u{1}").serialized(), #""\u0001""#)
         XCTAssertEqual(JSONValue.number(.nan).serialized(), "null")
+        // Found by the item-record fuzz target: a high surrogate followed by another high one
+        // overflowed the pairing arithmetic. Unpaired surrogates become U+FFFD, the next escape stands.
+        XCTAssertEqual(try JSONValue.parse(#""\uDaaa\uDaaa""#).stringValue, "\u{FFFD}\u{FFFD}")
+        XCTAssertEqual(try JSONValue.parse(#""\ud83d\u0041\ude00""#).stringValue, "\u{FFFD}A\u{FFFD}")
     }
 
     func testPythonNonFiniteNumbersLoad() throws {
