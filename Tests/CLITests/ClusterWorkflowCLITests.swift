@@ -47,7 +47,7 @@ final class ClusterWorkflowCLITests: XCTestCase {
             labels[((row["file"]?.stringValue ?? "") as NSString).lastPathComponent] = row["result"]?["label"]?.stringValue
         }
         XCTAssertEqual(labels, ["s1.tif": "tumour", "s3.tif": "normal"])
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("slides/archive__s1.tif/heatmap.png").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("slides/s1.tif/heatmap.png").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.csv").path))
     }
 }

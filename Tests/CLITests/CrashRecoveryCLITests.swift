@@ -51,7 +51,7 @@ final class CrashRecoveryCLITests: XCTestCase {
         let crashed = try ReticleProcess.run(args, environment: env)
         XCTAssertEqual(crashed.status, status, crashed.stderr)
         XCTAssertTrue(crashed.stderr.contains("reticle: the process died (\(signal)) while processing lab/b.png"), crashed.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("items/lab__a.png.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("items/a.png.json").path))
 
         // The same fault still planned: the culprit is not tried again, the rest finishes.
         let next = try ReticleProcess.run(args, environment: env)
@@ -61,7 +61,7 @@ final class CrashRecoveryCLITests: XCTestCase {
         XCTAssertEqual(table["lab/a.png"]?["status"], "ok")
         XCTAssertEqual(table["lab/c.png"]?["status"], "ok")
         XCTAssertEqual(table["lab/b.png"]?["status"], "error")
-        let b = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "lab__b.png"))
+        let b = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "b.png"))
         XCTAssertEqual(b.result[ItemRecord.crashKey], .string(signal))
         XCTAssertEqual(b.error, "lab/b.png: the process died (\(signal)) while processing this file in an earlier run; not tried again (rerun with --retry-crashed to try it)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(".running").path), "no item in flight")
@@ -94,15 +94,15 @@ final class CrashRecoveryCLITests: XCTestCase {
         let lab = try makeFolder()
         let out = dir.appendingPathComponent("out-enospc")
         let args = ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"]
-        let full = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "enospc:lab__b.png.json"])
+        let full = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "enospc:b.png.json"])
         XCTAssertEqual(full.status, 1, full.stderr)
-        XCTAssertTrue(full.stderr.contains("items/lab__b.png.json: cannot write: No space left on device"), full.stderr)
+        XCTAssertTrue(full.stderr.contains("items/b.png.json: cannot write: No space left on device"), full.stderr)
         let table = try rows(out)
         XCTAssertEqual(Set(table.keys), ["lab/a.png", "lab/c.png"], "the items that landed are in the table")
         let leftovers = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }
             .filter { $0.contains(AtomicFile.temporaryMarker) }
         XCTAssertEqual(leftovers, [], "no half-written temporary stays")
-        XCTAssertNil(try ItemStore(outDir: out, create: false).load(id: "lab__b.png"))
+        XCTAssertNil(try ItemStore(outDir: out, create: false).load(id: "b.png"))
 
         let rerun = try ReticleProcess.run(args)
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
@@ -121,7 +121,7 @@ final class CrashRecoveryCLITests: XCTestCase {
         XCTAssertEqual(run.status, 2, run.stderr)
         let table = try rows(out)
         XCTAssertEqual(table.mapValues { $0["status"] ?? "" }, ["lab/a.png": "ok", "lab/b.png": "error", "lab/c.png": "ok"])
-        let b = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "lab__b.png"))
+        let b = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "b.png"))
         XCTAssertTrue(b.error?.hasSuffix("lab/b.png: no such file") == true, b.error ?? "")
 
         try keep.write(to: lab.appendingPathComponent("b.png"))

@@ -86,13 +86,22 @@ final class InspectCLITests: XCTestCase {
         let first = try ReticleProcess.run(["inspect", lab.path, "--out", out.path, "--quiet"])
         XCTAssertEqual(first.status, 2)
         let items = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("items").path).sorted()
-        XCTAssertEqual(items, ["lab__a.tif.json", "lab__empty.bmp.json",
-                               "lab__sub__b.png.json", "lab__sub__truncated.png.json"])
+        XCTAssertEqual(items, ["a.tif.json", "b.png.json", "empty.bmp.json",
+                               "truncated.png.json"])
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("id,file,status,error,kind,format,width,height"), csv)
 
         let again = try ReticleProcess.run(["inspect", lab.path, "--out", out.path])
         XCTAssertTrue(again.stderr.contains("4 items, 2 ok, 2 failed, 2 already done"), again.stderr)
+        // The same file named another way (on its own, through the folder above, through a list)
+        // is the same item: resumed, not graded twice.
+        let list = dir.appendingPathComponent("list.txt")
+        try "lab/a.tif\n".write(to: list, atomically: true, encoding: .utf8)
+        for args in [[lab.appendingPathComponent("a.tif").path], ["@" + list.path], [dir.path, "--include", "a.tif"]] {
+            let named = try ReticleProcess.run(["inspect"] + args + ["--out", out.path])
+            XCTAssertTrue(named.stderr.contains("1 items, 1 ok, 0 failed, 1 already done"), "\(args): \(named.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("items").path).count, 4)
         let forced = try ReticleProcess.run(["inspect", lab.path, "--out", out.path, "--force"])
         XCTAssertFalse(forced.stderr.contains("already done"), forced.stderr)
 

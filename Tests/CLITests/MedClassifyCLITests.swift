@@ -127,7 +127,7 @@ final class MedClassifyCLITests: XCTestCase {
         let rows = try XCTUnwrap(JSONValue.parse(c.stdout).arrayValue)
         XCTAssertEqual(rows.count, 2)
         for row in rows {
-            let itemID = ItemID.make(from: try XCTUnwrap(row["file"]?.stringValue))
+            let itemID = ItemID.make(from: (try XCTUnwrap(row["file"]?.stringValue) as NSString).lastPathComponent)
             let dicom = try XCTUnwrap(row["dicom"])
             XCTAssertEqual(dicom["referenced_sop_instance_uid"], "1.2.826.0.1.3680043.10.1234.3.1")
             XCTAssertEqual(dicom["structured_report"]?.stringValue, "dicom/\(itemID).sr.dcm")

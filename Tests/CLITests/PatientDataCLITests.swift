@@ -2,8 +2,10 @@
 // date, accession number, institution and referring physician goes through every command that
 // reads DICOM (inspect, med train, med evaluate, med classify with saliency and DICOM results);
 // no output file (model, log, tables, report, overlays, SR, SC, run.json) and no line on stdout
-// or stderr carries any of them.
+// or stderr carries any of them. A DICOM whole-slide image with the same attributes and a label
+// image goes through inspect and med slides: no attribute, and no pixel of the label, comes out.
 import Foundation
+import Medical
 import Shared
 import TestSupport
 import XCTest
@@ -91,5 +93,92 @@ final class PatientDataCLITests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(scanned, 36 + 36 + 2, "items, overlays, SR/SC files, tables and the model were scanned")
+    }
+
+    /// dcmodify (dcmtk's tool, installed by scripts/setup) edits the generated files as a scanner
+    /// would have written them.
+    static func dcmodify(_ args: [String], _ files: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/dcmodify")
+        p.arguments = ["-nb"] + args + files
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "dcmodify \(args)")
+    }
+
+    func testSlidesWithPatientDataAndALabelImage() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dcmodify") else {
+            throw XCTSkip("dcmodify missing (the dcmtk package: scripts/setup installs it)")
+        }
+        let dir = makeTemporaryDirectory("phi-slide")
+        let slide = dir.appendingPathComponent("case-7")
+        XCTAssertEqual(try ReticleProcess.run(["med", "synth-slide", slide.path, "--format", "dicom", "--seed", "2",
+                                               "--width", "1024", "--height", "768", "--levels", "2"]).status, 0)
+        let levels = try FileManager.default.contentsOfDirectory(atPath: slide.path).sorted().map { slide.appendingPathComponent($0).path }
+        let series = try XCTUnwrap(DicomFile(path: levels[0]).string(.seriesInstanceUID))
+        let study = try XCTUnwrap(DicomFile(path: levels[0]).string(.studyInstanceUID))
+
+        // The label: a glass slide's paper label, in a colour nothing else in a slide or a heatmap has.
+        let labelColour: [UInt8] = [13, 241, 77]
+        let label = Image(width: 64, height: 32, channels: 3, storage: .uint8(Array((0..<(64 * 32)).flatMap { _ in labelColour })))
+        var writer = DicomSlideWriter()
+        writer.tileSize = 64
+        let labelFile = try XCTUnwrap(writer.write(pages: [label], to: dir.appendingPathComponent("label").path).first)
+        let labelPath = slide.appendingPathComponent("label.dcm").path
+        try FileManager.default.moveItem(atPath: labelFile, toPath: labelPath)
+        try Self.dcmodify(["-i", "(0008,0008)=ORIGINAL\\PRIMARY\\LABEL\\NONE", "-i", "(0020,000D)=\(study)",
+                           "-i", "(0020,000E)=\(series)"], [labelPath])
+        try Self.dcmodify(["-i", "(0008,0050)=ACC-55123", "-i", "(0008,0080)=Clinic of Secrets",
+                           "-i", "(0008,0090)=Referrer^Hidden", "-i", "(0010,0010)=Planted^Patient",
+                           "-i", "(0010,0020)=PHI-99817", "-i", "(0010,0030)=19230417"], levels + [labelPath])
+
+        // A tile model from another generated slide.
+        let train = dir.appendingPathComponent("train.tif").path
+        XCTAssertEqual(try ReticleProcess.run(["med", "synth-slide", train, "--seed", "1"]).status, 0)
+        var csv = "slide,x,y,width,height,label\n"
+        for band in 0..<4 { csv += "train.tif,256,\(256 + 256 * band),896,256,tumour\ntrain.tif,1152,\(256 + 256 * band),640,256,normal\n" }
+        try csv.write(to: dir.appendingPathComponent("regions.csv"), atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("tiles.safetensors").path
+        let trained = try ReticleProcess.run(["med", "train-tiles", dir.appendingPathComponent("regions.csv").path, "--out", model,
+                                              "--tile-size", "32", "--um-per-px", "1", "--widths", "8,16", "--epochs", "2", "--quiet"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+
+        let inspectOut = dir.appendingPathComponent("inspect"), slidesOut = dir.appendingPathComponent("slides")
+        let inspected = try ReticleProcess.run(["inspect", slide.path, "--json", "--out", inspectOut.path])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        let row = try XCTUnwrap(JSONValue.parse(inspected.stdout).arrayValue?.first)
+        XCTAssertEqual(row["slide"]?["associated_images"]?.arrayValue?.compactMap { $0["name"]?.stringValue }.contains("label"), true,
+                       "the label is listed, by name and size only: \(row)")
+        let graded = try ReticleProcess.run(["med", "slides", slide.path, "--model", model, "--out", slidesOut.path])
+        XCTAssertEqual(graded.status, 0, graded.stderr)
+        for (name, r) in [("inspect", inspected), ("med slides", graded)] {
+            for secret in Self.planted {
+                XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret), "\(name) printed \(secret)")
+            }
+        }
+
+        var scanned = 0, pictures = 0
+        for folder in [inspectOut, slidesOut] {
+            for case let relative as String in FileManager.default.enumerator(atPath: folder.path)! {
+                let url = folder.appendingPathComponent(relative)
+                guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+                scanned += 1
+                for secret in Self.planted {
+                    XCTAssertNil(data.range(of: Data(secret.utf8)), "\(folder.lastPathComponent)/\(relative) carries \(secret)")
+                }
+                guard relative.hasSuffix(".png"), let image = try? ImageFile.read(path: url.path).converted(to: .uint8),
+                      image.channels >= 3, case .uint8(let px) = image.storage else { continue }
+                pictures += 1
+                var labelPixels = 0
+                for i in stride(from: 0, to: px.count, by: image.channels) where px[i] == 13 && px[i + 1] == 241 && px[i + 2] == 77 {
+                    labelPixels += 1
+                }
+                XCTAssertEqual(labelPixels, 0, "\(folder.lastPathComponent)/\(relative) shows the label image")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(pictures, 2, "the tissue mask and heatmap pictures were looked at")
+        XCTAssertGreaterThanOrEqual(scanned, 8)
     }
 }

@@ -85,19 +85,25 @@ public struct InputCollector: Sendable {
                 found.append((arg, (arg as NSString).lastPathComponent))
             }
         }
-        if let partOf { found = Self.onePerObject(found, partOf) }
-        return Selection(items: Self.assignIDs(found), skipped: skipped.sorted())
+        var parts = Set<String>()
+        if let partOf { (found, parts) = Self.onePerObject(found, partOf) }
+        return Selection(items: Self.assignIDs(found, parts: parts), skipped: skipped.sorted())
     }
 
-    /// Keeps the first file (by display path) of each multi-file object of a folder.
-    static func onePerObject(_ found: [(path: String, display: String)],
-                             _ partOf: (String) -> String?) -> [(path: String, display: String)] {
+    /// Keeps the first file (by display path) of each multi-file object of a folder, and says which
+    /// kept files stand for such an object.
+    static func onePerObject(_ found: [(path: String, display: String)], _ partOf: (String) -> String?)
+        -> (kept: [(path: String, display: String)], parts: Set<String>) {
         var seen = Set<String>()
-        return found.sorted { $0.display < $1.display }.filter { f in
+        var parts = Set<String>()
+        let kept = found.sorted { $0.display < $1.display }.filter { f in
             guard let key = partOf(f.path) else { return true }
             let folder = URL(fileURLWithPath: f.path).standardizedFileURL.deletingLastPathComponent().path
-            return seen.insert(folder + "\u{0}" + key).inserted
+            guard seen.insert(folder + "\u{0}" + key).inserted else { return false }
+            parts.insert(f.path)
+            return true
         }
+        return (kept, parts)
     }
 
     private func isDirectory(_ path: String) throws -> Bool {
@@ -154,18 +160,48 @@ public struct InputCollector: Sendable {
     }
 
     /// Sorted by display path, duplicates (same resolved path) dropped, ids made unique.
-    static func assignIDs(_ found: [(path: String, display: String)]) -> [InputItem] {
+    ///
+    /// An id comes from the file itself, not from how it was named: `lab/a.tif` given as a file, found
+    /// in `lab/`, in `lab/..`, or through a list or a symlinked folder is `a.tif` every time, so a rerun
+    /// that names it differently resumes it instead of grading it twice. Files of one name get as many of
+    /// their resolved parent folders as tell them apart (`x__a.tif`, `y__a.tif`); a file that is one part
+    /// of a multi-file object (a DICOM slide's first file) starts with its folder, which names the object.
+    static func assignIDs(_ found: [(path: String, display: String)], parts: Set<String> = []) -> [InputItem] {
         var seenPaths = Set<String>()
-        var unique: [(path: String, display: String)] = []
+        var unique: [(path: String, display: String, components: [String])] = []
         for f in found.sorted(by: { $0.display < $1.display }) {
             let resolved = URL(fileURLWithPath: f.path).standardizedFileURL.resolvingSymlinksInPath().path
-            if seenPaths.insert(resolved).inserted { unique.append(f) }
+            guard seenPaths.insert(resolved).inserted else { continue }
+            unique.append((f.path, f.display, resolved.split(separator: "/").map(String.init)))
+        }
+        func suffix(_ components: [String], _ depth: Int) -> String {
+            components.suffix(depth).joined(separator: "/")
+        }
+        var depth = unique.map { parts.contains($0.path) ? min(2, $0.components.count) : 1 }
+        // Deepen every member of a clash until no two share an id or their paths run out.
+        while true {
+            var groups: [String: [Int]] = [:]
+            for (i, u) in unique.enumerated() { groups[ItemID.make(from: suffix(u.components, depth[i])), default: []].append(i) }
+            var deepened = false
+            for members in groups.values where members.count > 1 {
+                // Files of one folder whose names differ only in characters an id cannot hold gain
+                // nothing from their folders: the hash below tells them apart.
+                let folders = Set(members.map { unique[$0].components.dropLast().joined(separator: "/") })
+                guard folders.count > 1 else { continue }
+                for i in members where depth[i] < unique[i].components.count {
+                    depth[i] += 1
+                    deepened = true
+                }
+            }
+            if !deepened { break }
         }
         var usedIDs = Set<String>()
-        return unique.map { f in
-            var id = ItemID.make(from: f.display)
+        return unique.enumerated().map { i, f in
+            let name = suffix(f.components, depth[i])
+            var id = ItemID.make(from: name)
+            // Names that differ only in characters an id cannot hold (`a b.tif`, `a_b.tif`).
             if !usedIDs.insert(id).inserted {
-                id = ItemID.make(from: f.display) + "~" + String(ItemID.stableHash(f.display), radix: 16)
+                id = ItemID.make(from: name) + "~" + String(ItemID.stableHash(name), radix: 16)
                 usedIDs.insert(id)
             }
             return InputItem(path: f.path, displayPath: f.display, id: id)

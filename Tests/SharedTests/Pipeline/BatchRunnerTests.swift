@@ -53,10 +53,10 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(s.failed, 1)
         XCTAssertEqual(s.exitCode, 2)
         let store = try ItemStore(outDir: out, create: false)
-        let bad = try XCTUnwrap(store.load(id: "in__garbage.txt"))
+        let bad = try XCTUnwrap(store.load(id: "garbage.txt"))
         XCTAssertEqual(bad.status, .error)
         XCTAssertEqual(bad.error, "in/garbage.txt: not an integer: 'not a number'")
-        let good = try XCTUnwrap(store.load(id: "in__n03.txt"))
+        let good = try XCTUnwrap(store.load(id: "n03.txt"))
         XCTAssertEqual(good.result["double"]?.intValue, 60)
         XCTAssertTrue(good.inputHash.hasPrefix("sha256:"))
 
@@ -64,8 +64,8 @@ final class BatchRunnerTests: XCTestCase {
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.first, "id,file,status,error,value,double,nested.half")
         XCTAssertEqual(lines.count, 14)
-        XCTAssertTrue(lines.contains("in__n03.txt,in/n03.txt,ok,,30,60,15"))
-        XCTAssertTrue(lines.contains("in__garbage.txt,in/garbage.txt,error,in/garbage.txt: not an integer: 'not a number',,,"))
+        XCTAssertTrue(lines.contains("n03.txt,in/n03.txt,ok,,30,60,15"))
+        XCTAssertTrue(lines.contains("garbage.txt,in/garbage.txt,error,in/garbage.txt: not an integer: 'not a number',,,"))
         let jsonl = try String(contentsOf: out.appendingPathComponent("results.jsonl"), encoding: .utf8)
         XCTAssertEqual(jsonl.split(separator: "\n").count, 13)
     }
@@ -94,7 +94,7 @@ final class BatchRunnerTests: XCTestCase {
         let s = try runBatch(counter: c2)
         XCTAssertEqual(c2.count, 2, "the changed file and the error row")
         XCTAssertEqual(s.skipped, 11)
-        let r = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "in__n05.txt"))
+        let r = try XCTUnwrap(ItemStore(outDir: out, create: false).load(id: "n05.txt"))
         XCTAssertEqual(r.result["value"]?.intValue, 999)
     }
 
@@ -117,7 +117,7 @@ final class BatchRunnerTests: XCTestCase {
         _ = try runBatch(settings: ["v": 1])
         // An item only the old settings saw must not survive into the new tables.
         let store = try ItemStore(outDir: out, create: false)
-        var orphan = try XCTUnwrap(store.load(id: "in__n01.txt"))
+        var orphan = try XCTUnwrap(store.load(id: "n01.txt"))
         orphan = ItemRecord(id: "old-only", file: "in/old.txt", status: .ok, inputHash: orphan.inputHash,
                             settingsHash: orphan.settingsHash, elapsedSeconds: 0, finishedAt: orphan.finishedAt)
         try store.save(orphan)
@@ -138,12 +138,12 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(s.recordsInFolder, 26)
         let v2 = BatchOptions(outDir: out, settings: ["v": 2]).settingsHash
         let store = try ItemStore(outDir: out, create: false)
-        let tagged = try XCTUnwrap(store.load(id: "in__n03.txt@" + v2.prefix(8)))
+        let tagged = try XCTUnwrap(store.load(id: "n03.txt@" + v2.prefix(8)))
         XCTAssertEqual(tagged.settingsHash, v2)
-        XCTAssertNotEqual(store.load(id: "in__n03.txt")?.settingsHash, v2, "the first run's record is kept")
+        XCTAssertNotEqual(store.load(id: "n03.txt")?.settingsHash, v2, "the first run's record is kept")
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").first, "id,file,status,error,settings_hash,value,double,nested.half")
-        XCTAssertTrue(csv.contains("in__n03.txt@\(v2.prefix(8)),in/n03.txt,ok,,\(v2),30,60,15"), csv)
+        XCTAssertTrue(csv.contains("n03.txt@\(v2.prefix(8)),in/n03.txt,ok,,\(v2),30,60,15"), csv)
 
         // Resuming the appended settings (run.json now names them) redoes nothing and overwrites nothing.
         let again = Counter()
@@ -183,15 +183,15 @@ final class BatchRunnerTests: XCTestCase {
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
         gone.waitUntilExit()
-        let tmp = store.itemsDir.appendingPathComponent(".in__n07.txt.json\(AtomicFile.temporaryMarker)\(gone.processIdentifier)-456")
-        try "{\"id\": \"in__n0".write(to: tmp, atomically: false, encoding: .utf8)
-        try FileManager.default.removeItem(at: store.url(for: "in__n07.txt"))
+        let tmp = store.itemsDir.appendingPathComponent(".n07.txt.json\(AtomicFile.temporaryMarker)\(gone.processIdentifier)-456")
+        try "{\"id\": \"n0".write(to: tmp, atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(at: store.url(for: "n07.txt"))
         let counter = Counter()
         let s = try runBatch(counter: counter)
         XCTAssertEqual(counter.count, 2, "the missing item and the error row")
         XCTAssertEqual(s.recordsInFolder, 13)
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.path))
-        XCTAssertNotNil(store.load(id: "in__n07.txt"))
+        XCTAssertNotNil(store.load(id: "n07.txt"))
     }
 
     func testRunFileKeepsTheHistoryOfInvocations() throws {

@@ -16,7 +16,7 @@ final class InputCollectorTests: XCTestCase {
 
         let all = try InputCollector().collect([root.path])
         XCTAssertEqual(all.map(\.displayPath), ["lab/a.tif", "lab/b.png", "lab/notes.txt", "lab/sub/c d.tif", "lab/sub/deeper/e.tif"])
-        XCTAssertEqual(all.map(\.id), ["lab__a.tif", "lab__b.png", "lab__notes.txt", "lab__sub__c_d.tif", "lab__sub__deeper__e.tif"])
+        XCTAssertEqual(all.map(\.id), ["a.tif", "b.png", "notes.txt", "c_d.tif", "e.tif"])
 
         let tifs = try InputCollector(include: ["*.tif"], exclude: ["sub/deeper/*"]).collect([root.path])
         XCTAssertEqual(tifs.map(\.displayPath), ["lab/a.tif", "lab/sub/c d.tif"])
@@ -36,8 +36,38 @@ final class InputCollectorTests: XCTestCase {
         }
     }
 
+    func testIDsDoNotDependOnHowAFileIsNamed() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        for p in ["lab/a.tif", "lab/x/b.tif", "lab/y/b.tif", "other/x/b.tif", "lab/dicom/f1.dcm"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(p).deletingLastPathComponent(), withIntermediateDirectories: true)
+            fm.createFile(atPath: dir.appendingPathComponent(p).path, contents: Data(p.utf8))
+        }
+        let lab = dir.appendingPathComponent("lab")
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("link"), withDestinationURL: lab)
+        let list = dir.appendingPathComponent("list.txt")
+        try "lab/a.tif\n".write(to: list, atomically: true, encoding: .utf8)
+        let a = lab.appendingPathComponent("a.tif").path
+        for args in [[a], [lab.path], [dir.path], ["@" + list.path], [dir.appendingPathComponent("link").path],
+                     [dir.appendingPathComponent("lab/x/../a.tif").path]] {
+            let item = try XCTUnwrap(InputCollector(include: ["a.tif"]).collect(args).first, "\(args)")
+            XCTAssertEqual(item.id, "a.tif", "\(args)")
+        }
+
+        // One name, several files: each gets the parent folders that tell it apart, wherever it was found.
+        let ids = try InputCollector(include: ["b.tif"]).collect([dir.path]).map(\.id)
+        XCTAssertEqual(ids.sorted(), ["lab__x__b.tif", "other__x__b.tif", "y__b.tif"])
+        XCTAssertEqual(try InputCollector().collect([lab.appendingPathComponent("y/b.tif").path]).map(\.id), ["b.tif"])
+
+        // The first file of a multi-file object is named after its folder too.
+        var collector = InputCollector(include: ["*.dcm"])
+        collector.partOf = { $0.hasSuffix(".dcm") ? "series" : nil }
+        XCTAssertEqual(try collector.collect([lab.path]).map(\.id), ["dicom__f1.dcm"])
+    }
+
     func testCollidingIDsAreMadeUnique() {
-        let items = InputCollector.assignIDs([(path: "/x/a b.tif", display: "a b.tif"), (path: "/y/a_b.tif", display: "a_b.tif")])
+        let items = InputCollector.assignIDs([(path: "/x/a b.tif", display: "a b.tif"), (path: "/x/a_b.tif", display: "a_b.tif")])
         XCTAssertEqual(Set(items.map(\.id)).count, 2)
         XCTAssertEqual(items[0].id, "a_b.tif")
         XCTAssertTrue(items[1].id.hasPrefix("a_b.tif~"))
