@@ -128,6 +128,42 @@ final class MatStructTests: XCTestCase {
         }
     }
 
+    /// Structs nested past the limit, a struct holding something other than arrays, and a cell that
+    /// claims more elements than it holds: clear errors or what is there, never a crash.
+    func testHostileNestingFailsCleanly() throws {
+        let dir = makeTemporaryDirectory("mat-nesting")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var deep = Value.double([1, 1], [7])
+        for _ in 0..<40 { deep = .structure(["inner"], [[deep]]) }
+        let deepPath = RemoteFixture.write(Self.file([("deep", deep)]), name: "deep.mat", in: dir)
+        XCTAssertThrowsError(try MatFile(path: deepPath)) { error in
+            XCTAssertTrue("\(error)".contains("nested more than 32"), "\(error)")
+            XCTAssertTrue("\(error)".contains("deep.mat"), "\(error)")
+        }
+        var shallow = Value.double([1, 1], [7])
+        for _ in 0..<5 { shallow = .structure(["inner"], [[shallow]]) }
+        let okPath = RemoteFixture.write(Self.file([("s", shallow)]), name: "shallow.mat", in: dir)
+        XCTAssertEqual(try MatFile(path: okPath).resolve("s.inner.inner.inner.inner.inner").doubles(), [7])
+
+        // A struct whose field value is a bare miDOUBLE element instead of an array.
+        var bytes = Self.file([("s", .structure(["a"], [[.double([1, 1], [1])]]))])
+        let fieldTag = bytes.count - 64   // the field's miMATRIX: 8-byte tag + 56-byte body of an unnamed 1 × 1 double
+        XCTAssertEqual(Array(bytes[fieldTag..<fieldTag + 4]), [14, 0, 0, 0])
+        bytes[fieldTag] = 9
+        let badField = RemoteFixture.write(bytes, name: "bad-field.mat", in: dir)
+        RemoteFixture.assertFails(naming: "bad-field.mat", { _ = try MatFile(path: badField) })
+
+        // A 1 × 3 cell holding one element: the element is read, the missing two are not made up.
+        var short = Self.file([("c", .cell([.double([1, 1], [5])]))])
+        let dims = 128 + 8 + 16 + 8
+        short[dims + 4] = 3
+        let shortPath = RemoteFixture.write(short, name: "short-cell.mat", in: dir)
+        let mat = try MatFile(path: shortPath)
+        XCTAssertEqual(mat.variable("c")?.dimensions, [1, 3])
+        XCTAssertEqual(try mat.resolve("c{1}").doubles(), [5])
+        XCTAssertThrowsError(try mat.resolve("c{2}"))
+    }
+
     func testLabelsWithMinusOneAsUnlabelled() throws {
         let dir = makeTemporaryDirectory("mat-labels")
         defer { try? FileManager.default.removeItem(at: dir) }
