@@ -70,6 +70,7 @@ public enum FuzzSeeds {
 
         try put("mat-v5", "double-2x3x2.mat", matFile(name: "cube", dims: [2, 3, 2], values: (0..<12).map(Double.init)))
         try put("mat-v5", "double-4x1.mat", matFile(name: "v", dims: [4, 1], values: [1, -2, 3.5, 1e6]))
+        try put("mat-v5", "struct-cell.mat", matStructFile())
 
         var points: [LasWritePoint] = []
         for i in 0..<6 {
@@ -130,21 +131,52 @@ public enum FuzzSeeds {
     /// A MATLAB v5 file holding one real double matrix, uncompressed: the layout of MATLAB's
     /// `save -v6` (128-byte header, then one miMATRIX element of flags, dimensions, name, data).
     static func matFile(name: String, dims: [Int32], values: [Double]) -> Data {
+        matHeader() + matElement(name: name, classCode: 6, dims: dims) { body in
+            u32(&body, 9); u32(&body, UInt32(values.count * 8))
+            values.forEach { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+            pad(&body)
+        }
+    }
+
+    /// The MUUFL Gulfport layout in miniature: struct `hsi` with a cube `Data` and a cell `Lidar` holding
+    /// a struct with a raster `z`, so fuzzing reaches struct field values, cell elements and their nesting.
+    static func matStructFile() -> Data {
+        let cube = matFile(name: "", dims: [2, 3, 2], values: (0..<12).map(Double.init)).dropFirst(128)
+        let z = matFile(name: "", dims: [2, 3], values: [1, 2, 3, 4, 5, 6]).dropFirst(128)
+        func fieldNames(_ names: [String], _ body: inout Data) {
+            u32(&body, 0x0004_0005); u32(&body, 32)
+            u32(&body, 1); u32(&body, UInt32(32 * names.count))
+            for n in names { body.append(Data(n.utf8)); body.append(Data(count: 32 - n.utf8.count)) }
+            pad(&body)
+        }
+        let inner = matElement(name: "", classCode: 2, dims: [1, 1]) { body in fieldNames(["z"], &body); body.append(z) }
+        let lidar = matElement(name: "", classCode: 1, dims: [1, 1]) { body in body.append(inner) }
+        return matHeader() + matElement(name: "hsi", classCode: 2, dims: [1, 1]) { body in
+            fieldNames(["Data", "Lidar"], &body); body.append(cube); body.append(lidar)
+        }
+    }
+
+    static func matHeader() -> Data {
         var out = Data("MATLAB 5.0 MAT-file, reticle fuzz seed".utf8)
         out.append(Data(repeating: 0x20, count: 116 - out.count))
         out.append(Data(count: 8))
         out.append(contentsOf: [0x00, 0x01, 0x49, 0x4D])  // version 0x0100, "IM" little endian
+        return out
+    }
+
+    static func u32(_ data: inout Data, _ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    static func pad(_ data: inout Data) { while data.count % 8 != 0 { data.append(0) } }
+
+    /// One miMATRIX element: flags (class), dimensions, name, then what `content` appends (the body
+    /// is 8-byte aligned when it starts, so `pad` within it aligns the element).
+    static func matElement(name: String, classCode: UInt32, dims: [Int32], content: (inout Data) -> Void) -> Data {
         var body = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { body.append(contentsOf: $0) } }
-        func pad() { while body.count % 8 != 0 { body.append(0) } }
-        u32(6); u32(8); u32(6); u32(0)                                  // miUINT32 flags: mxDOUBLE_CLASS
-        u32(5); u32(UInt32(dims.count * 4)); dims.forEach { u32(UInt32(bitPattern: $0)) }; pad()
-        u32(1); u32(UInt32(name.utf8.count)); body.append(Data(name.utf8)); pad()
-        u32(9); u32(UInt32(values.count * 8))
-        values.forEach { withUnsafeBytes(of: $0.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
-        pad()
-        withUnsafeBytes(of: UInt32(14).littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(body.count).littleEndian) { out.append(contentsOf: $0) }
+        u32(&body, 6); u32(&body, 8); u32(&body, classCode); u32(&body, 0)      // miUINT32 flags: the class
+        u32(&body, 5); u32(&body, UInt32(dims.count * 4)); dims.forEach { u32(&body, UInt32(bitPattern: $0)) }; pad(&body)
+        u32(&body, 1); u32(&body, UInt32(name.utf8.count)); body.append(Data(name.utf8)); pad(&body)
+        content(&body)
+        var out = Data()
+        u32(&out, 14); u32(&out, UInt32(body.count))
         out.append(body)
         return out
     }

@@ -18,10 +18,13 @@ extension FuzzTarget {
         FuzzTarget("envi-header", "ENVI .hdr text (Remote/Formats/EnviHeader)") { input in
             _ = try EnviHeader.parse(input.text, path: "fuzz.hdr")
         },
-        FuzzTarget("mat-v5", "MATLAB v5 .mat: tags, compressed elements, numeric arrays to cubes", fileExtension: "mat") { input in
+        FuzzTarget("mat-v5", "MATLAB v5 .mat: tags, compressed elements, structs and cells, numeric arrays to cubes", fileExtension: "mat") { input in
             let mat = try MatFile(path: try input.path())
             for variable in mat.variables where variable.isNumeric && withinDecodeLimit(variable.dimensions) {
                 _ = try? mat.cube(variable: variable.name)
+            }
+            for nested in mat.nestedArrays(limit: 32) where withinDecodeLimit(nested.variable.dimensions) {
+                _ = try? mat.cube(variable: nested.path)
             }
         },
         FuzzTarget("las", "LAS 1.0-1.4 header, VLRs, EVLRs, extra bytes, point records", fileExtension: "las") { input in

@@ -23,6 +23,10 @@ struct RemoteClassifyCommand: ParsableCommand {
     @Option(help: "Model from `reticle remote train`.") var model: String
     @Option(help: "Output folder.") var out: String
     @Option(help: "Reference (test) label raster.") var reference: String?
+    @Option(help: "Array of a .mat --hsi, as MATLAB names it (e.g. hsi.Data).") var hsiVariable: String?
+    @Option(help: "Array of a .mat --lidar (e.g. hsi.Lidar{1}.z).") var lidarVariable: String?
+    @Option(help: "Array of a .mat --reference.") var referenceVariable: String?
+    @Option(parsing: .unconditional, help: "Label value of the reference marking unlabelled pixels besides 0.") var unlabelled = RemoteClassifyOptions().unlabelled
     @Flag(help: "Also write per-class probability rasters.") var probabilities = false
     @Option(help: "Lines classified per step.") var tileLines = RemoteClassifyOptions().tileLines
     @Option(help: "Pixels per forward pass (bounds memory).") var batchSize = RemoteClassifyOptions().batchSize
@@ -39,6 +43,8 @@ struct RemoteClassifyCommand: ParsableCommand {
             if isLAS || o.hsi != nil { o.lidar = o.lidar ?? file } else { o.hsi = file }
         }
         o.model = model; o.reference = reference; o.probabilities = probabilities
+        o.hsiVariable = hsiVariable; o.lidarVariable = lidarVariable; o.referenceVariable = referenceVariable
+        o.unlabelled = unlabelled
         o.tileLines = tileLines; o.batchSize = batchSize
         return o
     }

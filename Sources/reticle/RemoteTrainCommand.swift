@@ -10,7 +10,7 @@ struct RemoteTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an HSI/LiDAR land-cover model (two-branch CNN, cross-state scans or patch-free FCN; fusion or one modality).",
         discussion: """
-        Labels are a raster on the scene's grid (GeoTIFF or ENVI, 0 = unlabelled). The labelled \
+        Labels are a raster on the scene's grid (GeoTIFF, ENVI or MATLAB .mat, 0 = unlabelled). The labelled \
         pixels are split by --split: per-class (a fixed number per class), blocks (spatially \
         disjoint squares; the default), official (all of --labels trains, --test evaluates) or \
         random-pixels (warned: neighbours leak between the sets). Writes MODEL, MODEL's stem + \
@@ -21,6 +21,11 @@ struct RemoteTrainCommand: ParsableCommand {
     @Option(help: "LiDAR: a LAS file (rasterised onto the cube's grid) or a raster on the grid.") var lidar: String?
     @Option(help: "Training label raster (0 = unlabelled).") var labels: String
     @Option(help: "Official test raster, evaluated after training.") var test: String?
+    @Option(help: "Array of a .mat --hsi, as MATLAB names it (e.g. hsi.Data; default: the largest 3-D array).") var hsiVariable: String?
+    @Option(help: "Array of a .mat --lidar (e.g. hsi.Lidar{1}.z).") var lidarVariable: String?
+    @Option(help: "Array of a .mat --labels (e.g. hsi.sceneLabels.labels; default: the only 2-D array).") var labelsVariable: String?
+    @Option(help: "Array of a .mat --test.") var testVariable: String?
+    @Option(parsing: .unconditional, help: "Label value marking unlabelled pixels besides 0 (MUUFL Gulfport: -1).") var unlabelled = RemoteTrainOptions().unlabelled
     @Option(help: "\(FusionFamily.modelKinds.joined(separator: ", ")) (two-branch CNN; csf: cross-state scans; freenet: patch-free, where an epoch is one whole-scene step).")
     var modelKind = RemoteTrainOptions().modelKind
     @Option(help: "Model file to write (.safetensors).") var out: String
@@ -46,6 +51,8 @@ struct RemoteTrainCommand: ParsableCommand {
     var options: RemoteTrainOptions {
         var o = RemoteTrainOptions()
         o.hsi = hsi; o.lidar = lidar; o.labels = labels; o.test = test; o.modelKind = modelKind
+        o.hsiVariable = hsiVariable; o.lidarVariable = lidarVariable; o.labelsVariable = labelsVariable
+        o.testVariable = testVariable; o.unlabelled = unlabelled
         o.patch = patch; o.width = width; o.epochs = epochs; o.batchSize = batchSize; o.learningRate = learningRate
         o.split = split; o.perClass = perClass; o.blockSize = blockSize; o.trainFraction = trainFraction
         o.pca = pca; o.badBands = badBands; o.lidarLayers = lidarLayers; o.seed = seed

@@ -68,23 +68,106 @@ public struct MatFile: Sendable {
 
     public func variable(_ name: String) -> MatVariable? { variables.first { $0.name == name } }
 
-    /// The cube in variable `name`, or else the largest real 3-D numeric array. Wavelengths come from a
-    /// vector variable whose name contains "wav" and whose length equals the band count.
-    public func cube(variable name: String? = nil) throws -> HyperspectralCube {
+    /// The array at `spec`, written as MATLAB would: a variable name, then `.field` into a struct and
+    /// `(k)` or `{k}` (1-based, column-major) for element k of a struct or cell array, e.g. "hsi.Data"
+    /// or "hsi.Lidar{1}.z". Returned under the whole spec as its name.
+    public func resolve(_ spec: String) throws -> MatVariable {
+        var rest = Substring(spec.trimmingCharacters(in: .whitespaces))
+        func identifier() -> String {
+            let id = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            rest = rest.dropFirst(id.count)
+            return String(id)
+        }
+        func fail(_ why: String) -> ReticleError { ReticleError(.usage, file: path, "variable \"\(spec)\": \(why)") }
+        let head = identifier()
+        guard let top = variable(head) else {
+            throw fail("no variable '\(head)'; variables: \(variables.map(\.name).joined(separator: ", "))")
+        }
+        var current = top, walked = head
+        while let c = rest.first {
+            rest = rest.dropFirst()
+            switch c {
+            case ".":
+                let name = identifier()
+                guard current.matlabClass == "struct" else { throw fail("'\(walked)' is a \(current.matlabClass) array, not a struct") }
+                guard current.elementCount == 1 else {
+                    throw fail("'\(walked)' is a struct array of \(current.elementCount) elements: pick one first, as in \(walked)(1).\(name)")
+                }
+                guard let v = current.field(name) else {
+                    throw fail("'\(walked)' has no field '\(name)'; fields: \(current.fieldNames.joined(separator: ", "))")
+                }
+                current = v
+                walked += "." + name
+            case "(", "{":
+                let close: Character = c == "(" ? ")" : "}"
+                let digits = rest.prefix { $0.isNumber }
+                rest = rest.dropFirst(digits.count)
+                guard let k = Int(digits), k >= 1, rest.first == close else { throw fail("an index is written \(c)k\(close) with k ≥ 1") }
+                rest = rest.dropFirst()
+                guard current.matlabClass == "struct" || current.matlabClass == "cell" else {
+                    throw fail("'\(walked)' is a \(current.matlabClass) array; only struct and cell elements can be picked")
+                }
+                guard let e = current.element(k - 1) else { throw fail("'\(walked)' has \(current.elementCount) elements, not \(k)") }
+                current = e
+                walked += "\(c)\(k)\(close)"
+            default:
+                throw fail("unexpected '\(c)'; write name.field, name(k) or name{k}")
+            }
+        }
+        return current.renamed(walked)
+    }
+
+    /// Every numeric array inside structs and cells, by the path `resolve` takes ("hsi.Lidar{1}.z"),
+    /// depth first, at most `limit` of them: what `reticle inspect` lists for a scene kept in a struct.
+    public func nestedArrays(limit: Int = 200) -> [(path: String, variable: MatVariable)] {
+        var out: [(path: String, variable: MatVariable)] = []
+        func walk(_ v: MatVariable, _ path: String) {
+            guard out.count < limit else { return }
+            if v.matlabClass == "struct" {
+                let n = v.fieldNames.count
+                guard n > 0 else { return }
+                for (i, child) in v.children.enumerated() {
+                    let element = v.elementCount == 1 ? "" : "(\(i / n + 1))"
+                    walk(child, path + element + "." + v.fieldNames[i % n])
+                }
+            } else if v.matlabClass == "cell" {
+                for (i, child) in v.children.enumerated() { walk(child, path + "{\(i + 1)}") }
+            } else if v.isNumeric, path.contains(where: { $0 == "." || $0 == "{" }) {
+                out.append((path, v))
+            }
+        }
+        for v in variables { walk(v, v.name) }
+        return out
+    }
+
+    /// The cube at `spec` (see `resolve`), or else the largest real 3-D numeric array, or else the
+    /// only real 2-D one (a LiDAR raster or a label map). Wavelengths come from a vector variable
+    /// whose name contains "wav" and whose length equals the band count.
+    public func cube(variable spec: String? = nil) throws -> HyperspectralCube {
         let chosen: MatVariable
-        if let name {
-            guard let v = variable(name) else {
-                throw ReticleError(.usage, file: path, "no variable '\(name)'; variables: \(variables.map(\.name).joined(separator: ", "))")
+        func listing(_ vs: [MatVariable]) -> String {
+            vs.map { "\($0.name) (\($0.matlabClass) \($0.dimensions.map(String.init).joined(separator: "x")))" }.joined(separator: ", ")
+        }
+        if let spec {
+            chosen = try resolve(spec)
+            if chosen.matlabClass == "struct" {
+                throw ReticleError(.usage, file: path,
+                                   "variable \"\(spec)\" is a struct; name one of its fields: \(chosen.fieldNames.map { spec + "." + $0 }.joined(separator: ", "))")
             }
-            chosen = v
-        } else {
-            let candidates = variables.filter { $0.isNumeric && $0.dimensions.count == 3 }
-            guard let best = candidates.max(by: { $0.elementCount < $1.elementCount }) else {
-                let listing = variables.map { "\($0.name) (\($0.matlabClass) \($0.dimensions.map(String.init).joined(separator: "x")))" }
-                throw ReticleError(.unsupported, file: path,
-                                   "no 3-D numeric array to read as a cube; variables: \(listing.joined(separator: ", "))")
-            }
+        } else if let best = variables.filter({ $0.isNumeric && $0.dimensions.count == 3 }).max(by: { $0.elementCount < $1.elementCount }) {
             chosen = best
+        } else {
+            let planes = variables.filter { $0.isNumeric && $0.dimensions.count == 2 && $0.dimensions.allSatisfy { $0 > 1 } }
+            guard planes.count == 1 else {
+                let nested = nestedArrays(limit: 12).filter { $0.variable.dimensions.filter { $0 > 1 }.count >= 2 }
+                let inside = nested.isEmpty ? "" : "; inside structs and cells: "
+                    + nested.map { "\($0.path) (\($0.variable.matlabClass) \($0.variable.dimensions.map(String.init).joined(separator: "x")))" }
+                        .joined(separator: ", ") + " (name one with the --…-variable option)"
+                throw ReticleError(.unsupported, file: path, planes.isEmpty
+                    ? "no 2-D or 3-D numeric array to read as a raster; variables: \(listing(variables))\(inside)"
+                    : "several 2-D arrays and no 3-D one; name the variable to read (\(listing(planes)))")
+            }
+            chosen = planes[0]
         }
         var cube = try chosen.cube(file: path)
         let vectors = variables.filter {
@@ -107,6 +190,8 @@ public struct MatFile: Sendable {
 
     static let miINT8: UInt32 = 1, miINT32: UInt32 = 5, miUINT32: UInt32 = 6
     static let miMATRIX: UInt32 = 14, miCOMPRESSED: UInt32 = 15
+    /// Deepest nesting of structs and cells read (MATLAB files in practice use a handful).
+    static let maxNesting = 32
 
     /// MATLAB storage types → sample types.
     static let storageTypes: [UInt32: CubeSampleType] = [
@@ -146,8 +231,22 @@ public struct MatFile: Sendable {
     }
 
     /// Parses one miMATRIX element; nil for an empty element that only reserves a slot.
-    static func matrix(_ r: ByteReader, _ element: Tag, file: String) throws -> MatVariable? {
+    /// `depth` counts the structs and cells around it: a hostile file cannot nest without bound.
+    static func matrix(_ r: ByteReader, _ element: Tag, file: String, depth: Int = 0) throws -> MatVariable? {
         if element.length == 0 { return nil }
+        guard depth <= maxNesting else {
+            throw ReticleError(.corrupt, file: file, "arrays nested more than \(maxNesting) structs or cells deep at byte \(element.dataOffset)")
+        }
+        /// A struct field or cell element: an array of its own (empty ones are 0 × 0 doubles, as MATLAB shows them).
+        func child(_ t: Tag, named childName: String) throws -> MatVariable {
+            guard t.type == miMATRIX else {
+                throw ReticleError(.corrupt, file: file, "struct or cell at byte \(element.dataOffset) holds an element of type \(t.type), not an array")
+            }
+            guard let v = try matrix(r, t, file: file, depth: depth + 1) else {
+                return MatVariable(name: childName, matlabClass: "double", dimensions: [0, 0], isComplex: false)
+            }
+            return v.renamed(childName)
+        }
         let end = element.dataOffset + element.length
         var o = element.dataOffset
         func sub(_ what: String) throws -> Tag {
@@ -204,7 +303,21 @@ public struct MatFile: Sendable {
                     fields.append(try r.text(namesTag.dataOffset + i * width, width, "field name"))
                 }
             }
-            return MatVariable(name: name, matlabClass: displayClass, dimensions: dims, isComplex: false, fieldNames: fields)
+            // Then, element after element, one array per field.
+            var values: [MatVariable] = []
+            if !fields.isEmpty {
+                while end - o >= 8, values.count < total * fields.count {
+                    let field = fields[values.count % fields.count]
+                    values.append(try child(sub("field '\(field)' of '\(name)'"), named: field))
+                }
+            }
+            return MatVariable(name: name, matlabClass: displayClass, dimensions: dims, isComplex: false, fieldNames: fields, children: values)
+        case 1:  // cell: one array per element, column-major
+            var elements: [MatVariable] = []
+            while end - o >= 8, elements.count < total {
+                elements.append(try child(sub("element \(elements.count + 1) of '\(name)'"), named: ""))
+            }
+            return MatVariable(name: name, matlabClass: displayClass, dimensions: dims, isComplex: false, children: elements)
         case 6...15:
             let realTag = try sub("real part")
             guard let storage = storageTypes[realTag.type] else {

@@ -13,7 +13,8 @@ public struct MatInspector: FileInspector {
         header.count >= 128 && header.starts(with: Array("MATLAB 5.0 MAT-file".utf8))
     }
 
-    /// Keys: kind, format, variables [{name, class, dimensions, fields?}], cube_variable, samples, lines, bands.
+    /// Keys: kind, format, variables [{name, class, dimensions, fields?}], nested_arrays? [{path, class, dimensions}],
+    /// cube_variable, samples, lines, bands.
     public func inspect(path: String, options: InspectOptions) throws -> JSONObject {
         let mat = try MatFile(path: path)
         var o = JSONObject()
@@ -27,6 +28,14 @@ public struct MatInspector: FileInspector {
             if !v.fieldNames.isEmpty { e["fields"] = .array(v.fieldNames.map { .string($0) }) }
             return .object(e)
         })
+        let nested = mat.nestedArrays()
+        if !nested.isEmpty {
+            // Arrays inside structs and cells, named as --hsi-variable and its kin take them.
+            o["nested_arrays"] = .array(nested.map { n in
+                .object(["path": .string(n.path), "class": .string(n.variable.matlabClass),
+                         "dimensions": .array(n.variable.dimensions.map { .int($0) })])
+            })
+        }
         let cubes = mat.variables.filter { $0.isNumeric && $0.dimensions.count == 3 }
         if let best = cubes.max(by: { $0.elementCount < $1.elementCount }) {
             o["cube_variable"] = .string(best.name)

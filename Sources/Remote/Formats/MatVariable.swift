@@ -1,5 +1,6 @@
 // One variable of a MATLAB v5 MAT-file: name, class, dimensions and, for numeric arrays, the
-// stored real part (kept in its on-disk type until asked for, since MATLAB may store narrower than the class).
+// stored real part (kept in its on-disk type until asked for, since MATLAB may store narrower than the class);
+// for structs and cells, the values they hold, so a cube inside a struct (MUUFL's hsi.Data) can be read.
 
 import Foundation
 import Shared
@@ -13,6 +14,9 @@ public struct MatVariable: Sendable {
     public let isComplex: Bool
     /// Field names of a struct (empty otherwise).
     public let fieldNames: [String]
+    /// A struct's field values, element after element (each element's fields in `fieldNames` order),
+    /// or a cell array's elements in column-major order; empty for other classes.
+    public let children: [MatVariable]
     /// The class's numeric type (nil for char/struct/cell/sparse/object).
     public let classType: CubeSampleType?
     /// How the real part is stored (MATLAB may write a double array as miUINT8 when values fit).
@@ -21,13 +25,14 @@ public struct MatVariable: Sendable {
     let payload: Data?
     let swapped: Bool
 
-    init(name: String, matlabClass: String, dimensions: [Int], isComplex: Bool, fieldNames: [String] = [],
+    init(name: String, matlabClass: String, dimensions: [Int], isComplex: Bool, fieldNames: [String] = [], children: [MatVariable] = [],
          classType: CubeSampleType? = nil, storageType: CubeSampleType? = nil, payload: Data? = nil, swapped: Bool = false) {
         self.name = name
         self.matlabClass = matlabClass
         self.dimensions = dimensions
         self.isComplex = isComplex
         self.fieldNames = fieldNames
+        self.children = children
         self.classType = classType
         self.storageType = storageType
         self.payload = payload
@@ -35,6 +40,34 @@ public struct MatVariable: Sendable {
     }
 
     public var elementCount: Int { dimensions.reduce(1, *) }
+
+    /// The same variable under another name (a struct field or cell element has none of its own).
+    func renamed(_ newName: String) -> MatVariable {
+        MatVariable(name: newName, matlabClass: matlabClass, dimensions: dimensions, isComplex: isComplex, fieldNames: fieldNames,
+                    children: children, classType: classType, storageType: storageType, payload: payload, swapped: swapped)
+    }
+
+    /// Element `index` (0-based, column-major) of a struct array (as a 1 × 1 struct) or of a cell array.
+    func element(_ index: Int) -> MatVariable? {
+        guard index >= 0, index < elementCount else { return nil }
+        switch matlabClass {
+        case "cell":
+            return index < children.count ? children[index] : nil
+        case "struct":
+            let n = fieldNames.count
+            guard (index + 1) * n <= children.count else { return nil }
+            return MatVariable(name: name, matlabClass: "struct", dimensions: [1, 1], isComplex: false, fieldNames: fieldNames,
+                               children: Array(children[(index * n)..<((index + 1) * n)]))
+        default:
+            return nil
+        }
+    }
+
+    /// Field `field` of the first element of a struct.
+    func field(_ field: String) -> MatVariable? {
+        guard matlabClass == "struct", let i = fieldNames.firstIndex(of: field), i < children.count else { return nil }
+        return children[i]
+    }
 
     /// True for a real numeric array whose values were read.
     public var isNumeric: Bool { payload != nil && storageType != nil && !isComplex }

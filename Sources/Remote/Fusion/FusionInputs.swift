@@ -13,10 +13,14 @@ public struct FusionInputs: Sendable {
     /// The raster whose georeferencing outputs carry.
     public var reference: HyperspectralCube { hsi ?? lidar! }
 
-    public static func load(hsi: String?, lidar: String?, layers: [LidarLayer]) throws -> FusionInputs {
+    /// `hsiVariable` and `lidarVariable` pick the arrays of MAT-file inputs (MatFile.resolve).
+    public static func load(hsi: String?, lidar: String?, layers: [LidarLayer],
+                            hsiVariable: String? = nil, lidarVariable: String? = nil) throws -> FusionInputs {
         guard hsi != nil || lidar != nil else { throw ReticleError(.usage, "give --hsi, --lidar or both") }
-        let cube = try hsi.map { try RasterFile.read($0) }
-        let raster = try lidar.map { try LidarSource.load($0, like: cube, rasterizer: LidarRasterizer(layers: layers)) }
+        let cube = try hsi.map { try RasterFile.read($0, variable: hsiVariable) }
+        let raster = try lidar.map {
+            try LidarSource.load($0, like: cube, rasterizer: LidarRasterizer(layers: layers), variable: lidarVariable)
+        }
         return FusionInputs(hsi: cube, lidar: raster)
     }
 }

@@ -28,8 +28,10 @@ public struct FusionTrainer {
         try options.validate()
         let kind = try options.kind()
         let layers = try LidarLayer.list(options.lidarLayers)
-        let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: layers)
-        let labels = try LabelRaster.read(options.labels, grid: inputs.grid)
+        let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: layers,
+                                           hsiVariable: options.hsiVariable, lidarVariable: options.lidarVariable)
+        let labels = try LabelRaster.read(options.labels, grid: inputs.grid, variable: options.labelsVariable,
+                                          unlabelled: options.unlabelled)
         try labels.check(against: inputs.grid)
         let split = try options.sampling().split(labels)
         for w in split.warnings { report("warning: \(w)") }
@@ -103,7 +105,8 @@ public struct FusionTrainer {
         var evaluation: ClassificationAccuracy?
         let classifier = FusionClassifier(network: network, info: info)
         if let test = options.test {
-            let reference = try LabelRaster.read(test, grid: inputs.grid)
+            let reference = try LabelRaster.read(test, grid: inputs.grid, variable: options.testVariable,
+                                                 unlabelled: options.unlabelled)
             try reference.check(against: inputs.grid)
             evaluation = try Self.evaluate(classifier, scene: scene, reference: reference, classes: labels.names,
                                            split: split.description.merging(["test": .string(test)]))

@@ -7,16 +7,21 @@ import Shared
 
 public enum LidarSource {
     /// A raster on `grid`; `like` (the HSI cube, when there is one) gives the grid and its georeferencing.
-    public static func load(_ path: String, like cube: HyperspectralCube?, rasterizer: LidarRasterizer) throws -> HyperspectralCube {
+    /// `variable` picks the array of a MAT-file raster.
+    public static func load(_ path: String, like cube: HyperspectralCube?, rasterizer: LidarRasterizer,
+                            variable: String? = nil) throws -> HyperspectralCube {
         let header = try FileHeader.read(path: path, count: 4)
         if header.starts(with: Array("LASF".utf8)) {
+            if let variable {
+                throw ReticleError(.usage, file: path, "a variable (\"\(variable)\") can only be named for a MATLAB .mat file, not a LAS point cloud")
+            }
             guard let cube else {
                 throw ReticleError(.usage, file: path, "a LAS point cloud needs --hsi (or a raster) to define the grid it is rasterised onto")
             }
             let cloud = try LasPointCloud(path: path)
             return try rasterizer.rasterize(cloud.readAll(), like: cube, file: path).raster
         }
-        let raster = try RasterFile.read(path)
+        let raster = try RasterFile.read(path, variable: variable)
         guard let cube else { return raster }
         return try resample(raster, onto: cube, file: path)
     }

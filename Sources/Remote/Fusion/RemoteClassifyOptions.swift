@@ -12,6 +12,12 @@ public struct RemoteClassifyOptions: CommandOptions {
     public var model = ""
     /// Reference (test) label raster: metrics.json and the report's accuracy tables.
     public var reference: String?
+    /// The arrays to read from MAT-file inputs (see RemoteTrainOptions).
+    public var hsiVariable: String?
+    public var lidarVariable: String?
+    public var referenceVariable: String?
+    /// Label value of the reference that marks unlabelled pixels besides 0.
+    public var unlabelled = 0
     /// Also write probabilities.tif (one float32 band per class).
     public var probabilities = false
     /// Lines classified per step (progress granularity).

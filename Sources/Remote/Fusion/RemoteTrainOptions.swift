@@ -14,6 +14,14 @@ public struct RemoteTrainOptions: CommandOptions {
     public var labels = ""
     /// Official test raster: evaluated after training (with --split official, all of --labels trains).
     public var test: String?
+    /// The arrays to read from MAT-file inputs, as MATLAB names them ("hsi.Data", "hsi.Lidar{1}.z",
+    /// "hsi.sceneLabels.labels"); nil takes the largest 3-D array, else the only 2-D one.
+    public var hsiVariable: String?
+    public var lidarVariable: String?
+    public var labelsVariable: String?
+    public var testVariable: String?
+    /// Label value that marks unlabelled pixels besides 0 (MUUFL Gulfport: -1).
+    public var unlabelled = 0
     /// fusion, hsi-only, lidar-only (two-branch CNN); csf, csf-hsi-only, csf-lidar-only (cross-state scans);
     /// freenet, freenet-hsi-only, freenet-lidar-only (patch-free encoder–decoder).
     public var modelKind = FusionModelKind.fusion.rawValue

@@ -25,7 +25,8 @@ public struct SceneClassification {
         _ = FusionFamily.registerAll
         let (network, manifest) = try ModelFile.load(from: URL(fileURLWithPath: options.model))
         let info = try FusionModelInfo.from(manifest, file: options.model)
-        let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: info.lidarLayers ?? LidarLayer.standard)
+        let inputs = try FusionInputs.load(hsi: options.hsi, lidar: options.lidar, layers: info.lidarLayers ?? LidarLayer.standard,
+                                           hsiVariable: options.hsiVariable, lidarVariable: options.lidarVariable)
         let scene = try info.scene(inputs)
         let classifier = FusionClassifier(network: network, info: info, batch: options.batchSize)
         let steps = info.modelFamily == .patchFree ? 1 : (scene.lines + options.tileLines - 1) / options.tileLines
@@ -64,7 +65,8 @@ public struct SceneClassification {
         for c in map where c > 0 { counts[c - 1] += 1 }
         var accuracy: ClassificationAccuracy?
         if let ref = options.reference {
-            let labels = try LabelRaster.read(ref, grid: inputs.grid)
+            let labels = try LabelRaster.read(ref, grid: inputs.grid, variable: options.referenceVariable,
+                                              unlabelled: options.unlabelled)
             try labels.check(against: inputs.grid)
             let pixels = labels.labels.indices.filter { labels.labels[$0] > 0 }
             guard let top = pixels.map({ labels.labels[$0] }).max(), top <= k else {

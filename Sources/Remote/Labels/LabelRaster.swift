@@ -25,22 +25,26 @@ public struct LabelRaster: Sendable {
         self.transform = transform
     }
 
-    /// Reads a one-band raster of non-negative whole numbers, or an ENVI ROI ASCII export, which
-    /// needs the scene's `grid` (it records points, not an image).
-    public static func read(_ path: String, grid: RasterGrid? = nil) throws -> LabelRaster {
+    /// Reads a one-band raster of whole numbers, or an ENVI ROI ASCII export, which needs the
+    /// scene's `grid` (it records points, not an image). `variable` picks the array of a MAT-file;
+    /// pixels equal to `unlabelled` (besides 0) are unlabelled, for scenes that mark them otherwise
+    /// (MUUFL Gulfport's scene labels use -1).
+    public static func read(_ path: String, grid: RasterGrid? = nil, variable: String? = nil, unlabelled: Int = 0) throws -> LabelRaster {
         if EnviROIFile.isROI(path) {
             guard let grid else { throw ReticleError(.usage, file: path, "an ENVI ROI export needs the scene it was drawn on (--hsi or --lidar)") }
             return try EnviROIFile.read(path, grid: grid)
         }
-        let cube = try RasterFile.read(path)
+        let cube = try RasterFile.read(path, variable: variable)
         guard cube.bands == 1 else {
             throw ReticleError(.usage, file: path, "a label raster has one band; this one has \(cube.bands)")
         }
         var labels = [Int](repeating: 0, count: cube.values.count)
+        let none = Float(unlabelled)
         for (i, v) in cube.values.enumerated() {
-            if v.isNaN || Double(v) == cube.noDataValue { continue }
+            if v.isNaN || Double(v) == cube.noDataValue || v == none { continue }
             guard v >= 0, v == v.rounded(), v < 65536 else {
-                throw ReticleError(.corrupt, file: path, "pixel \(i % cube.samples), \(i / cube.samples) holds \(v), not a class number 0…65535")
+                let hint = v < 0 && v == v.rounded() ? " (if it marks unlabelled pixels, say so with --unlabelled \(Int(v)))" : ""
+                throw ReticleError(.corrupt, file: path, "pixel \(i % cube.samples), \(i / cube.samples) holds \(v), not a class number 0…65535\(hint)")
             }
             labels[i] = Int(v)
         }
