@@ -2,8 +2,9 @@
 // stride-1 convolutions with prepacked weights may run on it instead of the
 // direct kernel. Which is faster depends on the layer (a 7×7 plane of one image
 // has 4 tiles and a 9 MB transformed weight; 56×56 planes have hundreds of
-// tiles), so each layer times both the first time it meets an input shape and
-// keeps the faster one for that shape. RETICLE_WINOGRAD=on|off forces either.
+// tiles), so the first layer of each shape (weight and input sizes) times both
+// and the process keeps the faster one for that shape. RETICLE_WINOGRAD=on|off
+// forces either (off: bit-identical results from run to run, as before).
 
 import CKernels
 import Foundation
@@ -18,11 +19,14 @@ public enum WinogradMode: String, Sendable {
     case off
 }
 
-/// One layer's 3×3 weight transformed for Winograd (built on first use) and, per input shape, whether Winograd won.
+/// One layer's 3×3 weight transformed for Winograd (built on first use), and the process-wide record of whether
+/// Winograd won for each convolution shape (weight and input sizes): a model loaded twice, or two layers of one shape,
+/// run the same kernel, so a reloaded model predicts bit for bit what the original did in the same process.
 final class WinogradPlan: @unchecked Sendable {
     private let lock = NSLock()
     private var transformed: UnsafeMutablePointer<Float>?
-    private var choices: [ConvGeometry: Bool] = [:]
+    private static let choiceLock = NSLock()
+    nonisolated(unsafe) private static var choices: [ConvGeometry: Bool] = [:]
 
     deinit { transformed?.deallocate() }
 
@@ -42,8 +46,8 @@ final class WinogradPlan: @unchecked Sendable {
         }
     }
 
-    func choice(_ g: ConvGeometry) -> Bool? { lock.withLock { choices[g] } }
-    func record(_ g: ConvGeometry, winograd: Bool) { lock.withLock { choices[g] = winograd } }
+    func choice(_ g: ConvGeometry) -> Bool? { Self.choiceLock.withLock { Self.choices[g] } }
+    func record(_ g: ConvGeometry, winograd: Bool) { Self.choiceLock.withLock { Self.choices[g] = winograd } }
 }
 
 extension Convolution {

@@ -86,7 +86,8 @@ final class WinogradConvolutionTests: XCTestCase {
     }
 
     func testAutoModeTimesEachShapeOnceAndKeepsTheChoice() {
-        let g = ConvGeometry(batch: 1, inChannels: 16, height: 20, width: 20, outChannels: 16, kernel: (3, 3), padding: (1, 1))
+        // A shape no other test uses: the choice is kept per process and shape.
+        let g = ConvGeometry(batch: 1, inChannels: 13, height: 21, width: 19, outChannels: 11, kernel: (3, 3), padding: (1, 1))
         var r = SplitMix64(seed: 11)
         let x = Tensor.uniform(g.inputShape, low: -1, high: 1, using: &r), w = Tensor.uniform(g.weightShape, low: -1, high: 1, using: &r)
         let packed = PackedConvWeights(weight: w, groups: 1)
@@ -106,6 +107,10 @@ final class WinogradConvolutionTests: XCTestCase {
         _ = Convolution.forward(g2, input: Tensor.uniform(g2.inputShape, low: -1, high: 1, using: &r), weight: w, packed: packed)
         XCTAssertEqual(Convolution.winogradTally.timed, before + 2)
         XCTAssertEqual(packed.winograd.choice(g), choice)
+        // Another layer of the same shape (a reloaded model) reuses the choice: the same kernel, the same bits.
+        let again = PackedConvWeights(weight: w, groups: 1)
+        XCTAssertEqual(Convolution.forward(g, input: x, weight: w, packed: again).scalars, first.scalars)
+        XCTAssertEqual(Convolution.winogradTally.timed, before + 2)
     }
 
     func testFoldedResNetAgreesWithAndWithoutWinograd() throws {
