@@ -27,6 +27,7 @@ final class WinogradPlan: @unchecked Sendable {
     private var transformed: UnsafeMutablePointer<Float>?
     private static let choiceLock = NSLock()
     nonisolated(unsafe) private static var choices: [ConvGeometry: Bool] = [:]
+    nonisolated(unsafe) private static var tally = (timed: 0, chosen: 0)
 
     deinit { transformed?.deallocate() }
 
@@ -47,7 +48,16 @@ final class WinogradPlan: @unchecked Sendable {
     }
 
     func choice(_ g: ConvGeometry) -> Bool? { Self.choiceLock.withLock { Self.choices[g] } }
-    func record(_ g: ConvGeometry, winograd: Bool) { Self.choiceLock.withLock { Self.choices[g] = winograd } }
+    func record(_ g: ConvGeometry, winograd: Bool) {
+        Self.choiceLock.withLock {
+            Self.choices[g] = winograd
+            Self.tally.timed += 1
+            if winograd { Self.tally.chosen += 1 }
+        }
+    }
+
+    /// Shapes timed so far in this process and how many chose Winograd.
+    static var tallied: (timed: Int, chosen: Int) { choiceLock.withLock { tally } }
 }
 
 extension Convolution {
@@ -55,8 +65,8 @@ extension Convolution {
     nonisolated(unsafe) public static var winogradMode: WinogradMode =
         WinogradMode(rawValue: ProcessInfo.processInfo.environment["RETICLE_WINOGRAD"]?.lowercased() ?? "") ?? .auto
 
-    /// Layers (weight and input shape) timed so far and how many chose Winograd, for `reticle bench`.
-    nonisolated(unsafe) static var winogradTally = (timed: 0, chosen: 0)
+    /// Convolution shapes timed so far and how many chose Winograd, for `reticle bench`.
+    static var winogradTally: (timed: Int, chosen: Int) { WinogradPlan.tallied }
 
     /// Whether `g` can run on the Winograd kernel: 3×3, stride 1, no dilation, no groups, and a padded input whose
     /// offsets fit the kernel's 32-bit gather indices.
@@ -90,8 +100,6 @@ extension Convolution {
         }
         let useWinograd = best.winograd < best.direct
         packed.winograd.record(g, winograd: useWinograd)
-        winogradTally.timed += 1
-        if useWinograd { winogradTally.chosen += 1 }
         return useWinograd ? outputs.winograd : outputs.direct
     }
 
