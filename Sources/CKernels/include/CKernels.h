@@ -74,4 +74,32 @@ void rk_max_pool_indices(const float *x, float *y, int *argmax, long planes, int
                          int kernel_w, int stride_h, int stride_w, int pad_h, int pad_w, int out_height, int out_width,
                          int part, int parts);
 
+/// Output channels per panel of the Winograd weights.
+#define RK_WINOGRAD_PANEL 16
+
+/// Floats of a 3×3 weight [out][in][3][3] transformed for Winograd F(4×4, 3×3): 36 × ⌈out/16⌉·16 × in.
+size_t rk_winograd_weight_count(int out_channels, int in_channels);
+/// u[ξ][panel][c][16] = (G·g·Gᵀ)[ξ] for each 3×3 filter g = w[k][c] (k = panel·16 + lane, zero past the last).
+/// Parts split the panels.
+void rk_winograd_pack(const float *w, int out_channels, int in_channels, float *u, int part, int parts);
+/// Plane size of the input the Winograd kernel reads: 4·⌈out/4⌉ + 2 in each direction.
+void rk_winograd_padded_size(const rk_conv *c, int *height, int *width);
+/// Copies x into xpad [N][C][Hq][Wq] (rk_winograd_padded_size) at (pad_h, pad_w), zeros elsewhere; parts split the
+/// planes. `c->input_image_stride` is x's.
+void rk_winograd_pad(const rk_conv *c, int channels_total, const float *x, float *xpad, int part, int parts);
+/// y = act(conv3×3(x) + bias + residual) for a stride-1, undilated, ungrouped 3×3 convolution, by Winograd
+/// F(4×4, 3×3) (AVX2 + FMA); xpad from rk_winograd_pad (its floats must index in 32 bits), u from rk_winograd_pack.
+/// Parts split the tiles, or the output channel panels when there are few tiles.
+void rk_conv_winograd(const rk_conv *c, const float *xpad, const float *u, const float *bias, const float *residual,
+                      int activation, float *y, int part, int parts);
+
+/// Depthwise 3×3 convolution (channels = groups = out_channels in `c`, which describes the whole tensor), stride 1
+/// or 2 in both directions, no dilation: y = act(conv(x, w) + bias + residual), w [C][9]. Parts split the planes.
+void rk_depthwise3x3(const rk_conv *c, const float *x, const float *w, const float *bias, const float *residual,
+                     int activation, float *y, int part, int parts);
+
+/// Runs `iterations` rounds of twelve independent vector FMA chains on the widest ISA in use (rk_isa) and returns the
+/// floating-point operations done (2 per multiply-add): the FMA peak of a core, timed by the caller.
+double rk_fma_chains(long iterations);
+
 #endif

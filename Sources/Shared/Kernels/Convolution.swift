@@ -35,12 +35,17 @@ public enum Convolution {
         precondition(bias == nil || bias!.shape == [g.outChannels], "conv bias must be [\(g.outChannels)]")
         precondition(residual == nil || residual!.shape == g.outputShape, "conv residual must be \(g.outputShape)")
         if let c = multiplyAddCounter { multiplyAddCounter = c + g.multiplyAdds }
+        if g.isDepthwise && Depthwise.runsInC(g) {
+            return Depthwise.forward3x3(g, input: input, weight: weight, bias: bias, residual: residual, activation: activation)
+        }
         if g.isDepthwise && g.kernelH * g.kernelW > 1 {
             var out = Depthwise.forward(g, input: input, weight: weight, bias: bias)
             epilogue(g, &out, bias: nil, residual: residual, activation: activation)
             return out
         }
-        return forwardPacked(g, input: input, packed: packed ?? PackedConvWeights(weight: weight, groups: g.groups),
+        // Prepacked weights mean inference: eligible 3×3 layers may run on Winograd (WinogradConvolution.swift).
+        if let packed { return forwardChoosing(g, input: input, packed: packed, bias: bias, residual: residual, activation: activation) }
+        return forwardPacked(g, input: input, packed: PackedConvWeights(weight: weight, groups: g.groups),
                              bias: bias, residual: residual, activation: activation)
     }
 

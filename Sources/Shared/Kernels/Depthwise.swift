@@ -1,8 +1,34 @@
 // Direct depthwise convolution (one filter per channel, MobileNet): GEMM fits
 // badly here (K = kH·kW is tiny), so each channel is zero-padded once and swept
-// with SIMD8 fused multiply-adds along the output row.
+// with SIMD8 fused multiply-adds along the output row. 3×3 windows with stride 1
+// or 2 (all of MobileNetV2's) run on the C kernel instead, epilogue fused.
+
+import CKernels
 
 enum Depthwise {
+    /// Whether the C kernel (ConvDepthwise.c, AVX2, epilogue fused) runs `g`: 3×3, stride 1 or 2 both ways, no dilation.
+    static func runsInC(_ g: ConvGeometry) -> Bool {
+        g.kernelH == 3 && g.kernelW == 3 && g.strideH == g.strideW && g.strideH <= 2 && g.dilationH == 1 && g.dilationW == 1
+    }
+
+    /// y = act(depthwise3×3(x) + bias + residual) on the C kernel. Shapes as `forward`; residual as the output.
+    static func forward3x3(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?,
+                           activation: FusedActivation) -> Tensor {
+        var out = Tensor(uninitializedShape: g.outputShape)
+        var shape = Convolution.kernelShape(g)
+        shape.channels = Int32(g.inChannels)
+        shape.out_channels = Int32(g.outChannels)
+        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let parts = Swift.max(1, Swift.min(Convolution.threads, g.batch * g.inChannels))
+        withExtendedLifetime((bias, residual)) {
+            let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
+            input.withUnsafePointer { x in weight.withUnsafePointer { w in out.withUnsafeMutablePointer { y in
+                Convolution.runParts(parts) { part in rk_depthwise3x3(&shape, x, w, b, r, act, y, Int32(part), Int32(parts)) }
+            } } }
+        }
+        return out
+    }
+
     /// Copies one [H, W] plane into the middle of a zeroed [H+2ph, W+2pw] buffer.
     @inline(__always)
     private static func pad(_ g: ConvGeometry, _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {

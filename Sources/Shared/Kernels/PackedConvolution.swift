@@ -20,6 +20,8 @@ public final class PackedConvWeights: @unchecked Sendable {
     let panel: Int32
     /// What was packed (shares the tensor's storage), to pack again for the other kernel; nil for flipped weights.
     let weight: Tensor?
+    /// The Winograd form of a 3×3 weight and the per-shape kernel choice (WinogradConvolution.swift).
+    let winograd = WinogradPlan()
 
     /// Packs `weight` [C_out, C_in/groups, kH, kW] as `groups` row-major [C_out/groups × patch] matrices,
     /// for the kernel that runs convolutions with this weight's window (`Convolution.runsDirect`).

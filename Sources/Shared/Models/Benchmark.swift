@@ -2,6 +2,7 @@
 // forward throughput of a network (ResNet-18 at 224 px, batch 1 and 16), and
 // training throughput, so each figure reads as a fraction of the hardware.
 
+import CKernels
 import Foundation
 
 public enum Benchmark {
@@ -30,6 +31,20 @@ public enum Benchmark {
             best = min(best, Date().timeIntervalSince(t))
         }
         return 2 * Double(n * n * n) / best / 1e9
+    }
+
+    /// The FMA peak of the cores the kernels run on: `Convolution.threads` parts at once, each running independent
+    /// vector FMA chains (AVX-512 or AVX2, as the kernels use), best of `repeats`.
+    public static func fmaPeakGFLOPS(repeats: Int = 3) -> Double {
+        let parts = Swift.max(1, Convolution.threads), iterations = 20_000_000
+        let flopsPerIteration = rk_fma_chains(1)
+        var best = 0.0
+        for _ in 0..<repeats {
+            let t = Date()
+            Convolution.runParts(parts) { _ in _ = rk_fma_chains(iterations) }
+            best = Swift.max(best, Double(parts) * flopsPerIteration * Double(iterations) / Date().timeIntervalSince(t) / 1e9)
+        }
+        return best
     }
 
     /// Forward (evaluation-mode) images per second: BatchNorm folded and activations fused first when `folded`.
@@ -70,6 +85,7 @@ public enum Benchmark {
     /// The figures `reticle bench` reports, as ordered JSON.
     public static func standardSuite(includeTraining: Bool = true) throws -> JSONValue {
         let sgemm = sgemmGFLOPS()
+        let peak = fmaPeakGFLOPS()
         let resnet = ModelSpec.classifier(.resnet18, classes: 1000)
         // 10 classes at 128 px, as ../shared/anchors/torch_train.py uses by default (it also times inference there).
         let small = ModelSpec.classifier(.resnet18, classes: 10)
@@ -79,10 +95,19 @@ public enum Benchmark {
                        forwardThroughput(spec: small, batch: 32, size: 128, iterations: 20),
                        forwardThroughput(spec: .classifier(.mobilenetV2, classes: 1000), batch: 1, size: 224, iterations: 400)]
         if includeTraining { results.append(try trainingThroughput(spec: small, batch: 32, size: 128, iterations: 8)) }
-        return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
+        // Each figure as a share of the FMA peak (training counts its backward as twice the forward).
+        let rows: [JSONValue] = results.map { r in
+            guard case .object(var fields) = r.json else { return r.json }
+            fields["fma_peak_share"] = .number((r.gflops / peak * 1000).rounded() / 1000)
+            return .object(fields)
+        }
+        return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "fma_peak_gflops": .number((peak * 10).rounded() / 10),
+                "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
                 "blas_threads": .int(Gemm.threads), "conv_threads": .int(Convolution.threads),
                 "conv_kernels": .string(Convolution.microKernelISA),
-                "results": .array(results.map(\.json))]
+                "winograd": .string(Convolution.winogradMode.rawValue),
+                "winograd_layers": ["timed": .int(Convolution.winogradTally.timed), "chosen": .int(Convolution.winogradTally.chosen)],
+                "results": .array(rows)]
     }
 }
 

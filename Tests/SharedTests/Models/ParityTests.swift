@@ -26,7 +26,12 @@ final class ParityTests: XCTestCase {
         assertClose(net(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) eval")
         // (Bound first: calling the returned existential directly crashes Swift 6.3's SILGen.)
         let folded = net.foldedForInference()
-        assertClose(folded(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) folded")
+        // Every 3×3 kernel path: the direct kernel and Winograd F(4×4, 3×3) on every eligible layer.
+        defer { Convolution.winogradMode = .auto }
+        for mode in [WinogradMode.off, .on] {
+            Convolution.winogradMode = mode
+            assertClose(folded(x).scalars, expected.scalars, rtol: 1e-4, atol: 1e-5, "\(name) folded, Winograd \(mode)")
+        }
     }
 
     func testResNet18Logits() throws {
