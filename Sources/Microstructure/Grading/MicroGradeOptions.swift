@@ -69,6 +69,9 @@ public struct MicroGradeOptions: CommandOptions {
         policy.maximumFeatureDistance = maxFeatureDistance
         policy.testTimeAugmentation = tta
         let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
+        if explain != nil && grader.network.isQuantized {
+            throw ReticleError(.usage, file: model, "--explain gradcam needs the fp32 model: this one is quantised to int8 (grade without --explain, or with the fp32 model)")
+        }
         if explain != nil && TextureClassifier.isFeatureModel(grader.network) {
             throw ReticleError(.usage, file: model, "--explain gradcam needs a CNN: this \(grader.manifest.spec.architecture) model has no layer with a spatial map (grade without --explain)")
         }
