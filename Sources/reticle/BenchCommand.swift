@@ -6,7 +6,7 @@ import Shared
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure ResNet-18 inference (224 px, batch 1 and 16; 128 px, batch 32), training (128 px, batch 32) and MobileNetV2 inference (224 px, batch 1) throughput.",
+        abstract: "Measure ResNet-18 inference (224 px, batch 1 and 16, fp32 and int8; 128 px, batch 32), training (128 px, batch 32) and MobileNetV2 inference (224 px, batch 1) throughput.",
         discussion: """
         Also measures this machine's OpenBLAS sgemm GFLOP/s, so each figure reads as a fraction \
         of what the hardware can do, and the FMA peak of the cores used (each figure's share of it); \
@@ -38,9 +38,9 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let sgemm = suite["sgemm_gflops"]?.doubleValue ?? 0, peak = suite["fma_peak_gflops"]?.doubleValue ?? 0
-        print(String(format: "sgemm (1024³): %.1f GFLOP/s, FMA peak %.1f GFLOP/s on %d cores; convolution kernels: %@, Winograd %@",
+        print(String(format: "sgemm (1024³): %.1f GFLOP/s, FMA peak %.1f GFLOP/s on %d cores; convolution kernels: %@, Winograd %@, int8: %@",
                      sgemm, peak, suite["cores"]?.intValue ?? 0, suite["conv_kernels"]?.stringValue ?? "?",
-                     suite["winograd"]?.stringValue ?? "?"))
+                     suite["winograd"]?.stringValue ?? "?", suite["int8_kernels"]?.stringValue ?? "?"))
         for r in suite["results"]?.arrayValue ?? [] {
             let gflops = r["gflops"]?.doubleValue ?? 0
             print(String(format: "%@ batch %d: %.2f img/s, %.1f GFLOP/s (%.0f %% of the FMA peak, %.0f %% of sgemm)",

@@ -7,8 +7,8 @@ import Shared
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Model files: inspect the manifest and weights; combine classifiers into an ensemble.",
-        subcommands: [ModelInspectCommand.self, ModelEnsembleCommand.self])
+        abstract: "Model files: inspect the manifest and weights; combine classifiers into an ensemble; quantise to int8.",
+        subcommands: [ModelInspectCommand.self, ModelEnsembleCommand.self, ModelQuantizeCommand.self])
 }
 
 struct ModelInspectCommand: ParsableCommand {

@@ -102,4 +102,41 @@ void rk_depthwise3x3(const rk_conv *c, const float *x, const float *w, const flo
 /// floating-point operations done (2 per multiply-add): the FMA peak of a core, timed by the caller.
 double rk_fma_chains(long iterations);
 
+// MARK: int8 (ConvInt8.c)
+
+#include <stdint.h>
+
+/// Largest weight magnitude of the int8 kernels: 7-bit weights, so AVX2's saturating u8·s8 pair sums stay exact.
+#define RK_Q8_WEIGHT_MAX 63
+
+/// 2 = AVX-512 VNNI (vpdpbusd) int8 kernel, 1 = AVX2 (vpmaddubsw + vpmaddwd). Both give the same s32 sums.
+int rk_q8_isa(void);
+
+/// Bytes of an s8 weight [C_out][C_in][taps] packed for rk_q8_conv (4-channel panels; depth tap-major over C_in
+/// padded to a multiple of 4, C₄).
+size_t rk_q8_packed_bytes(int out_channels, int channels, int taps);
+/// Packs w [C_out][C_in][taps] (|w| ≤ RK_Q8_WEIGHT_MAX) and writes wsum[oc] = Σ w[oc] (zero-point compensation).
+void rk_q8_pack_weights(const int8_t *w, int out_channels, int channels, int taps, int8_t *packed, int32_t *wsum);
+
+/// q = clamp(round_half_even(x·inv_scale + zero_point), 0, 255) (NaN → 0); parts split the values.
+void rk_q8_quantize(const float *x, long count, float inv_scale, int zero_point, uint8_t *q, int part, int parts);
+
+/// x [N][C][plane] → q [N][plane][C₄] (NHWC, channels padded to a multiple of 4 with the zero point), quantised as
+/// rk_q8_quantize does; parts split the planes.
+void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, float inv_scale, int zero_point,
+                         uint8_t *q, int part, int parts);
+
+/// A convolution (groups = 1) of u8 activations x (zero point `zero_point`, NHWC with C₄ channels as
+/// rk_q8_quantize_nhwc writes them; `c->input_image_stride` = H·W·C₄)
+/// with packed s8 weights: s[n][oc][p] = Σ_k w[oc][k]·(x_k − zero_point), padding counting as 0.0. With acc_out
+/// non-NULL, s is stored there (s32, laid out as y); otherwise y = act(s·scale[oc] + bias[oc] + residual), bias and
+/// residual optional. Parts split pixel blocks (and output channels when there are few blocks).
+void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
+                const float *scale, const float *bias, const float *residual, int activation, float *y,
+                int32_t *acc_out, int part, int parts);
+
+/// The naive oracle of rk_q8_conv's sums, on NCHW u8 x (`c->input_image_stride` = C·H·W): w unpacked
+/// [C_out][C_in][kH][kW], acc laid out as y.
+void rk_q8_conv_reference(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *w, int32_t *acc);
+
 #endif

@@ -42,6 +42,9 @@ public struct MedClassifyOptions: CommandOptions {
         if explain != nil && model.bottleneck != nil {
             throw ReticleError(.usage, file: self.model, "--explain is not offered for concept bottleneck models: their concepts are the explanation")
         }
+        if let explain, explain != .occlusion, model.members.contains(where: \.isQuantized) {
+            throw ReticleError(.usage, file: self.model, "--explain \(explain.rawValue) needs the fp32 model: this one is quantised to int8 (--explain occlusion works on it)")
+        }
         if let explain, explain.needsSpatialLayer, (try? GradCAM(network: model.members[0])) == nil {
             throw ReticleError(.usage, file: self.model, "--explain \(explain.rawValue) needs a CNN with a spatial layer (occlusion works on any model)")
         }

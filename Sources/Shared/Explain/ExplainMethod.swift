@@ -22,6 +22,9 @@ public enum ExplainMethod: String, Codable, CaseIterable, Sendable {
     /// - Throws: `ReticleError(.usage)` when a CAM method is asked of a model without a spatial layer or of a
     ///   layer that is not in the model.
     public func maps(network: Network, input: Tensor, head: Int, classIndex: Int, layer: String? = nil) throws -> [SaliencyMap] {
+        if self != .occlusion && network.isQuantized {
+            throw ReticleError(.unsupported, "\(rawValue) needs gradients, which an int8 model (reticle model quantize) has not: use the fp32 model or --explain occlusion")
+        }
         switch self {
         case .gradCAM:
             return try GradCAM(network: network, layer: layer).maps(input, head: head, classIndex: classIndex)

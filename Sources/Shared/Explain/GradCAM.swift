@@ -21,6 +21,7 @@ public struct GradCAM {
     /// - Throws: `ReticleError(.usage)` when `layer` names no layer of the graph or one without a spatial output,
     ///   or (nil) when no layer has one.
     public init(network: Network, layer: String? = nil) throws {
+        guard !network.isQuantized else { throw ReticleError(.unsupported, "Grad-CAM needs the fp32 model: this one is quantised to int8 (reticle model quantize)") }
         self.network = network
         self.layer = layer
         let spatial = GradCAM.spatialLayers(network)

@@ -28,6 +28,8 @@ public enum ModelFile {
         }
         let manifest = try ModelManifest(json: text, file: url.path)
         do {
+            // A quantised file (`reticle model quantize`) holds int8 codes: its network is built by QuantizedModel.
+            if manifest.provenance[QuantizedModel.sectionKey] != nil { return (try QuantizedModel.network(from: file, manifest: manifest), manifest) }
             let network = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec) } ?? Network(spec: manifest.spec)
             try loadWeights(into: network, from: file)
             return (network, manifest)

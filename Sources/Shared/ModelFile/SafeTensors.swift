@@ -149,6 +149,21 @@ public struct SafeTensorsFile {
     /// Serialises Float32 tensors in the given order, with `metadata` as `__metadata__`.
     /// The header is padded with spaces to a multiple of 8 bytes so the data section stays aligned.
     public static func serialize(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) -> Data {
+        serialize(entries: tensors.map { ($0.name, .f32($0.tensor)) }, metadata: metadata)
+    }
+
+    /// What one tensor of a file holds: fp32 values, or int8 codes (a quantised model's weights).
+    public enum Payload {
+        case f32(Tensor)
+        case i8(shape: [Int], values: [Int8])
+
+        var dtype: String { if case .i8 = self { return "I8" } else { return "F32" } }
+        var shape: [Int] { switch self { case .f32(let t): return t.shape; case .i8(let s, _): return s } }
+        var byteCount: Int { switch self { case .f32(let t): return 4 * t.count; case .i8(_, let v): return v.count } }
+    }
+
+    /// Tensors of several dtypes; the header padded as `serialize` pads it.
+    public static func serialize(entries: [(name: String, payload: Payload)], metadata: [String: String] = [:]) -> Data {
         var header = JSONObject()
         if !metadata.isEmpty {
             var m = JSONObject()
@@ -156,21 +171,25 @@ public struct SafeTensorsFile {
             header["__metadata__"] = .object(m)
         }
         var offset = 0
-        for (name, t) in tensors {
+        for (name, t) in entries {
             precondition(name != "__metadata__" && header[name] == nil, "duplicate or reserved tensor name \(name)")
-            header[name] = ["dtype": "F32", "shape": .array(t.shape.map { JSONValue.int($0) }),
-                            "data_offsets": [JSONValue.int(offset), JSONValue.int(offset + 4 * t.count)]]
-            offset += 4 * t.count
+            precondition(t.shape.reduce(1, *) * (t.dtype == "I8" ? 1 : 4) == t.byteCount, "\(name): shape and data differ")
+            header[name] = ["dtype": .string(t.dtype), "shape": .array(t.shape.map { JSONValue.int($0) }),
+                            "data_offsets": [JSONValue.int(offset), JSONValue.int(offset + t.byteCount)]]
+            offset += t.byteCount
         }
         var headerBytes = Data(JSONValue.object(header).serialized().utf8)
         headerBytes.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - headerBytes.count % 8) % 8))
         var out = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(headerBytes)
-        for (_, t) in tensors {
-            t.withUnsafePointer { p in
+        for (_, payload) in entries {
+            switch payload {
+            case .f32(let t):
                 // Little-endian host (x86-64, arm64): the bytes are already in file order.
-                out.append(UnsafeBufferPointer(start: p, count: t.count))
+                t.withUnsafePointer { p in out.append(UnsafeBufferPointer(start: p, count: t.count)) }
+            case .i8(_, let v):
+                v.withUnsafeBytes { out.append(contentsOf: $0) }
             }
         }
         return out
@@ -178,7 +197,12 @@ public struct SafeTensorsFile {
 
     /// Writes atomically (temporary file, then rename), so a crash never leaves half a model.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
-        do { try serialize(tensors, metadata: metadata).write(to: url, options: .atomic) } catch {
+        try write(entries: tensors.map { ($0.name, .f32($0.tensor)) }, metadata: metadata, to: url)
+    }
+
+    /// `write` for tensors of several dtypes.
+    public static func write(entries: [(name: String, payload: Payload)], metadata: [String: String] = [:], to url: URL) throws {
+        do { try serialize(entries: entries, metadata: metadata).write(to: url, options: .atomic) } catch {
             throw ReticleError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
         }
     }

@@ -94,6 +94,8 @@ public enum Benchmark {
                        forwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 16),
                        forwardThroughput(spec: small, batch: 32, size: 128, iterations: 20),
                        forwardThroughput(spec: .classifier(.mobilenetV2, classes: 1000), batch: 1, size: 224, iterations: 400)]
+        results += try [int8ForwardThroughput(spec: resnet, batch: 16, size: 224, iterations: 16),
+                        int8ForwardThroughput(spec: resnet, batch: 1, size: 224, iterations: 100)]
         if includeTraining { results.append(try trainingThroughput(spec: small, batch: 32, size: 128, iterations: 8)) }
         // Each figure as a share of the FMA peak (training counts its backward as twice the forward).
         let rows: [JSONValue] = results.map { r in
@@ -104,7 +106,7 @@ public enum Benchmark {
         return ["sgemm_gflops": .number((sgemm * 10).rounded() / 10), "fma_peak_gflops": .number((peak * 10).rounded() / 10),
                 "cores": .int(ProcessInfo.processInfo.activeProcessorCount),
                 "blas_threads": .int(Gemm.threads), "conv_threads": .int(Convolution.threads),
-                "conv_kernels": .string(Convolution.microKernelISA),
+                "conv_kernels": .string(Convolution.microKernelISA), "int8_kernels": .string(Int8Convolution.kernelISA),
                 "winograd": .string(Convolution.winogradMode.rawValue),
                 "winograd_layers": ["timed": .int(Convolution.winogradTally.timed), "chosen": .int(Convolution.winogradTally.chosen)],
                 "results": .array(rows)]

@@ -166,4 +166,10 @@ public struct Network: Layer {
 
     /// `foldedForInference` keeping the Network type (heads, inputs and slots unchanged).
     public func folded() -> Network { Network(self, layers: foldedLayers()) }
+
+    /// The same graph, heads and slots with these layers in the nodes' places (a quantised network's).
+    func replacingLayers(_ layers: [any Layer]) -> Network {
+        precondition(layers.count == self.layers.count, "one layer per node")
+        return Network(self, layers: layers)
+    }
 }

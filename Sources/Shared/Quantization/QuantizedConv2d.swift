@@ -1,0 +1,101 @@
+// A convolution quantised after training: BatchNorm already folded into it, s8
+// weights per output channel (symmetric, 7 bits: see ConvInt8.c), its input
+// quantised per tensor to u8 with the scale and zero point found by calibration,
+// and the epilogue (dequantise, bias, residual, activation) in the int8 kernel.
+
+/// A convolution whose epilogue can add a residual (the last one of a residual block).
+public protocol ResidualConvolution: Layer {
+    /// act(conv(x) + bias + residual). Shapes: residual as the output.
+    func forward(_ x: Variable, residual: Variable, _ ctx: ForwardContext) -> Variable
+}
+
+extension Conv2d: ResidualConvolution {}
+
+/// Shapes: [N, C_in, H, W] → [N, C_out, H_out, W_out], fp32 in and out; inference only (no gradient flows through it).
+public struct QuantizedConv2d: ResidualConvolution {
+    public let config: Conv2dConfig
+    /// [C_out, C_in, kH, kW], |w| ≤ `Int8Convolution.weightLimit`.
+    public let weights: [Int8]
+    /// w ≈ weightScales[oc] · q, per output channel.
+    public let weightScales: [Float]
+    public let bias: [Float]
+    public let input: ActivationQuantization
+    public var fusedActivation: FusedActivation
+    let packed: PackedInt8Weights
+    /// input scale · weight scale, per output channel: what turns an s32 sum back into fp32.
+    let outputScales: [Float]
+
+    public init(config: Conv2dConfig, weights: [Int8], weightScales: [Float], bias: [Float], input: ActivationQuantization,
+                fusedActivation: FusedActivation) {
+        precondition(config.groups == 1, "int8 convolutions are ungrouped")
+        precondition(weightScales.count == config.outChannels && bias.count == config.outChannels, "one scale and bias per output channel")
+        self.config = config; self.weights = weights; self.weightScales = weightScales; self.bias = bias
+        self.input = input; self.fusedActivation = fusedActivation
+        packed = PackedInt8Weights(weights, outChannels: config.outChannels, inChannels: config.inChannels,
+                                   taps: config.kernelSize * config.kernelSize)
+        outputScales = weightScales.map { $0 * input.scale }
+    }
+
+    /// `conv` (folded, ungrouped) with its weights quantised per output channel and its input quantised as `input`.
+    public init(quantizing conv: Conv2d, input: ActivationQuantization) {
+        let c = conv.config, w = conv.weight.value.scalars
+        let perChannel = w.count / c.outChannels, limit = Float(Int8Convolution.weightLimit)
+        var q = [Int8](repeating: 0, count: w.count), scales = [Float](repeating: 1, count: c.outChannels)
+        for oc in 0..<c.outChannels {
+            let row = w[(oc * perChannel)..<((oc + 1) * perChannel)]
+            let largest = row.reduce(Float(0)) { Swift.max($0, abs($1)) }
+            // An all-zero channel keeps scale 1 (its codes are 0 either way).
+            let scale = largest > 0 && largest.isFinite ? largest / limit : 1
+            scales[oc] = scale
+            for (i, v) in row.enumerated() { q[oc * perChannel + i] = Int8(Swift.max(-limit, Swift.min(limit, (v / scale).rounded(.toNearestOrEven)))) }
+        }
+        self.init(config: c, weights: q, weightScales: scales, bias: conv.bias?.value.scalars ?? [Float](repeating: 0, count: c.outChannels),
+                  input: input, fusedActivation: conv.fusedActivation)
+    }
+
+    func geometry(_ x: Tensor) -> ConvGeometry {
+        precondition(x.rank == 4 && x.shape[1] == config.inChannels, "QuantizedConv2d expects [N, \(config.inChannels), H, W], got \(x.shape)")
+        let c = config
+        return ConvGeometry(batch: x.shape[0], inChannels: c.inChannels, height: x.shape[2], width: x.shape[3], outChannels: c.outChannels,
+                            kernel: (c.kernelSize, c.kernelSize), stride: (c.stride, c.stride), padding: (c.padding, c.padding),
+                            dilation: (c.dilation, c.dilation))
+    }
+
+    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
+        Variable(Int8Convolution.forward(geometry(x.value), input: x.value, quantization: input, weights: packed, outputScales: outputScales,
+                                         bias: bias, residual: nil, activation: fusedActivation))
+    }
+
+    public func forward(_ x: Variable, residual: Variable, _ ctx: ForwardContext) -> Variable {
+        let g = geometry(x.value)
+        precondition(residual.shape == g.outputShape, "residual \(residual.shape) ≠ output \(g.outputShape)")
+        return Variable(Int8Convolution.forward(g, input: x.value, quantization: input, weights: packed, outputScales: outputScales,
+                                                bias: bias, residual: residual.value, activation: fusedActivation))
+    }
+
+    /// The weights as the int8 kernel sees them, back in fp32 (scale · code).
+    public var dequantizedWeight: Tensor {
+        let per = weights.count / config.outChannels
+        return Tensor(shape: config.weightShape, scalars: weights.enumerated().map { Float($0.element) * weightScales[$0.offset / per] })
+    }
+
+    /// Nothing trainable: the quantised file stores the codes and scales itself (`QuantizedModel`).
+    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
+}
+
+/// A folded residual block whose last convolution adds the shortcut in its epilogue, whichever kind that convolution
+/// is (fp32, int8, or one observed during calibration). Shapes as the block it replaces.
+public struct ResidualConvolutionBlock: Layer {
+    public let body: [any Layer]
+    public let last: any ResidualConvolution
+    public let shortcut: (any Layer)?
+
+    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
+        let identity = shortcut?(x, ctx) ?? x
+        return last.forward(body.reduce(x) { $1($0, ctx) }, residual: identity, ctx)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func foldedForInference() -> any Layer { self }
+}
