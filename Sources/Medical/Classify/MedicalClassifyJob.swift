@@ -48,7 +48,7 @@ public struct MedicalClassifyJob: @unchecked Sendable {  // the model's weights 
             (image, x, npzTruth) = try archives.image(member, preprocessing: model.preprocessing, classes: model.spec.heads[0].classes)
         } else {
             image = try dicom.map { try MedicalImageReader.dicom($0, path: item.path) } ?? MedicalImageReader.read(item.path)
-            x = try MedicalImageReader.tensor(image, preprocessing: model.preprocessing)
+            x = try model.preprocessing.tensor(image)
         }
         let batch = x.reshaped([1] + x.shape)
         let predictions = model.predict(batch)

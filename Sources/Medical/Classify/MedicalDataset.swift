@@ -110,7 +110,7 @@ public struct MedicalDataset: Sendable {
         }
         let channels = options.channels != 0 ? options.channels : (images.contains { $0.channels == 3 } ? 3 : 1)
         let p = preprocessing(size: options.imageSize, options.imageSize, channels: channels)
-        let tensors = try images.map { try MedicalImageReader.tensor($0, preprocessing: p) }
+        let tensors = try images.map { try p.tensor($0) }
         let split = DataSplit.stratified(labels: labels, groups: groups, validationFraction: options.validationFraction,
                                          testFraction: options.testFraction, seed: options.splitSeed)
         let binary = classes.count == 2

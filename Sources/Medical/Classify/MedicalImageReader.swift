@@ -67,26 +67,4 @@ public enum MedicalImageReader {
         }
         return Image(width: decoded.width, height: decoded.height, channels: 1, storage: .float32(v))
     }
-
-    /// `image` (0…1) as the network's input: resampled to the model's size, brought to its channels,
-    /// normalised by its mean and spread. Shapes: one image → [C, H, W].
-    public static func tensor(_ image: Image, preprocessing p: Preprocessing) throws -> Tensor {
-        var img = image
-        if img.channels != p.channels {
-            if p.channels == 1 {
-                img = img.grayscale()
-            } else {
-                let g = img.grayscale().floatPixels()
-                img = Image(width: img.width, height: img.height, channels: 3, storage: .float32(g.flatMap { [$0, $0, $0] }))
-            }
-        }
-        if img.width != p.width || img.height != p.height { img = try Resampler.resample(img, width: p.width, height: p.height, sampleType: .float32) }
-        let f = img.floatPixels(), hw = p.width * p.height, c = p.channels
-        var out = [Float](repeating: 0, count: c * hw)
-        for ch in 0..<c {
-            let m = p.mean[ch], s = 1 / p.std[ch]
-            for i in 0..<hw { out[ch * hw + i] = (f[i * c + ch] - m) * s }
-        }
-        return Tensor(shape: [c, p.height, p.width], scalars: out)
-    }
 }

@@ -45,7 +45,7 @@ final class NpzImageSets: @unchecked Sendable {  // the cache is guarded by `loc
         var interleaved = [Float](repeating: 0, count: raw.count)
         for ch in 0..<c { for k in 0..<hw { interleaved[k * c + ch] = raw[ch * hw + k] } }
         let image = Image(width: s[3], height: s[2], channels: c, storage: .float32(interleaved))
-        let x = try MedicalImageReader.tensor(image, preprocessing: p)
+        let x = try p.tensor(image)
         let label = set.task == .multiLabel ? nil : set.labels[0][i]
         return (image, x, label.flatMap { $0 < classes.count ? classes[$0] : nil })
     }

@@ -86,11 +86,20 @@ extension Network {
     }
 }
 
+/// A convolution whose epilogue can add a residual (the last one of a residual block): fp32, int8,
+/// or one observed during calibration.
+public protocol ResidualConvolution: Layer {
+    /// act(conv(x) + bias + residual). Shapes: residual as the output.
+    func forward(_ x: Variable, residual: Variable, _ ctx: ForwardContext) -> Variable
+}
+
+extension Conv2d: ResidualConvolution {}
+
 /// A residual block after folding: body convolutions, then the last convolution with the shortcut
 /// added (and its activation applied) in its epilogue. Shapes as the block it replaces.
 public struct FusedResidualBlock: Layer {
     public let body: [any Layer]
-    public let last: Conv2d
+    public let last: any ResidualConvolution
     public let shortcut: (any Layer)?
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {

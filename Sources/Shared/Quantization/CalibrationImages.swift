@@ -34,15 +34,6 @@ public struct CalibrationImages {
 
     static func prepare(_ image: Image, _ p: Preprocessing, patches: Int) throws -> [Tensor] {
         var img = image
-        if img.channels != p.channels {
-            if p.channels == 1 {
-                img = img.grayscale()
-            } else {
-                let g = img.grayscale().floatPixels()
-                img = Image(width: img.width, height: img.height, channels: p.channels,
-                            storage: .float32(g.flatMap { [Float](repeating: $0, count: p.channels) }))
-            }
-        }
         // A model trained at a physical scale sees images resampled to it, as its commands resample them; an image
         // without a calibration is taken as it is.
         if let scale = p.scale, p.isMicronScale, let c = img.calibration, c.isValid, abs(c.umPerPixelX - scale) > 1e-6 * scale {
@@ -60,16 +51,8 @@ public struct CalibrationImages {
             } }
             crops = places.map { img.crop(x: $0.0, y: $0.1, width: p.width, height: p.height) }
         } else {
-            crops = [try Resampler.resample(img, width: p.width, height: p.height, sampleType: .float32)]
+            crops = [img]  // resampled to the model's size by `tensor`
         }
-        return crops.map { crop in
-            let f = crop.floatPixels(), hw = p.width * p.height, c = p.channels
-            var out = [Float](repeating: 0, count: c * hw)
-            for ch in 0..<c {
-                let m = p.mean[ch], s = 1 / p.std[ch]
-                for i in 0..<hw { out[ch * hw + i] = (f[i * c + ch] - m) * s }
-            }
-            return Tensor(shape: [c, p.height, p.width], scalars: out)
-        }
+        return try crops.map { try p.tensor($0) }
     }
 }

@@ -33,9 +33,9 @@ struct FoldedLayerRewriter {
         }
     }
 
-    private func block(body: [any Layer], last: Conv2d, shortcut: (any Layer)?, path: String) throws -> any Layer {
-        ResidualConvolutionBlock(body: try body.enumerated().map { try rewrite($0.element, path: "\(path).body.\($0.offset)") },
-                                 last: try convolution(last, "\(path).last"),
-                                 shortcut: try shortcut.map { try rewrite($0, path: "\(path).shortcut") })
+    private func block(body: [any Layer], last: any ResidualConvolution, shortcut: (any Layer)?, path: String) throws -> any Layer {
+        FusedResidualBlock(body: try body.enumerated().map { try rewrite($0.element, path: "\(path).body.\($0.offset)") },
+                           last: try (last as? Conv2d).map { try convolution($0, "\(path).last") } ?? last,
+                           shortcut: try shortcut.map { try rewrite($0, path: "\(path).shortcut") })
     }
 }

@@ -3,14 +3,6 @@
 // quantised per tensor to u8 with the scale and zero point found by calibration,
 // and the epilogue (dequantise, bias, residual, activation) in the int8 kernel.
 
-/// A convolution whose epilogue can add a residual (the last one of a residual block).
-public protocol ResidualConvolution: Layer {
-    /// act(conv(x) + bias + residual). Shapes: residual as the output.
-    func forward(_ x: Variable, residual: Variable, _ ctx: ForwardContext) -> Variable
-}
-
-extension Conv2d: ResidualConvolution {}
-
 /// Shapes: [N, C_in, H, W] → [N, C_out, H_out, W_out], fp32 in and out; inference only (no gradient flows through it).
 public struct QuantizedConv2d: ResidualConvolution {
     public let config: Conv2dConfig
@@ -80,22 +72,6 @@ public struct QuantizedConv2d: ResidualConvolution {
     }
 
     /// Nothing trainable: the quantised file stores the codes and scales itself (`QuantizedModel`).
-    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
-    public func foldedForInference() -> any Layer { self }
-}
-
-/// A folded residual block whose last convolution adds the shortcut in its epilogue, whichever kind that convolution
-/// is (fp32, int8, or one observed during calibration). Shapes as the block it replaces.
-public struct ResidualConvolutionBlock: Layer {
-    public let body: [any Layer]
-    public let last: any ResidualConvolution
-    public let shortcut: (any Layer)?
-
-    public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
-        let identity = shortcut?(x, ctx) ?? x
-        return last.forward(body.reduce(x) { $1($0, ctx) }, residual: identity, ctx)
-    }
-
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
     public func foldedForInference() -> any Layer { self }
 }

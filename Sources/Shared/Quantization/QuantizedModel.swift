@@ -139,7 +139,7 @@ extension Network {
             case is QuantizedConv2d: return true
             case let s as Sequential: return s.layers.contains(where: walk)
             case let n as NamedLayers: return n.children.contains { walk($0.layer) }
-            case let b as ResidualConvolutionBlock: return walk(b.last) || b.body.contains(where: walk) || b.shortcut.map(walk) == true
+            case let b as FusedResidualBlock: return walk(b.last) || b.body.contains(where: walk) || b.shortcut.map(walk) == true
             case let r as Residual: return walk(r.body) || r.shortcut.map { walk($0.layer) } == true
             default: return false
             }
