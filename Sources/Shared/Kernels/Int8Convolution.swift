@@ -21,7 +21,8 @@ public struct ActivationQuantization: Codable, Equatable, Sendable {
     /// The range [low, high], widened to hold 0 so that 0.0 (padding, ReLU's floor) is exactly a code.
     public init(low: Float, high: Float) {
         let lo = Swift.min(low, 0), hi = Swift.max(high, 0)
-        let scale = hi > lo ? (hi - lo) / 255 : 1
+        // Divided first so ±3e38 cannot overflow to infinity, floored so a range of a few ulps cannot reach 0.
+        let scale = hi > lo ? Swift.max(hi / 255 - lo / 255, Float.leastNormalMagnitude) : 1
         self.init(scale: scale, zeroPoint: Int((-lo / scale).rounded(.toNearestOrEven)).clamped(0, 255))
     }
 

@@ -44,6 +44,8 @@ final class ActivationObserver: @unchecked Sendable {
                 return ActivationQuantization(low: low, high: high)
             case .percentile:
                 let sorted = sample.sorted()
+                // Every strided pick non-finite while other values were: the observed range is all there is.
+                guard !sorted.isEmpty else { return ActivationQuantization(low: low, high: high) }
                 func quantile(_ q: Double) -> Float { sorted[Swift.min(sorted.count - 1, Swift.max(0, Int((q * Double(sorted.count - 1)).rounded())))] }
                 return ActivationQuantization(low: quantile(1 - percentile / 100), high: quantile(percentile / 100))
             }

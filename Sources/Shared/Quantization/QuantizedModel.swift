@@ -93,6 +93,7 @@ public enum QuantizedModel {
             let scales = try tensor("\(path).weight_scale", [c.outChannels]).scalars
             guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ReticleError(.corrupt, "\"\(path).weight_scale\" must be positive and finite") }
             let bias = try tensor("\(path).bias", [c.outChannels]).scalars
+            guard bias.allSatisfy(\.isFinite) else { throw ReticleError(.corrupt, "\"\(path).bias\" holds a value that is not finite") }
             let input = try tensor("\(path).input", [2]).scalars
             guard input[0] > 0, input[0].isFinite, input[1] == input[1].rounded(), (0...255).contains(input[1]) else {
                 throw ReticleError(.corrupt, "\"\(path).input\" must be a positive scale and a zero point in 0...255, got \(input)")

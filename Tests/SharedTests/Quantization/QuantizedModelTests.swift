@@ -39,6 +39,28 @@ final class QuantizedModelTests: XCTestCase {
         XCTAssertEqual(pct.scale * 255, 1, accuracy: 0.01)  // the outlier clipped: the 99.9 % quantile of U(0, 1)
     }
 
+    func testExtremeActivationRangesGiveAUsableQuantisation() {
+        // Half the float range each way: (high − low) would overflow to infinity.
+        let wide = ActivationQuantization(low: -3e38, high: 3e38)
+        XCTAssertTrue(wide.scale.isFinite)
+        XCTAssertEqual(wide.scale, 3e38 / 255 * 2, accuracy: 1e33)
+        XCTAssertTrue((127...128).contains(wide.zeroPoint), "\(wide.zeroPoint)")
+        // A range of one subnormal would give a zero scale.
+        let narrow = ActivationQuantization(low: 0, high: Float.leastNonzeroMagnitude)
+        XCTAssertGreaterThan(narrow.scale, 0)
+        XCTAssertEqual(narrow.zeroPoint, 0)
+        // Finite values that every strided pick of the percentile sample missed (they were NaN or infinite).
+        let o = ActivationObserver()
+        // Twice the sample's size: the sample takes every second value.
+        var values = [Float](repeating: .nan, count: 2 * ActivationObserver.samplesPerBatch)
+        values[1] = 2
+        values[3] = -1
+        o.observe(Tensor(shape: [values.count], scalars: values))
+        let q = o.quantization(.percentile, percentile: 99.99)
+        XCTAssertEqual(q.scale, 3 / 255, accuracy: 1e-6, "the observed range, as min-max would take it")
+        XCTAssertEqual(q.zeroPoint, 85)
+    }
+
     func testInt8NetworkFollowsFP32AndItsFileLoadsToTheSameOutputs() throws {
         let net = try smallResNet()
         let q = try QuantizedModel.quantize(net, calibration: batches(4, seed: 2), calibrator: .percentile)
