@@ -80,19 +80,27 @@ final class PatientDataCLITests: XCTestCase {
             }
         }
         // Every file the commands wrote, binary ones included.
-        let outputs = ["inspect", "model", "classify"].map { dir.appendingPathComponent($0) }
+        let scanned = Self.scanForPlanted(["inspect", "model", "classify"].map { dir.appendingPathComponent($0) })
+        XCTAssertGreaterThanOrEqual(scanned, 36 + 36 + 2, "items, overlays, SR/SC files, tables and the model were scanned")
+    }
+
+    /// Reads every file under `folders` (binary ones too), asserts none carries a planted value, hands each
+    /// (path relative to the output root, URL) to `also`; returns how many files were read.
+    @discardableResult
+    static func scanForPlanted(_ folders: [URL], also: (String, URL) -> Void = { _, _ in }) -> Int {
         var scanned = 0
-        for folder in outputs {
+        for folder in folders {
             for case let relative as String in FileManager.default.enumerator(atPath: folder.path)! {
                 let url = folder.appendingPathComponent(relative)
                 guard let data = FileManager.default.contents(atPath: url.path) else { continue }
                 scanned += 1
-                for secret in Self.planted {
+                for secret in planted {
                     XCTAssertNil(data.range(of: Data(secret.utf8)), "\(folder.lastPathComponent)/\(relative) carries \(secret)")
                 }
+                also(folder.lastPathComponent + "/" + relative, url)
             }
         }
-        XCTAssertGreaterThanOrEqual(scanned, 36 + 36 + 2, "items, overlays, SR/SC files, tables and the model were scanned")
+        return scanned
     }
 
     /// dcmodify (dcmtk's tool, installed by scripts/setup) edits the generated files as a scanner
@@ -159,24 +167,16 @@ final class PatientDataCLITests: XCTestCase {
             }
         }
 
-        var scanned = 0, pictures = 0
-        for folder in [inspectOut, slidesOut] {
-            for case let relative as String in FileManager.default.enumerator(atPath: folder.path)! {
-                let url = folder.appendingPathComponent(relative)
-                guard let data = FileManager.default.contents(atPath: url.path) else { continue }
-                scanned += 1
-                for secret in Self.planted {
-                    XCTAssertNil(data.range(of: Data(secret.utf8)), "\(folder.lastPathComponent)/\(relative) carries \(secret)")
-                }
-                guard relative.hasSuffix(".png"), let image = try? ImageFile.read(path: url.path).converted(to: .uint8),
-                      image.channels >= 3, case .uint8(let px) = image.storage else { continue }
-                pictures += 1
-                var labelPixels = 0
-                for i in stride(from: 0, to: px.count, by: image.channels) where px[i] == 13 && px[i + 1] == 241 && px[i + 2] == 77 {
-                    labelPixels += 1
-                }
-                XCTAssertEqual(labelPixels, 0, "\(folder.lastPathComponent)/\(relative) shows the label image")
+        var pictures = 0
+        let scanned = Self.scanForPlanted([inspectOut, slidesOut]) { relative, url in
+            guard relative.hasSuffix(".png"), let image = try? ImageFile.read(path: url.path).converted(to: .uint8),
+                  image.channels >= 3, case .uint8(let px) = image.storage else { return }
+            pictures += 1
+            var labelPixels = 0
+            for i in stride(from: 0, to: px.count, by: image.channels) where px[i] == 13 && px[i + 1] == 241 && px[i + 2] == 77 {
+                labelPixels += 1
             }
+            XCTAssertEqual(labelPixels, 0, "\(relative) shows the label image")
         }
         XCTAssertGreaterThanOrEqual(pictures, 2, "the tissue mask and heatmap pictures were looked at")
         XCTAssertGreaterThanOrEqual(scanned, 8)
