@@ -8,6 +8,9 @@ public enum Medical {
     /// The inspectors this module contributes to `reticle inspect`, most specific first.
     public static let inspectors: [any FileInspector] = [DicomInspector(), SlideInspector()]
 
+    /// The image formats this module lets other commands read (`ImageReader`): DICOM images.
+    public static let imageDecoders: [any ImageDecoder] = [DicomImageDecoder()]
+
     /// A calibration as inspect output: µm per pixel in x and y, its source and detail; null when unknown.
     static func json(_ calibration: Calibration?) -> JSONValue {
         guard let c = calibration else { return .null }

@@ -47,7 +47,7 @@ struct MicroCalibrateCommand: ParsableCommand {
             throw fail(error)
         }
         try batch.runBatch(inputs, label: "calibrate", options: options) { item in
-            try MicroCalibrateOptions.calibrate(item, with: calibration)
+            try MicroCalibrateOptions.calibrate(item, with: calibration, reader: ImageReaders.all)
         }
     }
 }

@@ -102,6 +102,7 @@ struct MicroEvaluateCommand: ParsableCommand {
                 if !quiet { FileHandle.standardError.write(Data("evaluate: \(line)\n".utf8)) }
             })
             evaluation.progress = .automatic(quiet: quiet)
+            evaluation.reader = ImageReaders.all
         } catch { throw fail(error) }
         applyComputeThreads(threads)
         do {

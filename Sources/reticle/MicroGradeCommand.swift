@@ -88,7 +88,8 @@ struct MicroGradeCommand: ParsableCommand {
         let job: MicrographGradingJob
         do {
             job = try options.job(calibration: try options.calibration.calibration(),
-                                  overlaysDir: batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") })
+                                  overlaysDir: batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") },
+                                  reader: ImageReaders.all)
         } catch {
             throw fail(error)
         }

@@ -93,6 +93,6 @@ struct MicroGrainSizeCommand: ParsableCommand {
         try batch.runBatch(inputs, label: "grainsize", options: options,
                            finish: { outDir in try options.writeReport(to: outDir) },
                            work: { item in try MicroGrainSizeOptions.measure(item, analysis: analysis, calibration: calibration,
-                                                                             overlaysDir: overlays) })
+                                                                             overlaysDir: overlays, reader: ImageReaders.all) })
     }
 }

@@ -116,6 +116,7 @@ struct MicroTrainCommand: ParsableCommand {
             if !quiet { FileHandle.standardError.write(Data("train: \(line)\n".utf8)) }
         })
         trainer.progress = .automatic(quiet: quiet)
+        trainer.reader = ImageReaders.all
         applyComputeThreads(threads)
         let url = URL(fileURLWithPath: out)
         let stem = url.deletingPathExtension()

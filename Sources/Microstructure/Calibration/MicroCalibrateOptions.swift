@@ -13,8 +13,9 @@ public struct MicroCalibrateOptions: CommandOptions {
     public func validate() throws { try calibration.validate() }
 
     /// One batch item: the image's size, its µm/px and where it came from, the scale bar found.
-    public static func calibrate(_ item: InputItem, with calibration: MicrographCalibration) throws -> JSONObject {
-        let image = try ImageFile.read(path: item.path)
+    public static func calibrate(_ item: InputItem, with calibration: MicrographCalibration,
+                                 reader: ImageReader = .rasters) throws -> JSONObject {
+        let image = try reader.read(path: item.path)
         var o: JSONObject = ["width": .int(image.width), "height": .int(image.height)]
         for (k, v) in try calibration.resolve(image, path: item.displayPath).json { o[k] = v }
         return o

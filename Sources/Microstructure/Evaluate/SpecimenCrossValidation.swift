@@ -12,6 +12,8 @@ public struct SpecimenCrossValidation {
     /// Progress lines ("seed 1, fold 2/4: texture …") for a CLI to print.
     public var report: ((String) -> Void)?
     public var progress: ProgressReporter.Mode = .quiet
+    /// How image files are read (the CLI adds DICOM).
+    public var reader = ImageReader.rasters
 
     public init(options: MicroEvaluateOptions, calibration: MicrographCalibration = MicrographCalibration(),
                 report: ((String) -> Void)? = nil) {
@@ -36,7 +38,8 @@ public struct SpecimenCrossValidation {
             for (r, recipe) in recipes.enumerated() {
                 var config = recipe.config
                 config.seed = seed
-                let trainer = GradingTrainer(config: config, calibration: calibration)
+                var trainer = GradingTrainer(config: config, calibration: calibration)
+                trainer.reader = reader
                 let prepared = try trainer.prepare(dataset)
                 for (f, held) in folds.enumerated() {
                     let heldSet = Set(held)

@@ -28,6 +28,8 @@ public struct GradingTrainer {
     public var report: ((String) -> Void)?
     /// The training steps' progress on stderr (a bar on a terminal, a line now and then otherwise); quiet by default.
     public var progress: ProgressReporter.Mode = .quiet
+    /// How image files are read (the CLI adds DICOM).
+    public var reader = ImageReader.rasters
 
     public init(config: GradingTrainingConfig = GradingTrainingConfig(), calibration: MicrographCalibration = MicrographCalibration(),
                 report: ((String) -> Void)? = nil) {
@@ -157,9 +159,9 @@ public struct GradingTrainer {
 
     /// Reads, calibrates and cuts every image, in parallel; the first failure is thrown.
     func prepare(_ dataset: GradingDataset) throws -> [PreparedPatches] {
-        let config = self.config, calibration = self.calibration
+        let config = self.config, calibration = self.calibration, reader = self.reader
         return try parallelMap(count: dataset.micrographs.count, workers: config.threads) { i in
-            try PreparedPatches(dataset.micrographs[i], config: config, calibration: calibration,
+            try PreparedPatches(dataset.micrographs[i], config: config, calibration: calibration, reader: reader,
                                 seed: config.seed &+ UInt64(i) &* 0x9E37_79B9)
         }
     }
@@ -173,9 +175,10 @@ struct PreparedPatches: Sendable {
     var gridPatches: [Tensor]
     var contrast: ContrastStatistics
 
-    init(_ m: GradingDataset.Micrograph, config: GradingTrainingConfig, calibration: MicrographCalibration, seed: UInt64) throws {
+    init(_ m: GradingDataset.Micrograph, config: GradingTrainingConfig, calibration: MicrographCalibration,
+         reader: ImageReader, seed: UInt64) throws {
         do {
-            let image = try ImageFile.read(path: m.path)
+            let image = try reader.read(path: m.path)
             var resolver = calibration
             if let u = m.umPerPixel { resolver.given = u; resolver.givenSource = .protocolFile }
             let resolved = try resolver.resolve(image, path: m.name)

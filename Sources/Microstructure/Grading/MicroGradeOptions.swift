@@ -61,7 +61,8 @@ public struct MicroGradeOptions: CommandOptions {
 
     /// The grading job these options describe; overlays (thumbnails, Grad-CAM) go to
     /// `overlaysDir`, created here, when there is one.
-    public func job(calibration resolver: MicrographCalibration, overlaysDir: URL?) throws -> MicrographGradingJob {
+    public func job(calibration resolver: MicrographCalibration, overlaysDir: URL?,
+                    reader: ImageReader = .rasters) throws -> MicrographGradingJob {
         var policy = ReviewPolicy()
         policy.minimumConfidence = minConfidence
         policy.minimumNeedleConfidence = minNeedleConfidence
@@ -82,7 +83,7 @@ public struct MicroGradeOptions: CommandOptions {
         if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
         return MicrographGradingJob(grader: grader, calibration: resolver, grouping: try grouping(),
                                     grainSize: grainSize ? GrainSizeAnalysis(standard: standard, lathSize: lathSize) : nil,
-                                    explain: explain != nil, overlaysDir: overlaysDir)
+                                    explain: explain != nil, overlaysDir: overlaysDir, reader: reader)
     }
 
     /// After the batch: report.html, results.csv (fixed columns), specimens.csv and specimens.json over every item

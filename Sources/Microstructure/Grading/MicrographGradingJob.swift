@@ -16,21 +16,25 @@ public struct MicrographGradingJob: Sendable {
     public var explain: Bool
     /// Where thumbnails and overlays go; nil writes none.
     public var overlaysDir: URL?
+    /// How image files are read (the CLI adds DICOM).
+    public var reader: ImageReader
 
     public init(grader: MicrographGrader, calibration: MicrographCalibration, grouping: SpecimenGrouping,
-                grainSize: GrainSizeAnalysis? = nil, explain: Bool = false, overlaysDir: URL? = nil) {
+                grainSize: GrainSizeAnalysis? = nil, explain: Bool = false, overlaysDir: URL? = nil,
+                reader: ImageReader = .rasters) {
         self.grader = grader
         self.calibration = calibration
         self.grouping = grouping
         self.grainSize = grainSize
         self.explain = explain
         self.overlaysDir = overlaysDir
+        self.reader = reader
     }
 
     /// The item's result fields: the grade, specimen, calibration, grain size (or its error),
     /// and the overlay paths relative to the output folder.
     public func grade(_ item: InputItem) throws -> JSONObject {
-        let image = try ImageFile.read(path: item.path)
+        let image = try reader.read(path: item.path)
         let resolved = try calibration.resolve(image, path: item.displayPath)
         let grade = try grader.grade(image, calibration: resolved, explain: explain && overlaysDir != nil)
         var result = grade.json

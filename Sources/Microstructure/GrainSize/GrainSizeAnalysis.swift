@@ -128,6 +128,7 @@ public struct GrainSizeAnalysis: Sendable {
                                                    columns: columns, rows: rows, standard: standard)
             out["packet_size"] = .object(packets.json)
             warnings.append("lath/needle structure (\(why)): packet size reported, no grain size")
+            warnings += packets.warnings.map { "packet size: \($0)" }
             if spec != nil { warnings.append("--spec limits G; a packet size has none, so it was not checked") }
             out["warnings"] = .array(warnings.map(JSONValue.string))
             return out

@@ -47,8 +47,8 @@ public struct MicroGrainSizeOptions: CommandOptions {
     /// One batch item: the calibration used and G by every method; with `overlaysDir`, the
     /// overlay PNG (its path in the result is relative to the output folder).
     public static func measure(_ item: InputItem, analysis: GrainSizeAnalysis, calibration: MicrographCalibration,
-                               overlaysDir: URL? = nil) throws -> JSONObject {
-        let image = try ImageFile.read(path: item.path)
+                               overlaysDir: URL? = nil, reader: ImageReader = .rasters) throws -> JSONObject {
+        let image = try reader.read(path: item.path)
         let resolved = try calibration.resolve(image, path: item.displayPath)
         var result: JSONObject = ["calibration": .object(resolved.json)]
         let overlay = overlaysDir?.appendingPathComponent("\(item.id)-grains.png")
