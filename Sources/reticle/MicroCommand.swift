@@ -6,5 +6,5 @@ struct MicroCommand: ParsableCommand {
         commandName: "micro",
         abstract: "Steel microstructure: calibration, generated micrographs, grain size, agreement, training, grading, cross-validation.",
         subcommands: [MicroCalibrateCommand.self, MicroSynthCommand.self, MicroGrainSizeCommand.self, MicroAgreementCommand.self,
-                      MicroTrainCommand.self, MicroGradeCommand.self, MicroEvaluateCommand.self])
+                      MicroTrainCommand.self, MicroGradeCommand.self, MicroEvaluateCommand.self, MicroQuantizeCommand.self])
 }

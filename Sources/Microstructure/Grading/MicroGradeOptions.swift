@@ -71,11 +71,11 @@ public struct MicroGradeOptions: CommandOptions {
         policy.testTimeAugmentation = tta
         let grader = try MicrographGrader(modelFile: URL(fileURLWithPath: model), policy: policy)
         // `model quantize` calibrates on inputs prepared from the manifest (dataset mean and std, metadata
-        // scale), not on per-patch standardised patches at the scale-bar calibration grading uses: on the
-        // demo micrographs such a model changed 7 of 10 types. Refused until calibration goes through the
-        // grader's own patch preparation.
-        if grader.network.isQuantized {
-            throw ReticleError(.usage, file: model, "int8 models are not used for steel grading yet: their calibration does not see per-patch standardised micrograph patches, and on the demo micrographs the int8 model changed 7 of 10 types (grade with the fp32 model)")
+        // scale), not on the per-patch standardised patches grading cuts: on the demo micrographs such a model
+        // changed 7 of 10 types. Only `micro quantize` calibrates on the grader's own patches.
+        if grader.network.isQuantized,
+           grader.manifest.provenance[QuantizedModel.sectionKey]?["inputs"]?.stringValue != MicroQuantizeOptions.inputsName {
+            throw ReticleError(.usage, file: model, "this int8 model was calibrated on generically prepared inputs (`model quantize`), not on micrograph grading patches, and such a model changed 7 of 10 demo types: quantise the fp32 model with `reticle micro quantize`")
         }
         if explain != nil && TextureClassifier.isFeatureModel(grader.network) {
             throw ReticleError(.usage, file: model, "--explain gradcam needs a CNN: this \(grader.manifest.spec.architecture) model has no layer with a spatial map (grade without --explain)")

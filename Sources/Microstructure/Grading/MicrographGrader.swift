@@ -87,17 +87,29 @@ public struct MicrographGrader {
 
     public var hasNeedleHead: Bool { network.heads.count > 1 }
 
+    /// The grading patches of `prepared`, at most `count`, evenly spread.
+    func patches(_ prepared: PreparedMicrograph, count: Int) throws -> [PixelRect] {
+        let rects = prepared.gradingPatches(size: patchSize)
+        guard !rects.isEmpty else { throw ReticleError(.usage, "no \(patchSize) px patch fits outside the scale bar") }
+        guard rects.count > count else { return rects }
+        let step = Double(rects.count) / Double(count)
+        return (0..<count).map { rects[Int(Double($0) * step)] }
+    }
+
+    /// The network inputs `grade` would classify for `image` (at most `count` patches, evenly spread): what
+    /// int8 calibration of this model must see.
+    public func inputs(_ image: Image, calibration: ResolvedCalibration, count: Int) throws -> [Tensor] {
+        let prepared = try PreparedMicrograph(image, umPerPixel: calibration.umPerPixel, excluded: calibration.excludedRegions,
+                                              modelUmPerPixel: umPerPixel, patchSize: patchSize)
+        return try patches(prepared, count: count).map(prepared.tensor)
+    }
+
     /// Grades `image` at `calibration`; with `explain`, also a Grad-CAM map of the predicted type
     /// over the resampled image.
     public func grade(_ image: Image, calibration: ResolvedCalibration, explain: Bool = false) throws -> MicrographGrade {
         let prepared = try PreparedMicrograph(image, umPerPixel: calibration.umPerPixel, excluded: calibration.excludedRegions,
                                               modelUmPerPixel: umPerPixel, patchSize: patchSize)
-        var rects = prepared.gradingPatches(size: patchSize)
-        guard !rects.isEmpty else { throw ReticleError(.usage, "no \(patchSize) px patch fits outside the scale bar") }
-        if rects.count > maximumPatches {
-            let step = Double(rects.count) / Double(maximumPatches)
-            rects = (0..<maximumPatches).map { rects[Int(Double($0) * step)] }
-        }
+        let rects = try patches(prepared, count: maximumPatches)
         let tensors = rects.map(prepared.tensor)
         let views = policy.testTimeAugmentation ? tensors.flatMap(Self.dihedralViews) : tensors
         let (probs, patchFeatures) = classifier.classify(views)

@@ -21,11 +21,14 @@ public struct CalibrationImages {
         return try collector.collect([folder]).map(\.path).sorted()
     }
 
-    /// Reads and prepares `files`; unreadable ones are listed in `skipped`, the rest go on.
-    public init(files: [String], preprocessing p: Preprocessing, patchesPerImage: Int) {
+    /// Reads and prepares `files` as the manifest's preprocessing says, or through `preparation` (a domain's own
+    /// input pipeline); unreadable ones are listed in `skipped`, the rest go on.
+    public init(files: [String], preprocessing p: Preprocessing, patchesPerImage: Int, preparation: CalibrationInputPreparation? = nil) {
         for path in files {
             do {
-                for t in try Self.prepare(ImageFile.read(path: path), p, patches: patchesPerImage) { samples.append((path, t)) }
+                let inputs = try preparation.map { try $0.prepare(path, patchesPerImage) }
+                    ?? Self.prepare(ImageFile.read(path: path), p, patches: patchesPerImage)
+                for t in inputs { samples.append((path, t)) }
             } catch {
                 skipped.append("\(path): \((error as? ReticleError)?.reason ?? "\(error)")")
             }

@@ -52,7 +52,8 @@ public struct QuantizeOptions: CommandOptions {
     /// Quantises `model` into `out`, calibrated on images of `calibrate` and checked on the held-out ones.
     /// - Throws: `ReticleError` when the model or folder cannot be used, or (after reporting through `log`) when the
     ///   agreement is below `minAgreement`: then `out` is not written.
-    public func run(model: String, out: String, log: (String) -> Void = { _ in }) throws -> Report {
+    public func run(model: String, out: String, preparation: CalibrationInputPreparation? = nil,
+                    log: (String) -> Void = { _ in }) throws -> Report {
         try validate()
         let (network, manifest) = try ModelFile.load(from: URL(fileURLWithPath: model))
         guard manifest.provenance[QuantizedModel.sectionKey] == nil else { throw ReticleError(.usage, file: model, "is already quantised") }
@@ -62,8 +63,10 @@ public struct QuantizeOptions: CommandOptions {
         files.shuffle(using: &rng)
         let held = Swift.min(holdout ?? Swift.max(1, files.count / 4), files.count - 1)
         let p = manifest.preprocessing
-        let calibrationSet = CalibrationImages(files: Array(files.dropLast(held)), preprocessing: p, patchesPerImage: patchesPerImage)
-        let holdoutSet = CalibrationImages(files: Array(files.suffix(held)), preprocessing: p, patchesPerImage: patchesPerImage)
+        let calibrationSet = CalibrationImages(files: Array(files.dropLast(held)), preprocessing: p, patchesPerImage: patchesPerImage,
+                                               preparation: preparation)
+        let holdoutSet = CalibrationImages(files: Array(files.suffix(held)), preprocessing: p, patchesPerImage: patchesPerImage,
+                                           preparation: preparation)
         var samples = calibrationSet.samples.map(\.tensor)
         if samples.count > maxCalibrationSamples {
             let step = Double(samples.count) / Double(maxCalibrationSamples)
@@ -84,6 +87,7 @@ public struct QuantizeOptions: CommandOptions {
         var section = JSONObject()
         section["calibrator"] = .string(calibrator.rawValue)
         if calibrator == .percentile { section["percentile"] = .number(percentile) }
+        section["inputs"] = .string(preparation?.name ?? "manifest preprocessing")
         section["calibration_images"] = .int(report.calibrationImages)
         section["calibration_samples"] = .int(report.calibrationSamples)
         section["holdout_images"] = .int(held)
