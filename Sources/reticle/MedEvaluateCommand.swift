@@ -48,6 +48,9 @@ struct MedEvaluateCommand: ParsableCommand {
     @Option(help: "Concept bottleneck models: set concepts by hand, name=0|1,...")
     var intervene: String?
 
+    @Option(help: "Concept bottleneck models: set concepts to each image's true value from the concepts CSV (all, or names a,b).")
+    var interveneTrue: String?
+
     @Option(help: "Seed of the bootstrap.")
     var seed = MedEvaluateOptions().seed
 
@@ -69,6 +72,7 @@ struct MedEvaluateCommand: ParsableCommand {
         o.seed = seed
         o.concepts = concepts
         o.intervene = intervene
+        o.interveneTrue = interveneTrue
         return o
     }
 

@@ -1,6 +1,6 @@
 // Concept bottlenecks and .npz inputs end to end through the binary: med synth-concepts, med train
 // --concepts --cbm, med classify with concept activations and --intervene, med evaluate with
-// concept figures and the patient bootstrap, med adapt-concepts on the shifted site; and med
+// concept figures, the patient bootstrap and --intervene-true, med adapt-concepts on the shifted site; and med
 // classify on an .npz, one row per image of the split.
 
 import Foundation
@@ -47,6 +47,15 @@ final class MedConceptsCLITests: XCTestCase {
         XCTAssertEqual(json["concepts"]?["metrics"]?["per_concept"]?.arrayValue?.count, 4)
         XCTAssertGreaterThan(try XCTUnwrap(json["concepts"]?["metrics"]?["mean_accuracy"]?.doubleValue), 0.8)
         XCTAssertEqual(json["bootstrap"]?["by"], "patient")
+        // Each image's true disc and stripes from the concepts CSV: the class head's calls on the truth.
+        let et = try ReticleProcess.run(["med", "evaluate", model, train, "--json", "--bootstrap", "0", "--intervene-true", "disc, stripes"])
+        XCTAssertEqual(et.status, 0, et.stderr)
+        let truth = try JSONValue.parse(et.stdout)
+        XCTAssertEqual(truth["concepts"]?["intervention_true"], .array(["disc", "stripes"]))
+        XCTAssertEqual(truth["samples"], json["samples"])
+        let badTruth = try ReticleProcess.run(["med", "evaluate", model, train, "--intervene-true", "tumour"])
+        XCTAssertEqual(badTruth.status, 1)
+        XCTAssertTrue(badTruth.stderr.contains("tumour"), badTruth.stderr)
 
         let adapted = dir.appendingPathComponent("adapted.safetensors").path
         let a = try ReticleProcess.run(["med", "adapt-concepts", model, site, "--labels", site + "/labels.csv", "--shots", "4", "--out", adapted, "--json"])

@@ -1,7 +1,8 @@
 // Folder data for `med train`: a DICOM folder labelled per patient and per series through a CSV
 // is split by patient (no patient on two sides), read through the modality LUT and VOI window,
 // and a file without a label or pixels is left out with its reason; labels CSVs with no key
-// column are clear errors.
+// column are clear errors; a split column fixes the split (as the PH2 cross-validation folds of
+// scripts/fetch-concept-data do), and hidden folders are not walked.
 
 import Foundation
 import Medical
@@ -83,6 +84,50 @@ final class MedicalDatasetTests: XCTestCase {
             o.labels = csv.path
             XCTAssertThrowsError(try MedicalDataset.load(dir.path, options: o)) { e in
                 XCTAssertTrue("\(e)".contains(expected) && "\(e)".contains("l.csv"), "\(e)")
+            }
+        }
+    }
+
+    func testSplitColumnFixesTheSplitAndHiddenFoldersAreNotRead() throws {
+        let dir = makeTemporaryDirectory("med-split-column")
+        let images = dir.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images.appendingPathComponent(".src"), withIntermediateDirectories: true)
+        // Ten 6×4 RGB BMPs (PH2's format; not square, so resampling stretches them); odd ones bright = "melanoma".
+        var csv = "file,label,diagnosis,split\n"
+        let sides = ["train", "train", "test", "val", "train", "test", "validation", "train", "train", "test"]
+        for i in 0..<10 {
+            let v: UInt8 = i % 2 == 1 ? 200 : 40
+            try ImageFile.write(Image(width: 6, height: 4, channels: 3, storage: .uint8([UInt8](repeating: v, count: 72))),
+                                to: images.appendingPathComponent("IMD\(i).bmp").path)
+            csv += "IMD\(i).bmp,\(i % 2 == 1 ? "melanoma" : "benign"),d\(i % 3),\(sides[i])\n"
+        }
+        // A hidden copy (a fetch script's clone) would be read and then skipped as unlabelled if it were walked.
+        try ImageFile.write(Image(width: 2, height: 2, channels: 1, storage: .uint8([1, 2, 3, 4])),
+                            to: images.appendingPathComponent(".src/IMD0.bmp").path)
+        let labels = dir.appendingPathComponent("fold.csv")
+        try csv.write(to: labels, atomically: true, encoding: .utf8)
+        var options = MedicalDataOptions()
+        options.labels = labels.path
+        options.imageSize = 8
+        let data = try MedicalDataset.load(images.path, options: options)
+        XCTAssertEqual(data.set.count, 10)
+        XCTAssertEqual(data.skipped, [])
+        XCTAssertEqual(data.set.heads[0].classes, ["benign", "melanoma"])
+        XCTAssertEqual(data.set.splits["train"], [0, 1, 4, 7, 8])
+        XCTAssertEqual(data.set.splits["val"], [3, 6])
+        XCTAssertEqual(data.set.splits["test"], [2, 5, 9])
+        XCTAssertEqual(data.preprocessing.channels, 3)
+        // 200 → (200/255 − 0.5) / 0.5 in every channel of the stretched 8×8 image.
+        XCTAssertEqual(try data.set.sample(1).inputs[0].scalars[100], Float(200) / 255 * 2 - 1, accuracy: 1e-5)
+
+        // A side that is not train/val/test, a row without a file, a patient on two sides, no training image.
+        for (text, expected) in [("file,label,split\nIMD0.bmp,benign,holdout\nIMD1.bmp,melanoma,test\n", "holdout"),
+                                 ("file,patient,label,split\n,P1,benign,train\nIMD1.bmp,,melanoma,test\n", "needs a file"),
+                                 ("file,patient,label,split\nIMD0.bmp,P1,benign,train\nIMD1.bmp,P1,melanoma,test\n", "both train and test"),
+                                 ("file,label,split\nIMD0.bmp,benign,val\nIMD1.bmp,melanoma,test\n", "no image for training")] {
+            try text.write(to: labels, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try MedicalDataset.load(images.path, options: options)) { e in
+                XCTAssertTrue("\(e)".contains(expected) && "\(e)".contains("fold.csv"), "\(e)")
             }
         }
     }

@@ -27,6 +27,9 @@ public struct MedEvaluateOptions: CommandOptions {
     public var concepts: String?
     /// Concept bottleneck models: concepts set by hand, `name=0|1,...`.
     public var intervene: String?
+    /// Concept bottleneck models: concepts set to each image's true value from the data's concepts CSV,
+    /// `all` or names separated by commas (the test-time intervention of Koh et al. with an expert's answers).
+    public var interveneTrue: String?
 
     public init() {}
 

@@ -3,6 +3,7 @@
 // class, or any files named in a labels CSV) or a DICOM folder with a labels CSV. Folder data is
 // split by group (the patient where one is known, else the file), stratified by class, so no
 // patient is on two sides; the split is rebuilt identically from the options stored in the model.
+// A labels CSV with a split column gives the split itself (checked: no patient on two sides).
 
 import Foundation
 import Shared
@@ -60,7 +61,7 @@ public struct MedicalDataset: Sendable {
         let files = MedicalImageReader.files(under: root)
         guard !files.isEmpty else { throw ReticleError(.usage, file: root, "the folder holds no image or DICOM files") }
         var images: [Image] = [], names: [String] = [], groups: [String] = [], skipped: [String] = []
-        var kept: [String] = [], patients: [String?] = []
+        var kept: [String] = [], patients: [String?] = [], sides: [String] = []
         var anyDicom = false
         let seriesTag = DicomTag(0x0020, 0x000E, "SeriesInstanceUID")
         for file in files {
@@ -92,12 +93,19 @@ public struct MedicalDataset: Sendable {
                     label = String(rel[..<slash])
                 }
                 guard let label else { skipped.append("\(file): no label in \(options.labels ?? "")"); continue }
+                var side = ""
+                if let table, table.hasSplitColumn {
+                    guard let s = table.fileKey(file, root: root).flatMap({ table.splitOfFile[$0] }) else {
+                        skipped.append("\(file): no file row with a split in \(table.path)"); continue
+                    }
+                    side = s
+                }
                 if let conceptTable {
                     guard let row = conceptTable.row(file, root: root) else { skipped.append("\(file): no row in \(conceptTable.path)"); continue }
                     conceptRows.append(row)
                 }
                 images.append(image); names.append(label); groups.append(group)
-                kept.append(file); patients.append(group.hasPrefix("patient:") ? group : nil)
+                kept.append(file); patients.append(group.hasPrefix("patient:") ? group : nil); sides.append(side)
             } catch {
                 skipped.append("\(file): \(error.localizedDescription)")
             }
@@ -111,13 +119,34 @@ public struct MedicalDataset: Sendable {
         let channels = options.channels != 0 ? options.channels : (images.contains { $0.channels == 3 } ? 3 : 1)
         let p = preprocessing(size: options.imageSize, options.imageSize, channels: channels)
         let tensors = try images.map { try p.tensor($0) }
-        let split = DataSplit.stratified(labels: labels, groups: groups, validationFraction: options.validationFraction,
-                                         testFraction: options.testFraction, seed: options.splitSeed)
+        let splits: [String: [Int]]
+        if let table, table.hasSplitColumn {
+            splits = try given(sides, groups: groups, table: table.path)
+        } else {
+            let split = DataSplit.stratified(labels: labels, groups: groups, validationFraction: options.validationFraction,
+                                             testFraction: options.testFraction, seed: options.splitSeed)
+            splits = ["train": split.train, "val": split.validation, "test": split.test]
+        }
         let binary = classes.count == 2
         let set = MedicalImageSet(task: binary ? .binary : .multiClass, images: Tensor.stack(tensors), labels: [labels],
                                   heads: [HeadSpec(name: "class", kind: binary ? .binary : .categorical, classes: classes)],
-                                  splits: ["train": split.train, "val": split.validation, "test": split.test])
+                                  splits: splits)
         return MedicalDataset(set: set, preprocessing: p, source: anyDicom ? "dicom" : table == nil ? "folders" : "image-csv", skipped: skipped,
                               files: kept, patients: patients, conceptNames: conceptTable?.names ?? [], concepts: conceptRows)
+    }
+
+    /// The split a labels CSV's split column gives (one side per sample), refused when a patient is on two sides
+    /// or nothing is left to train on.
+    static func given(_ sides: [String], groups: [String], table: String) throws -> [String: [Int]] {
+        var sideOfGroup: [String: String] = [:]
+        for (side, group) in zip(sides, groups) where group.hasPrefix("patient:") {
+            if let other = sideOfGroup[group], other != side {
+                throw ReticleError(.usage, file: table, "the split column puts one patient's images in both \(other) and \(side)")
+            }
+            sideOfGroup[group] = side
+        }
+        let split = Dictionary(uniqueKeysWithValues: ["train", "val", "test"].map { s in (s, sides.indices.filter { sides[$0] == s }) })
+        guard !split["train"]!.isEmpty else { throw ReticleError(.usage, file: table, "the split column leaves no image for training") }
+        return split
     }
 }

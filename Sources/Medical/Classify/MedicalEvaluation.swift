@@ -45,6 +45,21 @@ public struct MedicalEvaluation: Sendable {
         guard data.set.heads.map(\.classes) == model.spec.heads.map(\.classes) else {
             throw ReticleError(.usage, file: dataPath, "its classes \(data.set.heads.map(\.classes)) differ from the model's \(model.spec.heads.map(\.classes))")
         }
+        // Intervention with the truth: model concept index → column of the data's concepts CSV.
+        var trueColumns: [(concept: Int, column: Int)] = []
+        if let text = options.interveneTrue {
+            let chosen = try model.conceptIndices(text, option: "--intervene-true")
+            guard !data.concepts.isEmpty else {
+                throw ReticleError(.usage, file: dataPath, "--intervene-true reads each image's concepts from a concepts CSV; give --concepts")
+            }
+            trueColumns = try chosen.map { j in
+                let name = model.bottleneck!.concepts[j]
+                guard let column = data.conceptNames.firstIndex(of: name) else {
+                    throw ReticleError(.usage, file: readOptions.concepts, "--intervene-true: the concepts CSV has no column \"\(name)\"")
+                }
+                return (j, column)
+            }
+        }
         let split = options.split == "validation" ? "val" : options.split
         let indices = split == "all" ? Array(0..<data.set.count) : (data.set.splits[split] ?? [])
         guard !indices.isEmpty else { throw ReticleError(.usage, file: dataPath, "the \(split) split is empty") }
@@ -58,7 +73,11 @@ public struct MedicalEvaluation: Sendable {
         for start in stride(from: 0, to: indices.count, by: 512) {
             let chunk = Array(indices[start..<min(start + 512, indices.count)])
             let (x, labels) = try batch(data.set, chunk)
-            predictions.append(model.predict(x))
+            let perImage = trueColumns.isEmpty ? nil : chunk.map { i in
+                Dictionary(uniqueKeysWithValues: trueColumns.map { ($0.concept, Double(data.concepts[i][$0.column])) })
+            }
+            predictions.append(model.predict(x, perImage: perImage))
+            // Concept figures are the network's own: with the truth put in they would be perfect by construction.
             if let c = model.conceptActivations(x) { concepts += c }
             for h in labels.indices { truth[h] += labels[h] }
         }
@@ -106,6 +125,7 @@ public struct MedicalEvaluation: Sendable {
                 for (j, v) in model.intervention.sorted(by: { $0.key < $1.key }) { set[b.concepts[j]] = .number(v) }
                 o["intervention"] = .object(set)
             }
+            if !trueColumns.isEmpty { o["intervention_true"] = .array(trueColumns.map { .string(b.concepts[$0.concept]) }) }
             if !b.adjustment.isIdentity { o["adjustment"] = .object(b.adjustment.json(concepts: b.concepts)) }
             if data.concepts.count == data.set.count && data.conceptNames == b.concepts {
                 o["metrics"] = .object(conceptMetrics(predicted: concepts, truth: indices.map { data.concepts[$0] }, names: b.concepts))

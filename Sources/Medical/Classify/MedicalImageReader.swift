@@ -20,13 +20,14 @@ public enum MedicalImageReader {
         return head.suffix(4) == Data("DICM".utf8)
     }
 
-    /// Files a folder of training images holds (images and DICOM files), sorted, hidden files skipped.
+    /// Files a folder of training images holds (images and DICOM files), sorted, hidden files and folders skipped.
     static func files(under root: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
         while let rel = walker.nextObject() as? String {
             let name = (rel as NSString).lastPathComponent
-            if name.hasPrefix(".") { continue }
+            // A hidden folder (a clone's .git, a fetch script's .src) holds no training images.
+            if name.hasPrefix(".") { walker.skipDescendants(); continue }
             let path = root + "/" + rel
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }

@@ -2,7 +2,8 @@
 // key column, `file` (a path relative to the CSV or the folder, or a bare file name), `series`
 // (SeriesInstanceUID) or `patient` (PatientID, also the split group); a file takes the label of
 // its own row, else its series', else its patient's. Patient IDs are only compared, never
-// written anywhere.
+// written anywhere. An optional `split` column (train, val or test per file row) fixes the split
+// instead of the seeded one, so a published or cross-validation split can be reproduced exactly.
 
 import Foundation
 import Shared
@@ -15,6 +16,9 @@ struct MedicalLabelTable {
     let byPatient: [String: String]
     /// A file row's `patient` cell, when the CSV gives one (image folders have no PatientID tag).
     let patientOfFile: [String: String]
+    /// A file row's `split` cell ("train", "val" or "test"), when the CSV has a split column.
+    let splitOfFile: [String: String]
+    let hasSplitColumn: Bool
     let path: String
 
     init(path: String) throws {
@@ -28,10 +32,13 @@ struct MedicalLabelTable {
             throw ReticleError(.corrupt, file: path, "the labels CSV needs a \"label\" column (header: \(header))")
         }
         let fileColumn = names.firstIndex(of: "file"), seriesColumn = names.firstIndex(of: "series"), patientColumn = names.firstIndex(of: "patient")
+        let splitColumn = names.firstIndex(of: "split")
+        hasSplitColumn = splitColumn != nil
         guard fileColumn != nil || seriesColumn != nil || patientColumn != nil else {
             throw ReticleError(.corrupt, file: path, "the labels CSV needs a key column: file, series or patient (header: \(header))")
         }
         var byFile: [String: String] = [:], bySeries: [String: String] = [:], byPatient: [String: String] = [:], patientOfFile: [String: String] = [:]
+        var splitOfFile: [String: String] = [:]
         for (n, line) in lines.dropFirst().enumerated() {
             let c = Self.cells(line)
             guard c.count == names.count, !c[labelColumn].isEmpty else {
@@ -41,6 +48,15 @@ struct MedicalLabelTable {
             if let f = fileColumn, !c[f].isEmpty {
                 byFile[c[f]] = label
                 if let p = patientColumn, !c[p].isEmpty { patientOfFile[c[f]] = c[p] }
+                if let s = splitColumn {
+                    let side = c[s].lowercased() == "validation" ? "val" : c[s].lowercased()
+                    guard ["train", "val", "test"].contains(side) else {
+                        throw ReticleError(.corrupt, file: path, "line \(n + 2): split is \"\(c[s])\"; train, val or test is read")
+                    }
+                    splitOfFile[c[f]] = side
+                }
+            } else if splitColumn != nil {
+                throw ReticleError(.corrupt, file: path, "line \(n + 2): a split column needs a file on every row (splits are per file)")
             } else if let s = seriesColumn, !c[s].isEmpty {
                 bySeries[c[s]] = label
             } else if let p = patientColumn, !c[p].isEmpty {
@@ -53,6 +69,7 @@ struct MedicalLabelTable {
         guard all.count >= 2 else { throw ReticleError(.usage, file: path, "the labels CSV names \(all.count) class(es); training needs two or more") }
         classes = all.allSatisfy({ Int($0) != nil }) ? all.sorted { Int($0)! < Int($1)! } : all.sorted()
         self.byFile = byFile; self.bySeries = bySeries; self.byPatient = byPatient; self.patientOfFile = patientOfFile
+        self.splitOfFile = splitOfFile
     }
 
     /// The row key under which `file` is listed: its path relative to the CSV's folder or to `root`, or its name.

@@ -90,9 +90,10 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     }
 
     /// Uncalibrated aggregated log-probabilities per head and each member's call. Shapes: [N, C, H, W] → per head [N][K].
-    func aggregate(_ x: Tensor) -> (scores: [[[Double]]], memberCalls: [[[Int]]]) {
+    /// `perImage`: a concept bottleneck's concepts set per image (N maps), after `intervention`.
+    func aggregate(_ x: Tensor, perImage: [[Int: Double]]? = nil) -> (scores: [[[Double]]], memberCalls: [[[Int]]]) {
         if let bottleneck {
-            let p = bottleneck.predict(x, intervene: intervention).probabilities
+            let p = bottleneck.predict(x, intervene: intervention, perImage: perImage).probabilities
             return ([p.map { $0.map { Foundation.log(Swift.max($0, 1e-12)) } }], [p.map { r in [r.indices.max { r[$0] < r[$1] }!] }])
         }
         let per = members.map { MedicalModel.logProbabilities($0, x) }  // [member][head][sample][class]
@@ -122,8 +123,9 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     }
 
     /// Predictions per head. Shapes: [N, C, H, W] (normalised as `preprocessing` says) → one HeadPrediction of N per head.
-    public func predict(_ x: Tensor) -> [HeadPrediction] {
-        let (scores, memberCalls) = aggregate(x)
+    /// `perImage` (concept bottlenecks): concepts set per image, e.g. each image's true concepts.
+    public func predict(_ x: Tensor, perImage: [[Int: Double]]? = nil) -> [HeadPrediction] {
+        let (scores, memberCalls) = aggregate(x, perImage: perImage)
         return scores.indices.map { h in
             let probs = scores[h].map { TemperatureScaling.probabilities($0, temperature: temperatures[h]) }
             var calls: [Int] = [], disagreement: [Double] = [], entropy: [Double] = []
@@ -143,8 +145,8 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
     }
 
     /// A concept bottleneck's concepts as its class head sees them (adjusted, intervened). Shapes: [N, C, H, W] → [N][concepts].
-    public func conceptActivations(_ x: Tensor) -> [[Double]]? {
-        bottleneck.map { $0.predict(x, intervene: intervention).concepts }
+    public func conceptActivations(_ x: Tensor, perImage: [[Int: Double]]? = nil) -> [[Double]]? {
+        bottleneck.map { $0.predict(x, intervene: intervention, perImage: perImage).concepts }
     }
 
     /// Parses `name=0|1,...` (values in 0…1) against a concept bottleneck's concept names.
@@ -162,6 +164,21 @@ public final class MedicalModel: @unchecked Sendable {  // weights are only read
             out[j] = v
         }
         return out
+    }
+
+    /// Concept indices named by `text` ("all", or names separated by commas) for an intervention with true concepts.
+    public func conceptIndices(_ text: String, option: String) throws -> [Int] {
+        guard let bottleneck else { throw ReticleError(.usage, file: file, "\(option) needs a concept bottleneck model (med train --concepts)") }
+        if text.trimmingCharacters(in: .whitespaces).lowercased() == "all" { return Array(bottleneck.concepts.indices) }
+        let indices = try text.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let j = bottleneck.conceptIndex(name) else {
+                throw ReticleError(.usage, "\(option): no concept \"\(name)\"; the model's are \(bottleneck.concepts.joined(separator: ", "))")
+            }
+            return j
+        }
+        guard !indices.isEmpty else { throw ReticleError(.usage, "\(option) takes \"all\" or concept names separated by commas") }
+        return Array(Set(indices)).sorted()
     }
 
     /// Fits one temperature per head on labelled samples (a validation split). `labels`: one array of N per head.

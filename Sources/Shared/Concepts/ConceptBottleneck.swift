@@ -91,12 +91,16 @@ public final class ConceptBottleneck: @unchecked Sendable {  // weights are only
         return (0..<c.count).map { i in (0..<k).map { Double(s[i * k + $0]) } }
     }
 
-    /// Concepts as the class head sees them (adjusted, then `intervene` sets concepts by index to a value in 0…1)
-    /// and the class probabilities. Shapes: [N, C, H, W] → ([N][concepts], [N][classes]).
-    public func predict(_ x: Tensor, intervene: [Int: Double] = [:]) -> (concepts: [[Double]], probabilities: [[Double]]) {
-        let c = rawConcepts(x).map { row in
+    /// Concepts as the class head sees them (adjusted, then `intervene` sets concepts by index to a value in 0…1 for
+    /// every image, then `perImage[i]` those of image i, e.g. its true concepts) and the class probabilities.
+    /// Shapes: [N, C, H, W], perImage nil or N maps → ([N][concepts], [N][classes]).
+    public func predict(_ x: Tensor, intervene: [Int: Double] = [:], perImage: [[Int: Double]]? = nil)
+        -> (concepts: [[Double]], probabilities: [[Double]]) {
+        precondition(perImage == nil || perImage!.count == x.shape[0], "one intervention per image")
+        let c = rawConcepts(x).enumerated().map { i, row in
             var r = adjustment.apply(row)
             for (j, v) in intervene { r[j] = v }
+            for (j, v) in perImage?[i] ?? [:] { r[j] = v }
             return r
         }
         return (c, classProbabilities(concepts: c))
