@@ -72,6 +72,9 @@ public struct BatchRunner: Sendable {
                     work: @escaping @Sendable (InputItem) throws -> JSONObject) throws
         -> (summary: BatchSummary, records: [ItemRecord]) {
         let store = try options.outDir.map { try ItemStore(outDir: $0) }
+        // Before any item runs: a folder that cannot take results is a setup error, not a run
+        // whose every result is lost.
+        try store?.checkWritable()
         store?.removeStaleTemporaries()
         let journal = try store.map { try CrashJournal(outDir: $0.outDir) }
         if journal != nil { CrashJournal.installHandlers() }
@@ -142,7 +145,7 @@ public struct BatchRunner: Sendable {
             let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
             var writeError: Error?
             do { try store?.save(record) } catch { writeError = error }
-            journal?.end(item, saved: writeError == nil)
+            journal?.end(item)
             progress.advance(failed: record.status == .error)
             return (record, writeError)
         }
