@@ -93,7 +93,8 @@ public struct BatchRunner: Sendable {
                 mine = mine.map { item in
                     let old = store.load(id: item.id)
                     guard let old, old.settingsHash != settingsHash else { loaded[item.id] = old; return item }
-                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id), container: item.container)
+                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id),
+                                     container: item.container, pathKey: item.pathKey)
                 }
             }
         }
@@ -178,7 +179,7 @@ public struct BatchRunner: Sendable {
                         work: (InputItem) throws -> JSONObject) -> ItemRecord {
         let start = Date()
         var record = ItemRecord(id: item.id, file: item.displayPath, status: .ok, inputHash: inputHash ?? "",
-                                settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "")
+                                settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "", pathKey: item.pathKey)
         FaultInjection.beforeItem(item)
         if inputHash == nil {
             record.status = .error
@@ -229,6 +230,7 @@ public struct BatchRunner: Sendable {
         ItemRecord(id: item.id, file: item.displayPath, status: .error,
                    error: ReticleError(.corrupt, file: item.displayPath, left.reason).description,
                    inputHash: inputHash ?? "", settingsHash: settingsHash, elapsedSeconds: 0,
-                   finishedAt: ItemRecord.timestamp(), result: [ItemRecord.crashKey: .string(left.signal ?? "killed")])
+                   finishedAt: ItemRecord.timestamp(), result: [ItemRecord.crashKey: .string(left.signal ?? "killed")],
+                   pathKey: item.pathKey)
     }
 }
