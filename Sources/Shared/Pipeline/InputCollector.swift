@@ -231,9 +231,9 @@ public struct InputCollector: Sendable {
     /// when the record holds its path key (the same file); else, among the records no input claimed that
     /// have its name, one of a version without path keys that holds its fresh id (as those versions did),
     /// or one with its fingerprint (the file moved, another machine mounts the archive elsewhere, or a
-    /// record of an older version under a shorter id). Every other input
-    /// takes its fresh id unless a record holds it, then the next parent folder, then a hash of its path:
-    /// never another file's id, so no earlier result is overwritten or redone.
+    /// record of an older version under a shorter id). Every other input takes its fresh id unless a record
+    /// holds it, then the next parent folder, then a hash of its path: never another file's id, so no
+    /// earlier result is overwritten or redone.
     static func keepRecordedIDs(_ fresh: [String], depth: [Int], _ unique: [(path: String, display: String, components: [String])],
                                 keys: [String], recorded: [RecordedInput], fingerprint: (String) -> String?) -> [String] {
         var claimed = [String?](repeating: nil, count: fresh.count)
