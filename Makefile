@@ -4,7 +4,7 @@ SWIFT ?= swift
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 DEMO_OUT ?= demo-out
 
-.PHONY: setup build release demo test test-cluster bench robustness fuzz-build fuzz test-asan test-tsan clean
+.PHONY: setup build release demo test test-kernels-asan test-cluster bench robustness fuzz-build fuzz test-asan test-tsan clean
 
 setup:
 	@scripts/setup
@@ -15,9 +15,16 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
+# The C kernels' ASan + UBSan harness runs first (seconds); without a usable clang it prints a skip line.
 test: setup
+	scripts/kernels-asan --if-available
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# Sources/CKernels compiled with -fsanitize=address,undefined and run by Tests/KernelHarness/kernel_harness.c
+# (awkward shapes against naive loops); fails when clang is missing.
+test-kernels-asan:
+	scripts/kernels-asan
 
 # `make test` skips the Snakemake workflow test when .venv-snakemake is absent; this installs
 # Snakemake there first and runs that test.

@@ -124,7 +124,11 @@ extension BatchFlags {
         } else {
             BatchOutput.print(records, json: json)
         }
-        if let finish, let outDir = batch.outDir { try finish(outDir) }
+        // A report that cannot be written (read-only folder, full disk) names its file; the items
+        // and tables already landed.
+        if let finish, let outDir = batch.outDir {
+            do { try finish(outDir) } catch { throw fail(error) }
+        }
         if !quiet && (out != nil || items.count > 1) {
             FileHandle.standardError.write(Data("\(label): \(summary.description)\n".utf8))
         }

@@ -130,4 +130,95 @@ final class CrashRecoveryCLITests: XCTestCase {
         XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1, "only the error row is redone")
         XCTAssertEqual(try rows(out)["lab/b.png"]?["status"], "ok")
     }
+
+    /// Every temporary left anywhere under `out` (there must be none).
+    func temporaries(_ out: URL) -> [String] {
+        (FileManager.default.enumerator(atPath: out.path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.contains(AtomicFile.temporaryMarker) }
+    }
+
+    /// An output folder that cannot be written (injected: tests run as root, where chmod blocks no
+    /// write) is found before any item runs: exit 1, the folder and the reason named, nothing in it
+    /// changed. A folder that cannot even be created says so the same way.
+    func testReadOnlyOutputFolderIsRefusedBeforeAnyItemRuns() throws {
+        let lab = try makeFolder()
+        let fresh = dir.appendingPathComponent("out-new")
+        let args = { (out: URL) in ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"] }
+        let uncreatable = try ReticleProcess.run(args(fresh), environment: ["RETICLE_INJECT_FAULT": "readonly:*/out-new"])
+        XCTAssertEqual(uncreatable.status, 1, uncreatable.stderr)
+        XCTAssertEqual(uncreatable.stderr, "reticle: \(fresh.path): cannot create the output folder: Read-only file system\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh.path))
+
+        let out = dir.appendingPathComponent("out-ro")
+        XCTAssertEqual(try ReticleProcess.run(args(out)).status, 0)
+        let before = try Data(contentsOf: out.appendingPathComponent("results.csv"))
+        let runFile = try Data(contentsOf: out.appendingPathComponent("run.json"))
+        // A new input that a writable folder would take at once.
+        try Data(contentsOf: lab.appendingPathComponent("a.png")).write(to: lab.appendingPathComponent("d.png"))
+        for (fault, reason) in [("readonly", "Read-only file system"), ("eacces", "Permission denied")] {
+            let refused = try ReticleProcess.run(args(out), environment: ["RETICLE_INJECT_FAULT": "\(fault):*/out-ro/*"])
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stderr, "reticle: \(out.path): the output folder cannot be written: \(reason)\n")
+            XCTAssertEqual(refused.stdout, "", "no item ran")
+        }
+        // Only items/ refused: named as such.
+        let items = try ReticleProcess.run(args(out), environment: ["RETICLE_INJECT_FAULT": "eacces:*/out-ro/items/*"])
+        XCTAssertEqual(items.status, 1, items.stderr)
+        XCTAssertEqual(items.stderr, "reticle: \(out.path)/items: the output folder cannot be written: Permission denied\n")
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("results.csv")), before)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("run.json")), runFile, "no invocation recorded")
+        XCTAssertNil(try ItemStore(outDir: out, create: false).load(id: "d.png"))
+        XCTAssertEqual(temporaries(out), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(".running").path))
+
+        let writable = try ReticleProcess.run(args(out))
+        XCTAssertEqual(writable.status, 0, writable.stderr)
+        XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1, "only the new input")
+        XCTAssertEqual(try rows(out).mapValues { $0["status"] ?? "" },
+                       ["lab/a.png": "ok", "lab/b.png": "ok", "lab/c.png": "ok", "lab/d.png": "ok"])
+    }
+
+    /// A record that cannot be written mid-run (the folder turned read-only for that file): the run
+    /// fails naming the file and the reason, the other items and the tables land, no temporary
+    /// or in-flight marker stays, and two such runs do not blame the item as a crash; the rerun
+    /// after the fault redoes only that item, every row once.
+    func testRecordRefusedMidRunIsNamedAndTheRerunCompletes() throws {
+        let lab = try makeFolder()
+        let out = dir.appendingPathComponent("out-eacces")
+        let args = ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"]
+        for _ in 0..<2 {
+            let refused = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "eacces:b.png.json"])
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stderr, "reticle: \(out.path)/items/b.png.json: cannot write: Permission denied\n")
+            XCTAssertEqual(Set(try rows(out).keys), ["lab/a.png", "lab/c.png"], "the items that landed are in the table")
+            XCTAssertEqual(temporaries(out), [])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(".running").path))
+        }
+        let rerun = try ReticleProcess.run(args)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1, "only the lost item is redone")
+        XCTAssertEqual(try lastInvocation(out)["skipped"]?.intValue, 2)
+        let text = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(text.split(separator: "\n").count, 4, "a header and three rows, none twice")
+        XCTAssertEqual(try rows(out).mapValues { $0["status"] ?? "" }, ["lab/a.png": "ok", "lab/b.png": "ok", "lab/c.png": "ok"])
+    }
+
+    /// Every record lands but the table cannot be written (read-only results.csv): exit 1 naming it;
+    /// the rerun redoes nothing and writes the table.
+    func testTableRefusedIsNamedAndTheRerunWritesIt() throws {
+        let lab = try makeFolder()
+        let out = dir.appendingPathComponent("out-table")
+        let args = ["inspect", lab.path, "--out", out.path, "--threads", "1", "--quiet"]
+        let refused = try ReticleProcess.run(args, environment: ["RETICLE_INJECT_FAULT": "readonly:results.csv"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertEqual(refused.stderr, "reticle: \(out.path)/results.csv: cannot write: Read-only file system\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("results.csv").path))
+        XCTAssertEqual(try ItemStore(outDir: out, create: false).allRecords().records.map(\.id), ["a.png", "b.png", "c.png"])
+        XCTAssertEqual(temporaries(out), [])
+
+        let rerun = try ReticleProcess.run(args)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 0)
+        XCTAssertEqual(try rows(out).mapValues { $0["status"] ?? "" }, ["lab/a.png": "ok", "lab/b.png": "ok", "lab/c.png": "ok"])
+    }
 }

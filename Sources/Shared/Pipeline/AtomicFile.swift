@@ -16,12 +16,39 @@ public enum AtomicFile {
         return name[r.upperBound...].split(separator: "-").first.flatMap { Int32($0) }
     }
 
+    /// A new temporary's name beside `url`.
+    static func temporary(for url: URL) -> URL {
+        url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    /// Creates `tmp` for writing the contents of `target`; -1 with errno set when refused (an
+    /// injected read-only fault on `target` refuses it as the file system would).
+    static func create(_ tmp: URL, for target: URL) -> Int32 {
+        if let refused = FaultInjection.writeRefusal(for: target.path) ?? FaultInjection.writeRefusal(for: tmp.path) {
+            errno = refused
+            return -1
+        }
+        return open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    }
+
+    /// Creates and removes a temporary file in `folder`, so that a folder that cannot be written
+    /// (read-only file system, no permission, gone) is found before any work is done, not at the
+    /// first result. Returns nil when it can be written, else the system's reason.
+    public static func writeCheck(folder: URL) -> String? {
+        let probe = temporary(for: folder.appendingPathComponent("write-check"))
+        let fd = create(probe, for: probe)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        close(fd)
+        unlink(probe.path)
+        return nil
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let tmp = temporary(for: url)
+        let fd = create(tmp, for: url)
         guard fd >= 0 else {
-            throw ReticleError(.io, file: url.path, "cannot create temporary file: \(String(cString: strerror(errno)))")
+            throw ReticleError(.io, file: url.path, "cannot write: \(String(cString: strerror(errno)))")
         }
         let diskFull = FaultInjection.diskFull(for: url)
         var ok = data.withUnsafeBytes { raw -> Bool in
@@ -51,8 +78,11 @@ public enum AtomicFile {
     /// For files a library writes by path (dcmtk, libtiff): `produce` writes a temporary beside `url`,
     /// which is renamed over `url` only when it returns; on a throw the temporary is removed.
     public static func write(to url: URL, producing produce: (URL) throws -> Void) throws {
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let tmp = temporary(for: url)
+        // The library opens the temporary itself; an injected refusal stops it before it does.
+        if let refused = FaultInjection.writeRefusal(for: url.path) ?? FaultInjection.writeRefusal(for: tmp.path) {
+            throw ReticleError(.io, file: url.path, "cannot write: \(String(cString: strerror(refused)))")
+        }
         do {
             try produce(tmp)
         } catch {

@@ -72,6 +72,9 @@ public struct BatchRunner: Sendable {
                     work: @escaping @Sendable (InputItem) throws -> JSONObject) throws
         -> (summary: BatchSummary, records: [ItemRecord]) {
         let store = try options.outDir.map { try ItemStore(outDir: $0) }
+        // Before any item runs: a folder that cannot take results is a setup error, not a run
+        // whose every result is lost.
+        try store?.checkWritable()
         store?.removeStaleTemporaries()
         let journal = try store.map { try CrashJournal(outDir: $0.outDir) }
         if journal != nil { CrashJournal.installHandlers() }
@@ -90,7 +93,8 @@ public struct BatchRunner: Sendable {
                 mine = mine.map { item in
                     let old = store.load(id: item.id)
                     guard let old, old.settingsHash != settingsHash else { loaded[item.id] = old; return item }
-                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id), container: item.container)
+                    return InputItem(path: item.path, displayPath: item.displayPath, id: identity.taggedID(item.id),
+                                     container: item.container, pathKey: item.pathKey)
                 }
             }
         }
@@ -142,7 +146,7 @@ public struct BatchRunner: Sendable {
             let record = Self.process(item, inputHash: hash, settingsHash: settingsHash, work: work)
             var writeError: Error?
             do { try store?.save(record) } catch { writeError = error }
-            journal?.end(item, saved: writeError == nil)
+            journal?.end(item)
             progress.advance(failed: record.status == .error)
             return (record, writeError)
         }
@@ -175,7 +179,7 @@ public struct BatchRunner: Sendable {
                         work: (InputItem) throws -> JSONObject) -> ItemRecord {
         let start = Date()
         var record = ItemRecord(id: item.id, file: item.displayPath, status: .ok, inputHash: inputHash ?? "",
-                                settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "")
+                                settingsHash: settingsHash, elapsedSeconds: 0, finishedAt: "", pathKey: item.pathKey)
         FaultInjection.beforeItem(item)
         if inputHash == nil {
             record.status = .error
@@ -226,6 +230,7 @@ public struct BatchRunner: Sendable {
         ItemRecord(id: item.id, file: item.displayPath, status: .error,
                    error: ReticleError(.corrupt, file: item.displayPath, left.reason).description,
                    inputHash: inputHash ?? "", settingsHash: settingsHash, elapsedSeconds: 0,
-                   finishedAt: ItemRecord.timestamp(), result: [ItemRecord.crashKey: .string(left.signal ?? "killed")])
+                   finishedAt: ItemRecord.timestamp(), result: [ItemRecord.crashKey: .string(left.signal ?? "killed")],
+                   pathKey: item.pathKey)
     }
 }

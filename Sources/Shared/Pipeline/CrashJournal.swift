@@ -65,11 +65,12 @@ struct CrashJournal: Sendable {
         _ = rt_crash_guard_enter(path, item.displayPath)
     }
 
-    /// The item finished. Its marker goes once the record is saved; a record that could not be
-    /// saved keeps it, so the next run tries the item again.
-    func end(_ item: InputItem, saved: Bool) {
+    /// The item finished; its marker goes whether or not its record could be saved. An unsaved
+    /// record (full disk, read-only folder) already makes the next run redo the item, and a kept
+    /// marker would count as a death there: two runs into a full disk would blame the item.
+    func end(_ item: InputItem) {
         rt_crash_guard_leave()
-        if saved { clear(item.id) }
+        clear(item.id)
     }
 
     func clear(_ id: String) { unlink(markerURL(id).path) }

@@ -19,6 +19,9 @@ public struct InputCollector: Sendable {
     /// The object a file is one part of (the files of one DICOM whole-slide image), or nil when it
     /// stands alone: parts of one object in one folder become one item, the first by display path.
     public var partOf: (@Sendable (String) -> String?)?
+    /// What the output folder already records (`RecordedInput.read`): an input it records keeps that
+    /// record's id, and new inputs take ids no record holds (see `assignIDs`).
+    public var recorded: [RecordedInput] = []
 
     public init(include: [String] = [], exclude: [String] = [], recursive: Bool = true,
                 accepts: (@Sendable (String) -> Bool)? = nil) {
@@ -87,7 +90,7 @@ public struct InputCollector: Sendable {
         }
         var parts = Set<String>()
         if let partOf { (found, parts) = Self.onePerObject(found, partOf) }
-        return Selection(items: Self.assignIDs(found, parts: parts), skipped: skipped.sorted())
+        return Selection(items: Self.assignIDs(found, parts: parts, recorded: recorded), skipped: skipped.sorted())
     }
 
     /// Keeps the first file (by display path) of each multi-file object of a folder, and says which
@@ -166,13 +169,22 @@ public struct InputCollector: Sendable {
     /// that names it differently resumes it instead of grading it twice. Files of one name get as many of
     /// their resolved parent folders as tell them apart (`x__a.tif`, `y__a.tif`); a file that is one part
     /// of a multi-file object (a DICOM slide's first file) starts with its folder, which names the object.
-    static func assignIDs(_ found: [(path: String, display: String)], parts: Set<String> = []) -> [InputItem] {
+    ///
+    /// Into a folder that already holds records (`recorded`), an id does not depend on the run's other inputs
+    /// either: an input the folder records keeps that record's id, and the others take ids no record holds
+    /// (`keepRecordedIDs`). `fingerprint` (the input hash) is asked only for inputs that share a name with a
+    /// record no input claimed by its path.
+    static func assignIDs(_ found: [(path: String, display: String)], parts: Set<String> = [],
+                          recorded: [RecordedInput] = [],
+                          fingerprint: (String) -> String? = { try? FileFingerprint.of(path: $0) }) -> [InputItem] {
         var seenPaths = Set<String>()
         var unique: [(path: String, display: String, components: [String])] = []
+        var keys: [String] = []
         for f in found.sorted(by: { $0.display < $1.display }) {
             let resolved = URL(fileURLWithPath: f.path).standardizedFileURL.resolvingSymlinksInPath().path
             guard seenPaths.insert(resolved).inserted else { continue }
             unique.append((f.path, f.display, resolved.split(separator: "/").map(String.init)))
+            keys.append(RecordedInput.pathKey(resolved))
         }
         func suffix(_ components: [String], _ depth: Int) -> String {
             components.suffix(depth).joined(separator: "/")
@@ -196,7 +208,7 @@ public struct InputCollector: Sendable {
             if !deepened { break }
         }
         var usedIDs = Set<String>()
-        return unique.enumerated().map { i, f in
+        var ids = unique.enumerated().map { i, f in
             let name = suffix(f.components, depth[i])
             var id = ItemID.make(from: name)
             // Names that differ only in characters an id cannot hold (`a b.tif`, `a_b.tif`).
@@ -204,7 +216,65 @@ public struct InputCollector: Sendable {
                 id = ItemID.make(from: name) + "~" + String(ItemID.stableHash(name), radix: 16)
                 usedIDs.insert(id)
             }
-            return InputItem(path: f.path, displayPath: f.display, id: id)
+            return id
+        }
+        if !recorded.isEmpty {
+            ids = keepRecordedIDs(ids, depth: depth, unique.map { ($0.path, $0.display, $0.components) }, keys: keys,
+                                  recorded: recorded, fingerprint: fingerprint)
+        }
+        return unique.indices.map { i in
+            InputItem(path: unique[i].path, displayPath: unique[i].display, id: ids[i], pathKey: keys[i])
+        }
+    }
+
+    /// `fresh` (the ids of a first run) reconciled with the folder's records. An input claims a record's id
+    /// when the record holds its path key (the same file); else, among the records no input claimed that
+    /// have its name, one of a version without path keys that holds its fresh id (as those versions did),
+    /// or one with its fingerprint (the file moved, another machine mounts the archive elsewhere, or a
+    /// record of an older version under a shorter id). Every other input takes its fresh id unless a record
+    /// holds it, then the next parent folder, then a hash of its path: never another file's id, so no
+    /// earlier result is overwritten or redone.
+    static func keepRecordedIDs(_ fresh: [String], depth: [Int], _ unique: [(path: String, display: String, components: [String])],
+                                keys: [String], recorded: [RecordedInput], fingerprint: (String) -> String?) -> [String] {
+        var claimed = [String?](repeating: nil, count: fresh.count)
+        var claimedIDs = Set<String>()
+        var byKey: [String: String] = [:]
+        for r in recorded { if let k = r.pathKey { byKey[k] = min(byKey[k] ?? r.id, r.id) } }
+        for i in fresh.indices {
+            if let id = byKey[keys[i]], claimedIDs.insert(id).inserted { claimed[i] = id }
+        }
+        let unclaimed = Dictionary(grouping: recorded.filter { !claimedIDs.contains($0.id) }, by: \.name)
+        if !unclaimed.isEmpty {
+            for i in fresh.indices where claimed[i] == nil {
+                let name = (unique[i].display as NSString).lastPathComponent
+                let candidates = (unclaimed[name] ?? []).filter { !claimedIDs.contains($0.id) }
+                guard !candidates.isEmpty else { continue }
+                var match = candidates.first { $0.pathKey == nil && $0.id == fresh[i] }
+                if match == nil, let hash = fingerprint(unique[i].path) { match = candidates.first { $0.inputHash == hash } }
+                if let match {
+                    claimed[i] = match.id
+                    claimedIDs.insert(match.id)
+                }
+            }
+        }
+        var taken = Set(recorded.map(\.id)).union(claimedIDs)
+        return fresh.indices.map { i in
+            if let id = claimed[i] { return id }
+            let components = unique[i].components
+            var d = depth[i], id = fresh[i]
+            while taken.contains(id) && d < components.count {
+                d += 1
+                id = ItemID.make(from: components.suffix(d).joined(separator: "/"))
+            }
+            if taken.contains(id) {
+                let path = components.joined(separator: "/")
+                id = ItemID.make(from: path) + "~" + String(ItemID.stableHash(path), radix: 16)
+            }
+            let base = id
+            var n = 2
+            while taken.contains(id) { id = base + "-\(n)"; n += 1 }
+            taken.insert(id)
+            return id
         }
     }
 }

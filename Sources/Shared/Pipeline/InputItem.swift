@@ -13,11 +13,15 @@ public struct InputItem: Equatable, Sendable {
     /// The file holding the item when `path` names a part of it (an archive member, `file.npz#test/3`): what is
     /// fingerprinted for resume. nil: `path` itself.
     public let container: String?
+    /// `RecordedInput.pathKey` of the resolved path, kept in the item's record so that later runs into the
+    /// folder keep its id; nil for items made from others (archive members), whose ids follow their file's.
+    public let pathKey: String?
 
-    public init(path: String, displayPath: String, id: String, container: String? = nil) {
+    public init(path: String, displayPath: String, id: String, container: String? = nil, pathKey: String? = nil) {
         self.path = path
         self.displayPath = displayPath
         self.id = id
         self.container = container
+        self.pathKey = pathKey
     }
 }

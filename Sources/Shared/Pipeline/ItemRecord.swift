@@ -20,9 +20,13 @@ public struct ItemRecord: Equatable, Sendable {
     public var finishedAt: String
     /// Command-specific fields; flattened into CSV columns.
     public var result: JSONObject
+    /// `RecordedInput.pathKey` of the input's resolved path (`InputItem.pathKey`): a later run gives that
+    /// file this record's id. nil in records of older versions and of archive members.
+    public var pathKey: String?
 
     public init(id: String, file: String, status: Status, error: String? = nil, inputHash: String,
-                settingsHash: String, elapsedSeconds: Double, finishedAt: String, result: JSONObject = JSONObject()) {
+                settingsHash: String, elapsedSeconds: Double, finishedAt: String, result: JSONObject = JSONObject(),
+                pathKey: String? = nil) {
         self.id = id
         self.file = file
         self.status = status
@@ -32,6 +36,7 @@ public struct ItemRecord: Equatable, Sendable {
         self.elapsedSeconds = elapsedSeconds
         self.finishedAt = finishedAt
         self.result = result
+        self.pathKey = pathKey
     }
 
     public var json: JSONValue {
@@ -45,6 +50,7 @@ public struct ItemRecord: Equatable, Sendable {
         o["elapsed_s"] = .number((elapsedSeconds * 1000).rounded() / 1000)
         o["finished_at"] = .string(finishedAt)
         o["result"] = .object(result)
+        if let pathKey { o["path_key"] = .string(pathKey) }
         return .object(o)
     }
 
@@ -57,7 +63,8 @@ public struct ItemRecord: Equatable, Sendable {
         else { throw ReticleError(.corrupt, "not an item record (missing id, file, status or hashes)") }
         self.init(id: id, file: file, status: status, error: o["error"]?.stringValue, inputHash: inputHash,
                   settingsHash: settingsHash, elapsedSeconds: o["elapsed_s"]?.doubleValue ?? 0,
-                  finishedAt: o["finished_at"]?.stringValue ?? "", result: o["result"]?.objectValue ?? JSONObject())
+                  finishedAt: o["finished_at"]?.stringValue ?? "", result: o["result"]?.objectValue ?? JSONObject(),
+                  pathKey: o["path_key"]?.stringValue)
     }
 
     /// Result field of an error row for an item that took the process down: the signal, or "killed".

@@ -13,12 +13,33 @@ public struct ItemStore: Sendable {
     /// Creates `outDir/items` when missing.
     public init(outDir: URL, create: Bool = true) throws {
         self.outDir = outDir
-        if create {
-            do {
-                try FileManager.default.createDirectory(at: outDir.appendingPathComponent("items"),
-                                                        withIntermediateDirectories: true)
-            } catch {
-                throw ReticleError(.io, file: outDir.path, "cannot create output folder: \(error.localizedDescription)")
+        if create { try Self.makeFolder(outDir.appendingPathComponent("items")) }
+    }
+
+    /// Creates `folder` and its missing parents; the error names the folder that could not be made
+    /// and the system's reason.
+    static func makeFolder(_ folder: URL) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw ReticleError(.io, file: folder.path, "cannot create the output folder: a file of that name exists") }
+            return
+        }
+        let parent = folder.deletingLastPathComponent()
+        if parent.path != folder.path { try makeFolder(parent) }
+        if let refused = FaultInjection.writeRefusal(for: folder.path) {
+            errno = refused
+        } else if mkdir(folder.path, 0o755) == 0 || errno == EEXIST {
+            return
+        }
+        throw ReticleError(.io, file: folder.path, "cannot create the output folder: \(String(cString: strerror(errno)))")
+    }
+
+    /// Finds an output folder that cannot be written before any item runs: a temporary file is
+    /// created and removed in the folder and in items/ (either may be read-only or not ours).
+    public func checkWritable() throws {
+        for folder in [outDir, itemsDir] {
+            if let reason = AtomicFile.writeCheck(folder: folder) {
+                throw ReticleError(.io, file: folder.path, "the output folder cannot be written: \(reason)")
             }
         }
     }

@@ -66,7 +66,10 @@ public struct RunOptions: Codable, Equatable, Sendable {
 
     /// The inputs of a batch: a usage error when nothing matched (naming the arguments and filters).
     public func inputs(_ arguments: [String], formats: InspectorRegistry) throws -> InputCollector.Selection {
-        let selection = try collector(formats: formats).select(arguments)
+        var collector = collector(formats: formats)
+        // Inputs the output folder already holds keep their ids; new ones take ids no record holds.
+        if let out { collector.recorded = RecordedInput.read(outDir: URL(fileURLWithPath: out)) }
+        let selection = try collector.select(arguments)
         _ = try selection.requireItems(arguments, include: include, exclude: exclude)
         return selection
     }

@@ -66,6 +66,59 @@ final class InputCollectorTests: XCTestCase {
         XCTAssertEqual(try collector.collect([lab.path]).map(\.id), ["dicom__f1.dcm"])
     }
 
+    /// Into a folder that records inputs, ids do not depend on the run's other inputs: a recorded input
+    /// keeps its record's id, and new inputs never take an id a record holds.
+    func testRecordedInputsKeepTheirIDsAndNewOnesAvoidThem() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        for p in ["lab1/a.tif", "lab2/a.tif"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(p).deletingLastPathComponent(), withIntermediateDirectories: true)
+            fm.createFile(atPath: dir.appendingPathComponent(p).path, contents: Data(p.utf8))
+        }
+        let a1 = dir.appendingPathComponent("lab1/a.tif").path, a2 = dir.appendingPathComponent("lab2/a.tif").path
+        let both = [(path: a1, display: "lab1/a.tif"), (path: a2, display: "lab2/a.tif")]
+        func key(_ path: String) -> String { RecordedInput.pathKey(URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path) }
+        func record(_ id: String, _ path: String?, hash: String = "h") -> RecordedInput {
+            RecordedInput(id: id, pathKey: path.map(key), inputHash: hash, name: "a.tif")
+        }
+        let noHash: (String) -> String? = { XCTFail("no fingerprint needed for \($0)"); return nil }
+        func ids(_ found: [(path: String, display: String)], _ recorded: [RecordedInput],
+                 fingerprint: @escaping (String) -> String? = noHash) -> [String] {
+            InputCollector.assignIDs(found, recorded: recorded, fingerprint: fingerprint).map(\.id)
+        }
+
+        XCTAssertEqual(ids(both, []), ["lab1__a.tif", "lab2__a.tif"], "a fresh folder: as before")
+        XCTAssertEqual(ids(both, [record("a.tif", a1)]), ["a.tif", "lab2__a.tif"])
+        XCTAssertEqual(ids(both, [record("a.tif", a2)]), ["lab1__a.tif", "a.tif"])
+        XCTAssertEqual(ids([both[0]], [record("lab1__a.tif", a1), record("lab2__a.tif", a2)]), ["lab1__a.tif"])
+        // A record of other settings in an appended folder stands for the same input.
+        let tagged = ItemRecord(id: "a.tif@0123abcd", file: "lab1/a.tif", status: .ok, inputHash: "h", settingsHash: "s",
+                                elapsedSeconds: 0, finishedAt: "", pathKey: key(a1))
+        XCTAssertEqual(RecordedInput(try ItemRecord(json: tagged.json)), record("a.tif", a1))
+        XCTAssertEqual(ids(both, [RecordedInput(tagged)]), ["a.tif", "lab2__a.tif"])
+        XCTAssertEqual(RecordedInput.pathKey("/x/a.tif").count, 16)
+
+        // A record of another file of that name (gone from this run): a new input does not take its id...
+        let elsewhere = record("a.tif", "/elsewhere/a.tif", hash: "old")
+        XCTAssertEqual(ids([both[1]], [elsewhere], fingerprint: { _ in "new" }), ["lab2__a.tif"])
+        // ... unless it is that file, moved (same fingerprint).
+        XCTAssertEqual(ids([both[1]], [elsewhere], fingerprint: { _ in "old" }), ["a.tif"])
+        // Taken at every depth of its path: a hash of the path.
+        let deep = ids([both[1]], [elsewhere, record("lab2__a.tif", "/elsewhere/lab2/a.tif", hash: "old"),
+                                   record(ItemID.make(from: dir.lastPathComponent + "/lab2/a.tif"), "/y/\(dir.lastPathComponent)/lab2/a.tif")],
+                       fingerprint: { _ in "new" })
+        XCTAssertEqual(deep.count, 1)
+        XCTAssertTrue(deep[0].contains("__lab2__a.tif"), deep[0])
+        XCTAssertFalse(["a.tif", "lab2__a.tif", ItemID.make(from: dir.lastPathComponent + "/lab2/a.tif")].contains(deep[0]), deep[0])
+
+        // Records of versions before path keys: the same id as those versions gave, without hashing...
+        XCTAssertEqual(ids([both[0]], [record("a.tif", nil)]), ["a.tif"])
+        // ... and a file that joined them: the recorded one found by its fingerprint.
+        XCTAssertEqual(ids(both, [record("a.tif", nil, hash: "lab2")], fingerprint: { $0 == a2 ? "lab2" : "lab1" }),
+                       ["lab1__a.tif", "a.tif"])
+    }
+
     func testCollidingIDsAreMadeUnique() {
         let items = InputCollector.assignIDs([(path: "/x/a b.tif", display: "a b.tif"), (path: "/x/a_b.tif", display: "a_b.tif")])
         XCTAssertEqual(Set(items.map(\.id)).count, 2)

@@ -1,0 +1,396 @@
+// The C kernels under AddressSanitizer + UBSan (scripts/kernels-asan, `make test-kernels-asan`): every
+// entry point of the Winograd, int8 and depthwise kernels (and the direct and GEMM convolutions the
+// per-layer choice compares Winograd with) on awkward shapes — 1×1 and 5×7 images, sizes that are not
+// multiples of the tiles, 1, 3, 17, 33, 65 and 129 channels, batch 1 and 3, stride 1 and 2, padding 0
+// and 1, all parts of a split — against naive loops written here, not the project's own oracles.
+//
+// Each case runs on a thread of its own: the kernels' per-thread scratch is freed when the thread ends,
+// so every case allocates it at its own size and an overrun of it reaches ASan's redzone instead of a
+// larger buffer left by an earlier case. Outputs start as NaN, so an output the kernel never writes fails
+// the comparison. Pure C, no Swift: `cc -fsanitize=address,undefined ... Sources/CKernels/*.c this`.
+
+#include "CKernels.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0, checks = 0;
+static double worst_winograd = 0, worst_direct = 0, worst_depthwise = 0, worst_q8 = 0;
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t next_u32(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+static float uniform(void) { return (float)(next_u32() % 20001) / 10000.0f - 1.0f; }  // [-1, 1]
+
+static void *alloc(size_t bytes) {
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) { fprintf(stderr, "kernel_harness: out of memory\n"); exit(2); }
+    return p;
+}
+static float *floats(size_t n) { float *p = alloc(n * sizeof(float)); for (size_t i = 0; i < n; i++) p[i] = uniform(); return p; }
+static float *nans(size_t n) { float *p = alloc(n * sizeof(float)); for (size_t i = 0; i < n; i++) p[i] = NAN; return p; }
+
+// Runs fn(arg) on a new thread and waits: see the header comment.
+typedef struct { void (*fn)(void *); void *arg; } job;
+static void *trampoline(void *p) { job *j = p; j->fn(j->arg); return NULL; }
+static void isolated(void (*fn)(void *), void *arg) {
+    pthread_t t;
+    job j = {fn, arg};
+    if (pthread_create(&t, NULL, trampoline, &j) != 0) { fprintf(stderr, "kernel_harness: no thread\n"); exit(2); }
+    pthread_join(t, NULL);
+}
+
+static float activate(double v, int act) {
+    if (act && v < 0) v = 0;
+    if (act == 2 && v > 6) v = 6;
+    return (float)v;
+}
+
+// One convolution case; kernels that ignore a field ignore it here too.
+typedef struct {
+    int n, c, k, h, w, kernel, stride, pad, act, bias, residual, parts;
+    const char *name;
+    int dilation;  // 0 means 1
+} conv_case;
+
+static int dilation(const conv_case *t) { return t->dilation > 1 ? t->dilation : 1; }
+static int out_size(int in, int kernel, int stride, int pad, int dilation) {
+    const int span = in + 2 * pad - dilation * (kernel - 1) - 1;
+    return span < 0 ? 0 : span / stride + 1;
+}
+static int out_h(const conv_case *t) { return out_size(t->h, t->kernel, t->stride, t->pad, dilation(t)); }
+static int out_w(const conv_case *t) { return out_size(t->w, t->kernel, t->stride, t->pad, dilation(t)); }
+
+// Compares y with the reference (double), scaled by 1 + Σ|terms| of each output; records and reports the worst.
+static void compare(const conv_case *t, const float *y, const double *ref, const double *mag, size_t count, double tol,
+                    double *worst) {
+    double e = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        const double d = fabs((double)y[i] - ref[i]) / (1 + mag[i]);
+        if (!(d <= e)) { e = d; at = i; }  // a NaN (unwritten output) wins and stays
+    }
+    checks++;
+    if (e > *worst || isnan(e)) *worst = e;
+    if (!(e <= tol)) {
+        failures++;
+        fprintf(stderr, "FAIL %s n=%d c=%d k=%d %dx%d kernel=%d stride=%d pad=%d act=%d bias=%d residual=%d parts=%d: "
+                "dilation=%d error %.3g at %zu (got %g, want %g)\n", t->name, t->n, t->c, t->k, t->h, t->w, t->kernel,
+                t->stride, t->pad, t->act, t->bias, t->residual, t->parts, dilation(t), e, at, y[at], ref[at]);
+    }
+}
+
+// Naive y = act(conv(x, w) + bias + residual) in double, NCHW, groups = `depthwise` ? C : 1; mag = Σ|w·x| + |bias| + |r|.
+static void reference(const conv_case *t, int depthwise, const float *x, const float *w, const float *bias,
+                      const float *residual, double *ref, double *mag) {
+    const int oh = out_h(t), ow = out_w(t), d = dilation(t);
+    const int kk = t->kernel * t->kernel, cin = depthwise ? 1 : t->c;
+    for (int n = 0; n < t->n; n++)
+        for (int k = 0; k < t->k; k++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    double s = bias ? bias[k] : 0, m = bias ? fabs(bias[k]) : 0;
+                    for (int ci = 0; ci < cin; ci++) {
+                        const int ch = depthwise ? k : ci;
+                        for (int ky = 0; ky < t->kernel; ky++)
+                            for (int kx = 0; kx < t->kernel; kx++) {
+                                const int iy = oy * t->stride - t->pad + ky * d, ix = ox * t->stride - t->pad + kx * d;
+                                if (iy < 0 || iy >= t->h || ix < 0 || ix >= t->w) continue;
+                                const double p = (double)w[((size_t)k * cin + ci) * kk + ky * t->kernel + kx]
+                                    * x[(((size_t)n * t->c + ch) * t->h + iy) * t->w + ix];
+                                s += p; m += fabs(p);
+                            }
+                    }
+                    const size_t at = (((size_t)n * t->k + k) * oh + oy) * ow + ox;
+                    if (residual) { s += residual[at]; m += fabs(residual[at]); }
+                    ref[at] = activate(s, t->act);
+                    mag[at] = m;
+                }
+}
+
+static rk_conv shape_of(const conv_case *t) {
+    rk_conv c;
+    memset(&c, 0, sizeof c);
+    c.batch = t->n; c.channels = t->c; c.height = t->h; c.width = t->w;
+    c.out_channels = t->k;
+    c.out_height = out_h(t);
+    c.out_width = out_w(t);
+    c.kernel_h = c.kernel_w = t->kernel; c.stride_h = c.stride_w = t->stride; c.pad_h = c.pad_w = t->pad;
+    c.dilation_h = c.dilation_w = dilation(t);
+    c.input_image_stride = (long)t->c * t->h * t->w;
+    c.output_image_stride = (long)t->k * c.out_height * c.out_width;
+    return c;
+}
+
+// MARK: Winograd, direct and GEMM (fp32, groups = 1)
+
+static void fp32_case(void *arg) {
+    const conv_case *t = arg;
+    rk_conv c = shape_of(t);
+    const size_t nx = (size_t)t->n * c.input_image_stride, ny = (size_t)t->n * c.output_image_stride;
+    const int taps = t->kernel * t->kernel, depth = t->c * taps;
+    float *x = floats(nx), *w = floats((size_t)t->k * depth);
+    float *bias = t->bias ? floats(t->k) : NULL, *residual = t->residual ? floats(ny) : NULL;
+    double *ref = alloc(ny * sizeof(double)), *mag = alloc(ny * sizeof(double));
+    reference(t, 0, x, w, bias, residual, ref, mag);
+
+    if (t->kernel == 3 && t->stride == 1 && dilation(t) == 1) {
+        float *u = alloc(rk_winograd_weight_count(t->k, t->c) * sizeof(float));
+        for (int p = 0; p < t->parts; p++) rk_winograd_pack(w, t->k, t->c, u, p, t->parts);
+        int hq, wq;
+        rk_winograd_padded_size(&c, &hq, &wq);
+        float *xpad = nans((size_t)t->n * t->c * hq * wq);
+        for (int p = 0; p < t->parts; p++) rk_winograd_pad(&c, t->c, x, xpad, p, t->parts);
+        rk_conv cw = c;
+        cw.input_image_stride = (long)t->c * hq * wq;
+        float *y = nans(ny);
+        for (int p = 0; p < t->parts; p++) rk_conv_winograd(&cw, xpad, u, bias, residual, t->act, y, p, t->parts);
+        conv_case named = *t; named.name = "winograd";
+        compare(&named, y, ref, mag, ny, 2e-5, &worst_winograd);
+        free(u); free(xpad); free(y);
+    }
+
+    // Direct: the zero-padded input (the shape keeps its padding; only the image stride is the copy's), weights in
+    // panels of RK_DIRECT_PANEL output channels.
+    {
+        rk_conv cp = c;
+        cp.input_image_stride = (long)t->c * (t->h + 2 * t->pad) * (t->w + 2 * t->pad);
+        float *xpad = nans((size_t)t->n * cp.input_image_stride);
+        for (int p = 0; p < t->parts; p++) rk_pad_input(&c, t->c, x, xpad, p, t->parts);
+        float *packed = alloc(rk_packed_count(t->k, depth, RK_DIRECT_PANEL) * sizeof(float));
+        for (int p = 0; p < t->parts; p++) rk_pack_panels(w, t->k, depth, depth, 1, RK_DIRECT_PANEL, packed, p, t->parts);
+        float *y = nans(ny);
+        for (int p = 0; p < t->parts; p++) rk_conv_direct(&cp, xpad, packed, bias, residual, t->act, y, p, t->parts);
+        conv_case named = *t; named.name = "direct";
+        compare(&named, y, ref, mag, ny, 1e-5, &worst_direct);
+        free(xpad); free(packed); free(y);
+    }
+    // GEMM with the im2col packing fused.
+    {
+        float *packed = alloc(rk_packed_count(t->k, depth, RK_GEMM_PANEL) * sizeof(float));
+        for (int p = 0; p < t->parts; p++) rk_pack_panels(w, t->k, depth, depth, 1, RK_GEMM_PANEL, packed, p, t->parts);
+        float *y = nans(ny);
+        for (int p = 0; p < t->parts; p++) rk_conv_forward(&c, x, packed, bias, residual, t->act, y, p, t->parts);
+        conv_case named = *t; named.name = "gemm";
+        compare(&named, y, ref, mag, ny, 1e-5, &worst_direct);
+        free(packed); free(y);
+    }
+    free(x); free(w); free(bias); free(residual); free(ref); free(mag);
+}
+
+// MARK: depthwise 3×3
+
+static void depthwise_case(void *arg) {
+    const conv_case *t = arg;
+    rk_conv c = shape_of(t);
+    c.out_channels = t->c;
+    c.output_image_stride = (long)t->c * c.out_height * c.out_width;
+    const size_t nx = (size_t)t->n * c.input_image_stride, ny = (size_t)t->n * c.output_image_stride;
+    float *x = floats(nx), *w = floats((size_t)t->c * 9);
+    float *bias = t->bias ? floats(t->c) : NULL, *residual = t->residual ? floats(ny) : NULL;
+    double *ref = alloc(ny * sizeof(double)), *mag = alloc(ny * sizeof(double));
+    conv_case d = *t;
+    d.k = t->c;
+    d.name = "depthwise";
+    reference(&d, 1, x, w, bias, residual, ref, mag);
+    float *y = nans(ny);
+    for (int p = 0; p < t->parts; p++) rk_depthwise3x3(&c, x, w, bias, residual, t->act, y, p, t->parts);
+    compare(&d, y, ref, mag, ny, 1e-5, &worst_depthwise);
+    free(x); free(w); free(bias); free(residual); free(ref); free(mag); free(y);
+}
+
+// MARK: int8
+
+// round half to even of x·inv + zp (two roundings, as the kernel: never fused), clamped to [0, 255], NaN → 0.
+static uint8_t quantize_one(float x, float inv, int zp) {
+    volatile float t = x * inv;
+    t = t + (float)zp;
+    if (!(t > 0)) return 0;
+    if (t > 255) return 255;
+    return (uint8_t)nearbyintf(t);
+}
+
+static void quantize_case(void *arg) {
+    const long count = *(const long *)arg;
+    static const float specials[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f, 0.5f, 1.5f, 2.5f, -0.5f, 127.5f, 254.5f, 255.5f};
+    float *x = alloc((size_t)count * sizeof(float));
+    for (long i = 0; i < count; i++)
+        x[i] = i % 5 == 4 ? specials[(i / 5) % (sizeof specials / sizeof *specials)] : uniform() * 300;
+    for (int parts = 1; parts <= 3; parts += 2) {
+        uint8_t *q = alloc((size_t)count);
+        memset(q, 0xA5, (size_t)count);
+        for (int p = 0; p < parts; p++) rk_q8_quantize(x, count, 1.0f, 0, q, p, parts);
+        long bad = -1;
+        for (long i = 0; i < count && bad < 0; i++) if (q[i] != quantize_one(x[i], 1.0f, 0)) bad = i;
+        checks++;
+        if (bad >= 0) {
+            failures++;
+            fprintf(stderr, "FAIL q8_quantize count=%ld parts=%d: x[%ld]=%g gave %d, want %d\n", count, parts, bad, x[bad],
+                    q[bad], quantize_one(x[bad], 1.0f, 0));
+        }
+        free(q);
+    }
+    free(x);
+}
+
+typedef struct { conv_case t; int zero_point; } q8_case;
+
+static void q8_conv_case(void *arg) {
+    const q8_case *qc = arg;
+    const conv_case *t = &qc->t;
+    const int zp = qc->zero_point, taps = t->kernel * t->kernel, c4 = (t->c + 3) & ~3;
+    rk_conv c = shape_of(t);
+    const long plane = (long)t->h * t->w, oplane = (long)c.out_height * c.out_width;
+    const size_t nx = (size_t)t->n * t->c * plane, ny = (size_t)t->n * t->k * oplane;
+    const float inv = 255.0f / 4;  // x in [-1, 1] spans most codes around the zero point
+    float *x = floats(nx);
+
+    // Activations: NHWC with C₄ channels, padding channels at the zero point.
+    uint8_t *q = alloc((size_t)t->n * plane * c4);
+    memset(q, 0xA5, (size_t)t->n * plane * c4);
+    for (int p = 0; p < t->parts; p++) rk_q8_quantize_nhwc(x, t->n, t->c, plane, inv, zp, q, p, t->parts);
+    long bad = -1;
+    for (int n = 0; n < t->n && bad < 0; n++)
+        for (long i = 0; i < plane && bad < 0; i++)
+            for (int ch = 0; ch < c4; ch++) {
+                const size_t at = ((size_t)n * plane + i) * c4 + ch;
+                const int want = ch < t->c ? quantize_one(x[((size_t)n * t->c + ch) * plane + i], inv, zp) : zp;
+                if (q[at] != want) { bad = (long)at; break; }
+            }
+    checks++;
+    if (bad >= 0) { failures++; fprintf(stderr, "FAIL q8_quantize_nhwc n=%d c=%d %dx%d parts=%d at %ld\n", t->n, t->c, t->h, t->w, t->parts, bad); }
+
+    // Weights |w| ≤ RK_Q8_WEIGHT_MAX, [K][C][taps].
+    const size_t nw = (size_t)t->k * t->c * taps;
+    int8_t *w = alloc(nw);
+    for (size_t i = 0; i < nw; i++) w[i] = (int8_t)((int)(next_u32() % (2 * RK_Q8_WEIGHT_MAX + 1)) - RK_Q8_WEIGHT_MAX);
+    int8_t *packed = alloc(rk_q8_packed_bytes(t->k, t->c, taps));
+    int32_t *wsum = alloc((size_t)t->k * sizeof(int32_t));
+    rk_q8_pack_weights(w, t->k, t->c, taps, packed, wsum);
+
+    // Naive sums on the NHWC codes: Σ w·(q − zp), padding counting as 0.0.
+    int32_t *want = alloc(ny * sizeof(int32_t));
+    for (int n = 0; n < t->n; n++)
+        for (int k = 0; k < t->k; k++)
+            for (int oy = 0; oy < c.out_height; oy++)
+                for (int ox = 0; ox < c.out_width; ox++) {
+                    int64_t s = 0;
+                    for (int ch = 0; ch < t->c; ch++)
+                        for (int tap = 0; tap < taps; tap++) {
+                            const int iy = oy * t->stride - t->pad + tap / t->kernel * dilation(t);
+                            const int ix = ox * t->stride - t->pad + tap % t->kernel * dilation(t);
+                            if (iy < 0 || iy >= t->h || ix < 0 || ix >= t->w) continue;
+                            s += (int64_t)w[((size_t)k * t->c + ch) * taps + tap] * (q[((size_t)n * plane + (size_t)iy * t->w + ix) * c4 + ch] - zp);
+                        }
+                    want[(((size_t)n * t->k + k) * c.out_height + oy) * c.out_width + ox] = (int32_t)s;
+                }
+    for (int k = 0; k < t->k; k++) {
+        int32_t s = 0;
+        for (int i = 0; i < t->c * taps; i++) s += w[(size_t)k * t->c * taps + i];
+        if (s != wsum[k]) { failures++; fprintf(stderr, "FAIL q8_pack_weights wsum[%d] = %d, want %d\n", k, wsum[k], s); break; }
+    }
+
+    rk_conv cq = c;
+    cq.input_image_stride = plane * c4;
+    int32_t *acc = alloc(ny * sizeof(int32_t));
+    for (size_t i = 0; i < ny; i++) acc[i] = INT32_MIN;
+    for (int p = 0; p < t->parts; p++) rk_q8_conv(&cq, q, zp, packed, wsum, NULL, NULL, NULL, 0, NULL, acc, p, t->parts);
+    bad = -1;
+    for (size_t i = 0; i < ny && bad < 0; i++) if (acc[i] != want[i]) bad = (long)i;
+    checks++;
+    if (bad >= 0) {
+        failures++;
+        fprintf(stderr, "FAIL q8_conv sums n=%d c=%d k=%d %dx%d kernel=%d stride=%d pad=%d zp=%d parts=%d: at %ld got %d want %d\n",
+                t->n, t->c, t->k, t->h, t->w, t->kernel, t->stride, t->pad, zp, t->parts, bad, acc[bad], want[bad]);
+    }
+
+    // The project's own oracle (used by the Swift tests) on NCHW codes agrees with the loop above.
+    uint8_t *nchw = alloc(nx ? nx : 1);
+    for (int n = 0; n < t->n; n++)
+        for (int ch = 0; ch < t->c; ch++)
+            for (long i = 0; i < plane; i++) nchw[((size_t)n * t->c + ch) * plane + i] = q[((size_t)n * plane + i) * c4 + ch];
+    rk_conv cr = c;
+    int32_t *oracle = alloc(ny * sizeof(int32_t));
+    rk_q8_conv_reference(&cr, nchw, zp, w, oracle);
+    checks++;
+    if (memcmp(oracle, want, ny * sizeof(int32_t)) != 0) { failures++; fprintf(stderr, "FAIL q8_conv_reference disagrees (c=%d k=%d)\n", t->c, t->k); }
+
+    // Dequantised: y = act(s·scale + bias + residual).
+    float *scale = alloc((size_t)t->k * sizeof(float)), *bias = floats(t->k);
+    for (int k = 0; k < t->k; k++) scale[k] = (0.5f + (float)(next_u32() % 1000) / 1000) / (inv * 63);
+    float *residual = t->residual ? floats(ny) : NULL;
+    double *ref = alloc(ny * sizeof(double)), *mag = alloc(ny * sizeof(double));
+    for (size_t i = 0; i < ny; i++) {
+        const int k = (int)(i / oplane % t->k);
+        const double s = (double)want[i] * scale[k];
+        double v = s + (t->bias ? bias[k] : 0) + (residual ? residual[i] : 0);
+        ref[i] = activate(v, t->act);
+        mag[i] = fabs(s) + fabs(bias[k]) + (residual ? fabs(residual[i]) : 0);
+    }
+    float *y = nans(ny);
+    for (int p = 0; p < t->parts; p++)
+        rk_q8_conv(&cq, q, zp, packed, wsum, scale, t->bias ? bias : NULL, residual, t->act, y, NULL, p, t->parts);
+    conv_case named = *t; named.name = "q8_conv";
+    compare(&named, y, ref, mag, ny, 1e-6, &worst_q8);
+
+    free(x); free(q); free(w); free(packed); free(wsum); free(want); free(acc); free(nchw); free(oracle);
+    free(scale); free(bias); free(residual); free(ref); free(mag); free(y);
+}
+
+// MARK: cases
+
+int main(void) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        printf("kernel_harness: skipped: this CPU has no AVX2 + FMA (the kernels need them)\n");
+        return 0;
+    }
+    static const int images[][2] = {{1, 1}, {5, 7}, {7, 5}, {9, 13}, {17, 6}, {33, 29}};
+    static const int channels[][2] = {{1, 1}, {3, 17}, {17, 3}, {33, 33}, {65, 17}, {3, 65}, {129, 5}};
+    const int n_images = sizeof images / sizeof *images, n_channels = sizeof channels / sizeof *channels;
+    int variant = 0;
+    for (int i = 0; i < n_images; i++)
+        for (int ch = 0; ch < n_channels; ch++)
+            for (int batch = 1; batch <= 3; batch += 2)
+                for (int pad = 0; pad <= 1; pad++)
+                    for (int stride = 1; stride <= 2; stride++) {
+                        // The big ones once, not in every combination: the harness stays a matter of seconds.
+                        const int big = images[i][0] * images[i][1] > 200, wide = channels[ch][0] > 100;
+                        if ((big || wide) && (batch == 3 || stride == 2)) continue;
+                        if (big && wide) continue;
+                        variant++;
+                        conv_case t = {batch, channels[ch][0], channels[ch][1], images[i][0], images[i][1], 3, stride, pad,
+                                       variant % 3, variant % 2, variant % 4 >= 2, (int[]){1, 3, 16}[variant / 3 % 3], "", 1};
+                        if (out_h(&t) < 1 || out_w(&t) < 1) continue;
+                        isolated(fp32_case, &t);
+                        isolated(depthwise_case, &t);
+                        t.parts = t.parts == 1 ? 3 : 1;  // another split too
+                        isolated(depthwise_case, &t);
+                        for (int kernel = 1; kernel <= 3; kernel += 2) {
+                            q8_case q = {t, (int[]){0, 128, 255, 7}[variant % 4]};
+                            q.t.kernel = kernel;
+                            if (out_h(&q.t) < 1 || out_w(&q.t) < 1) continue;
+                            isolated(q8_conv_case, &q);
+                            if (kernel == 1) { q.t.parts = 16; isolated(q8_conv_case, &q); }
+                        }
+                        // Dilated 3×3 (the GEMM, direct and int8 kernels take it).
+                        conv_case d = t;
+                        d.dilation = 2;
+                        if (out_h(&d) >= 1 && out_w(&d) >= 1) {
+                            isolated(fp32_case, &d);
+                            q8_case q = {d, 128};
+                            isolated(q8_conv_case, &q);
+                        }
+                    }
+    static const long counts[] = {0, 1, 31, 32, 33, 95, 100, 1000};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) isolated(quantize_case, (void *)&counts[i]);
+
+    printf("kernel_harness: %d checks, %d failed; worst scaled error: winograd %.2g, direct/gemm %.2g, depthwise %.2g, "
+           "q8 dequantised %.2g (q8 sums exact)\n", checks, failures, worst_winograd, worst_direct, worst_depthwise, worst_q8);
+    return failures ? 1 : 0;
+}
