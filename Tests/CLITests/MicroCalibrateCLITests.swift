@@ -45,16 +45,12 @@ final class MicroCalibrateCLITests: XCTestCase {
         return lab
     }
 
-    func rows(_ stdout: String) throws -> [String: JSONValue] {
-        let rows = try XCTUnwrap(JSONValue.parse(stdout).arrayValue, stdout)
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0["file"]?.stringValue ?? "", $0) })
-    }
 
     func testScaleBarTagsAndErrorRows() throws {
         let lab = try makeFolder()
         let r = try ReticleProcess.run(["micro", "calibrate", lab.path, "--scale-bar-um", "50", "--json"])
         XCTAssertEqual(r.status, 2, "a file fails → 2; stderr: \(r.stderr)")
-        let byFile = try rows(r.stdout)
+        let byFile = try rowsByFile(r.stdout)
         XCTAssertEqual(byFile.keys.sorted(), ["lab/bar.png", "lab/plain.png", "lab/tagged.tif"], "notes.txt is skipped, not a row")
 
         let bar = try XCTUnwrap(byFile["lab/bar.png"])
@@ -110,7 +106,7 @@ final class MicroCalibrateCLITests: XCTestCase {
         let r = try ReticleProcess.run(["micro", "calibrate", image, "--profile", profile.path,
                                         "--microscope", "axio", "--objective", "50x", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let row = try XCTUnwrap(rows(r.stdout)["bar.png"])
+        let row = try XCTUnwrap(rowsByFile(r.stdout)["bar.png"])
         XCTAssertEqual(row["source"], "instrument-profile")
         XCTAssertEqual(row["detail"], "lab.yaml: microscope axio, objective 50x")
         XCTAssertEqual(row["um_per_px"]?.doubleValue, 0.4)

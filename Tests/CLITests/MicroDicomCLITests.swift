@@ -32,10 +32,6 @@ final class MicroDicomCLITests: XCTestCase {
         return lab
     }
 
-    func rows(_ stdout: String) throws -> [String: JSONValue] {
-        let rows = try XCTUnwrap(JSONValue.parse(stdout).arrayValue, stdout)
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0["file"]?.stringValue ?? "", $0) })
-    }
 
     func testPixelSpacingIsTheCalibrationEverywhere() throws {
         let lab = try makeFolder()
@@ -44,7 +40,7 @@ final class MicroDicomCLITests: XCTestCase {
 
         let calibrate = try ReticleProcess.run(["micro", "calibrate", dcm, "--json"])
         XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
-        let row = try XCTUnwrap(rows(calibrate.stdout)["grains.dcm"])
+        let row = try XCTUnwrap(rowsByFile(calibrate.stdout)["grains.dcm"])
         XCTAssertEqual(row["width"]?.intValue, 480)
         XCTAssertEqual(row["height"]?.intValue, 360)
         XCTAssertEqual(row["source"], "vendor-metadata")
@@ -64,7 +60,7 @@ final class MicroDicomCLITests: XCTestCase {
                                               "--um-per-px", "0.4", "--json"])
         XCTAssertEqual(fromDicom.status, 0, fromDicom.stderr)
         XCTAssertEqual(fromPNG.status, 0, fromPNG.stderr)
-        let d = try XCTUnwrap(rows(fromDicom.stdout)["grains.dcm"]), p = try XCTUnwrap(rows(fromPNG.stdout)["grains.png"])
+        let d = try XCTUnwrap(rowsByFile(fromDicom.stdout)["grains.dcm"]), p = try XCTUnwrap(rowsByFile(fromPNG.stdout)["grains.png"])
         for method in ["planimetric-circle", "intercept-lines"] {
             let g = try XCTUnwrap(d[method]?["G"]?.doubleValue, fromDicom.stdout)
             XCTAssertEqual(g, try XCTUnwrap(p[method]?["G"]?.doubleValue), accuracy: 1e-9, method)
@@ -77,7 +73,7 @@ final class MicroDicomCLITests: XCTestCase {
         let lab = try makeFolder()
         let r = try ReticleProcess.run(["micro", "calibrate", lab.path, "--json"])
         XCTAssertEqual(r.status, 2, "failed files → 2; stderr: \(r.stderr)")
-        let byFile = try rows(r.stdout)
+        let byFile = try rowsByFile(r.stdout)
         XCTAssertEqual(byFile.keys.sorted(), ["lab/grains.dcm", "lab/grains.png", "lab/stack.dcm", "lab/unscaled.dcm"])
         XCTAssertEqual(byFile["lab/grains.dcm"]?["status"], "ok")
         XCTAssertEqual(byFile["lab/unscaled.dcm"]?["error"]?.stringValue,

@@ -32,3 +32,9 @@ public func makeTemporaryDirectory(_ prefix: String = "reticle-test") -> URL {
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// A batch command's `--json` rows by their `file` field.
+public func rowsByFile(_ stdout: String) throws -> [String: JSONValue] {
+    let rows = try XCTUnwrap(JSONValue.parse(stdout).arrayValue, stdout)
+    return Dictionary(uniqueKeysWithValues: rows.map { ($0["file"]?.stringValue ?? "", $0) })
+}

@@ -78,6 +78,8 @@ public struct MedicalClassifierTrainer {
             var c = ConceptBottleneckTrainer.Config()
             c.mode = mode; c.conceptWeight = options.conceptWeight; c.hidden = options.conceptHidden
             c.epochs = options.epochs; c.batchSize = options.batchSize; c.learningRate = options.learningRate; c.seed = options.seed
+            // The class head is categorical whatever the task, so `--class-weights balanced` applies to it as to a plain network.
+            c.classWeights = config.loss.classWeights[heads[0].name]
             var trainer = ConceptBottleneckTrainer(config: c)
             trainer.progress = report
             let classHead = HeadSpec(name: set.heads[0].name, kind: .categorical, classes: set.heads[0].classes)

@@ -23,6 +23,8 @@ public struct ConceptBottleneckTrainer {
         public var learningRate: Float = 3e-3
         public var weightDecay: Float = 1e-4
         public var seed: UInt64 = 1
+        /// Weights of the class loss per class (nil: all 1), as `--class-weights balanced` gives a plain network.
+        public var classWeights: [Float]?
         public init() {}
     }
 
@@ -64,6 +66,7 @@ public struct ConceptBottleneckTrainer {
             let classSteps = config.classEpochs * ((train.count + config.batchSize - 1) / config.batchSize)
             h.epochs = config.classEpochs; h.batchSize = config.batchSize; h.seed = config.seed &+ 2; h.weightDecay = config.weightDecay
             h.learningRate = LearningRateSchedule(base: config.learningRate * 10, .cosine(total: classSteps, minimum: config.learningRate / 5))
+            if let w = config.classWeights { h.loss.classWeights = [classHead.name: w] }
             let x = Tensor(shape: [n, k], scalars: vectors.flatMap { $0.map(Float.init) })
             try Trainer(network: classNet, config: h).fit(TensorSamples(inputs: [x], labels: [labels]), train: train)
         }
@@ -95,7 +98,8 @@ public struct ConceptBottleneckTrainer {
                 let targets = Tensor(shape: [batch.count, k], scalars: (0..<batch.count).flatMap { i in (0..<k).map { Float(labels[$0][i]) } })
                 // Mean over concepts and images × K: the sum of per-concept BCEs, as the separate concept network trains.
                 let conceptLoss = Loss.binaryCrossEntropy(logits, targets: targets) * Float(k)
-                let classLoss = Loss.crossEntropy(classNet.forwardHeads([logits.sigmoid()], ctx)[0], targets: labels[k])
+                let classLoss = Loss.crossEntropy(classNet.forwardHeads([logits.sigmoid()], ctx)[0], targets: labels[k],
+                                                  classWeights: config.classWeights)
                 let loss = classLoss + conceptLoss * config.conceptWeight
                 optimizer.learningRate = schedule.rate(at: step)
                 optimizer.zeroGradients()
