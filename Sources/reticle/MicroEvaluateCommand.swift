@@ -96,7 +96,7 @@ struct MicroEvaluateCommand: ParsableCommand {
         do {
             let options = self.options
             try options.validate()
-            dataset = try GradingDataset.load(data)
+            dataset = try GradingDataset.load(data, reader: ImageReaders.all)
             let quiet = self.quiet || json
             evaluation = SpecimenCrossValidation(options: options, calibration: try options.calibration.calibration(), report: { line in
                 if !quiet { FileHandle.standardError.write(Data("evaluate: \(line)\n".utf8)) }

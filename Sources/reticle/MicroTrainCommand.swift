@@ -108,7 +108,7 @@ struct MicroTrainCommand: ParsableCommand {
             let options = self.options
             config = try options.config()
             try options.calibration.validate()
-            dataset = try GradingDataset.load(data)
+            dataset = try GradingDataset.load(data, reader: ImageReaders.all)
             calibration = try options.calibration.calibration()
         } catch { throw fail(error) }
         let quiet = self.quiet

@@ -87,7 +87,7 @@ enum CommandOptionTypes {
         MicroSynthOptions.self, MicroTrainOptions.self, MicroEvaluateOptions.self, AgreementOptions.self,
         RemoteSynthOptions.self, RemoteTrainOptions.self, RemoteClassifyOptions.self,
         MedSlidesOptions.self, MedTrainTilesOptions.self, MedTrainSlidesOptions.self, MedTrainOptions.self, MedEvaluateOptions.self, MedClassifyOptions.self, ModelEnsembleOptions.self,
-        MedAdaptConceptsOptions.self, QuantizeOptions.self, MicroQuantizeOptions.self,
+        MedAdaptConceptsOptions.self, QuantizeOptions.self,
     ]
 
     static func type(of command: [String]) -> (any CommandOptions.Type)? {

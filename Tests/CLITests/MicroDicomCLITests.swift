@@ -2,6 +2,7 @@
 // with the same figure and detail in `inspect`, and the same G as the PNG of the same pixels.
 
 import Foundation
+import Medical
 import Microstructure
 import Shared
 import TestSupport
@@ -104,5 +105,24 @@ final class MicroDicomCLITests: XCTestCase {
         XCTAssertEqual(rb["confidence"]?.doubleValue ?? -1, ra["confidence"]?.doubleValue ?? -2, accuracy: 1e-9)
         XCTAssertEqual(rb["calibration"]?["source"], "vendor-metadata")
         XCTAssertEqual(rb["calibration"]?["um_per_px"]?.doubleValue, 0.5)
+    }
+
+    /// Folder scans of `micro train`/`evaluate` (a folder per type) and of `micro quantize --calibrate` take DICOM
+    /// files when the reader has the DICOM decoder, and only rasters without it.
+    func testFolderScansTakeDicomThroughTheReader() throws {
+        let lab = try makeFolder()
+        let data = dir.appendingPathComponent("types")
+        for t in ["ferrite", "pearlite"] {
+            let folder = data.appendingPathComponent(t)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: lab.appendingPathComponent("grains.dcm"), to: folder.appendingPathComponent("x-\(t).dcm"))
+            try FileManager.default.copyItem(at: lab.appendingPathComponent("grains.png"), to: folder.appendingPathComponent("y-\(t).png"))
+        }
+        let reader = ImageReader(Medical.imageDecoders)
+        XCTAssertEqual(try GradingDataset.load(data.path, reader: reader).micrographs.map(\.name).sorted(),
+                       ["ferrite/x-ferrite.dcm", "ferrite/y-ferrite.png", "pearlite/x-pearlite.dcm", "pearlite/y-pearlite.png"])
+        XCTAssertEqual(try GradingDataset.load(data.path).micrographs.map(\.name).sorted(), ["ferrite/y-ferrite.png", "pearlite/y-pearlite.png"])
+        XCTAssertEqual(try CalibrationImages.files(in: data.path, reader: reader).count, 4)
+        XCTAssertEqual(try CalibrationImages.files(in: data.path).count, 2)
     }
 }

@@ -11,6 +11,7 @@ public struct DicomImageDecoder: ImageDecoder {
     public init() {}
 
     public var name: String { "DICOM" }
+    public var extensions: [String] { ["dcm", "dicom"] }
 
     public func recognizes(path: String, header: [UInt8]) -> Bool {
         DicomInspector().recognizes(path: path, header: header)

@@ -38,9 +38,10 @@ public struct GradingDataset: Sendable {
     /// Where it came from (manifest file or folder).
     public var source: String
 
-    /// Reads `path`: a CSV manifest, or a folder holding `manifest.csv`, or a folder per type.
+    /// Reads `path`: a CSV manifest, or a folder holding `manifest.csv`, or a folder per type (holding the
+    /// files `reader` takes).
     /// - Throws: `ReticleError(.usage)` naming the file and line for missing columns or empty data.
-    public static func load(_ path: String) throws -> GradingDataset {
+    public static func load(_ path: String, reader: ImageReader = .rasters) throws -> GradingDataset {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ReticleError(.io, file: path, "no such file or folder")
@@ -48,7 +49,7 @@ public struct GradingDataset: Sendable {
         if !isDir.boolValue { return try manifest(at: path) }
         let inner = (path as NSString).appendingPathComponent("manifest.csv")
         if FileManager.default.fileExists(atPath: inner) { return try manifest(at: inner) }
-        return try folders(at: path)
+        return try folders(at: path, reader: reader)
     }
 
     /// One row per image and rater; `image` relative to the manifest's folder.
@@ -90,7 +91,7 @@ public struct GradingDataset: Sendable {
     }
 
     /// `folder/<type>/<image>`: the sub-folder names the type; the specimen is the file name up to its last '-' or '_'.
-    static func folders(at path: String) throws -> GradingDataset {
+    static func folders(at path: String, reader: ImageReader = .rasters) throws -> GradingDataset {
         let fm = FileManager.default
         let types = (try? fm.contentsOfDirectory(atPath: path))?.filter { name in
             var d: ObjCBool = false
@@ -101,7 +102,7 @@ public struct GradingDataset: Sendable {
             let dir = (path as NSString).appendingPathComponent(type)
             for file in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !file.hasPrefix(".") {
                 let full = (dir as NSString).appendingPathComponent(file)
-                guard ImageFormat(pathExtension: (file as NSString).pathExtension) != nil else { continue }
+                guard reader.accepts(path: file) else { continue }
                 rows.append((type + "/" + file, full, SpecimenGrouping.defaultSpecimen(of: file), type, nil, nil))
             }
         }

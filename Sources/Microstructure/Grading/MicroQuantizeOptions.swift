@@ -35,6 +35,6 @@ public struct MicroQuantizeOptions: CommandOptions {
             let image = try reader.read(path: path)
             return try grader.inputs(image, calibration: chain.resolve(image, path: path), count: count)
         }
-        return try quantize.run(model: model, out: out, preparation: preparation, log: log)
+        return try quantize.run(model: model, out: out, preparation: preparation, reader: reader, log: log)
     }
 }

@@ -88,7 +88,7 @@ public struct PacketSizeMethod: Sendable {
         var tried: [Int] = []
         var result = try measure(gray: gray, width: width, height: height, umPerPixel: umPerPixel, radius: radius,
                                  columns: columns, rows: rows, standard: standard)
-        // Self-consistent window: radius = ℓ̄ / 2 (in px), a few steps from 4 px.
+        // Self-consistent window: radius = ℓ̄ / interceptPerRadius (in px), a few steps from 4 px.
         for _ in 0..<6 {
             tried.append(radius)
             let next = min(Self.radiusRange.upperBound, max(Self.radiusRange.lowerBound,
@@ -132,7 +132,7 @@ public struct PacketSizeMethod: Sendable {
                     }
                     p += Self.domainChanges(angles: angles, coherent: coherent, from: reach, to: n - reach,
                                             threshold: threshold, persistence: Self.persistence)
-                    lengthPx += Double(n - 2 * reach)  // only the stretch between the comparison windows is tested
+                    lengthPx += Double(n - 2 * reach)  // the ends, within a window of the line's start and end, are not followed
                 }
                 crossings += p
                 guard p > 0 else { continue }

@@ -41,6 +41,9 @@ public struct ConceptBottleneckTrainer {
         let n = images.shape[0], k = names.count
         precondition(concepts.count == n && labels.count == n && concepts.allSatisfy { $0.count == k }, "one concept row and label per image")
         guard !train.isEmpty else { throw ReticleError(.usage, "concept bottleneck: the training split is empty") }
+        if let w = config.classWeights, w.count != classHead.classes.count {
+            throw ReticleError(.usage, "concept bottleneck: \(w.count) class weights for \(classHead.classes.count) classes")
+        }
         let conceptNet = try Network(spec: ConceptBottleneck.conceptSpec(backbone, concepts: names), seed: config.seed)
         let classNet = try ConceptBottleneck.classNetwork(concepts: k, head: classHead, hidden: config.hidden, seed: config.seed &+ 1)
         let perConcept = (0..<k).map { j in concepts.map { $0[j] } }

@@ -8,6 +8,8 @@ import Foundation
 public protocol ImageDecoder: Sendable {
     /// Short name of the format, for messages ("DICOM").
     var name: String { get }
+    /// File name extensions (lower case, no dot) a folder scan takes as this format.
+    var extensions: [String] { get }
     /// A cheap check from the path and the file's first bytes (up to 4 KiB).
     func recognizes(path: String, header: [UInt8]) -> Bool
     /// The image, with the file's own calibration when it has one. Integer samples keep their type;

@@ -13,6 +13,12 @@ public struct ImageReader: Sendable {
     /// PNG, JPEG, TIFF and BMP only: what a library caller gets without the CLI's plug-ins.
     public static let rasters = ImageReader()
 
+    /// Whether a folder scan takes `path`: a raster extension or one a decoder names.
+    public func accepts(path: String) -> Bool {
+        let ext = (path as NSString).pathExtension.lowercased()
+        return ImageFormat(pathExtension: ext) != nil || decoders.contains { $0.extensions.contains(ext) }
+    }
+
     /// The image in `path` (page 0 of a TIFF); errors name the file.
     public func read(path: String) throws -> Image {
         if !decoders.isEmpty {

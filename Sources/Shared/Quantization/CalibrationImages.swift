@@ -13,11 +13,9 @@ public struct CalibrationImages {
     /// Files that could not be read, with the reason (they are skipped).
     public var skipped: [String] = []
 
-    static let extensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "bmp"]
-
-    /// The image files of `folder` (recursively), sorted by path.
-    public static func files(in folder: String) throws -> [String] {
-        let collector = InputCollector(accepts: { extensions.contains(($0 as NSString).pathExtension.lowercased()) })
+    /// The image files of `folder` (recursively) that `reader` takes, sorted by path.
+    public static func files(in folder: String, reader: ImageReader = .rasters) throws -> [String] {
+        let collector = InputCollector(accepts: { reader.accepts(path: $0) })
         return try collector.collect([folder]).map(\.path).sorted()
     }
 

@@ -52,12 +52,12 @@ public struct QuantizeOptions: CommandOptions {
     /// Quantises `model` into `out`, calibrated on images of `calibrate` and checked on the held-out ones.
     /// - Throws: `ReticleError` when the model or folder cannot be used, or (after reporting through `log`) when the
     ///   agreement is below `minAgreement`: then `out` is not written.
-    public func run(model: String, out: String, preparation: CalibrationInputPreparation? = nil,
+    public func run(model: String, out: String, preparation: CalibrationInputPreparation? = nil, reader: ImageReader = .rasters,
                     log: (String) -> Void = { _ in }) throws -> Report {
         try validate()
         let (network, manifest) = try ModelFile.load(from: URL(fileURLWithPath: model))
         guard manifest.provenance[QuantizedModel.sectionKey] == nil else { throw ReticleError(.usage, file: model, "is already quantised") }
-        var files = try CalibrationImages.files(in: calibrate)
+        var files = try CalibrationImages.files(in: calibrate, reader: reader)
         guard files.count >= 2 else { throw ReticleError(.usage, file: calibrate, "holds \(files.count) image(s); calibration and the held-out check need at least 2") }
         var rng = SplitMix64(seed: seed)
         files.shuffle(using: &rng)
