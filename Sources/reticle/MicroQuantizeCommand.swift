@@ -20,32 +20,7 @@ struct MicroQuantizeCommand: ParsableCommand {
     @Argument(help: "The fp32 grading model (.safetensors, from micro train).")
     var model: String
 
-    @Option(help: "Folder of real micrographs to calibrate on (and hold some out from).")
-    var calibrate: String
-
-    @Option(help: "Quantised model file to write.")
-    var out: String
-
-    @Option(help: "Calibrator: minmax or percentile.")
-    var calibrator = MicroQuantizeOptions().quantize.calibrator
-
-    @Option(help: "Upper quantile (percent) of the percentile calibrator.")
-    var percentile = MicroQuantizeOptions().quantize.percentile
-
-    @Option(help: "Images held out for the accuracy check (default: a quarter of them).")
-    var holdout: Int?
-
-    @Option(help: "Grading patches per image, evenly spread.")
-    var patchesPerImage = MicroQuantizeOptions().quantize.patchesPerImage
-
-    @Option(help: "Calibration inputs used at most.")
-    var maxCalibrationSamples = MicroQuantizeOptions().quantize.maxCalibrationSamples
-
-    @Option(help: "Lowest acceptable top-1 agreement with the fp32 model (0...1).")
-    var minAgreement = MicroQuantizeOptions().quantize.minAgreement
-
-    @Option(help: "Seed of the held-out choice.")
-    var seed: UInt64 = MicroQuantizeOptions().quantize.seed
+    @OptionGroup var quantize: QuantizeFlags
 
     @OptionGroup var calibrationFlags: CalibrationFlags
 
@@ -54,14 +29,7 @@ struct MicroQuantizeCommand: ParsableCommand {
 
     var options: MicroQuantizeOptions {
         var o = MicroQuantizeOptions()
-        o.quantize.calibrate = calibrate
-        o.quantize.calibrator = calibrator
-        o.quantize.percentile = percentile
-        o.quantize.holdout = holdout
-        o.quantize.patchesPerImage = patchesPerImage
-        o.quantize.maxCalibrationSamples = maxCalibrationSamples
-        o.quantize.minAgreement = minAgreement
-        o.quantize.seed = seed
+        o.quantize = quantize.options(o.quantize)
         o.calibration = calibrationFlags.options
         return o
     }
@@ -72,11 +40,11 @@ struct MicroQuantizeCommand: ParsableCommand {
         applyComputeThreads(threads)
         do {
             let options = self.options
-            let r = try options.run(model: model, out: out, chain: try options.calibration.calibration(),
+            let r = try options.run(model: model, out: quantize.out, chain: try options.calibration.calibration(),
                                     reader: ImageReaders.all) { print($0) }
             for s in r.skipped { print("skipped \(s)") }
             print(String(format: "wrote %@: %d int8 convolutions (%@ kernel), %d layers left fp32; top-1 agreement with fp32 on held-out grading patches %.2f %% (%d of %d)",
-                         out, r.int8Layers, Int8Convolution.kernelISA, r.fp32Layers.count, 100 * r.agreement, r.agreeing, r.total))
+                         quantize.out, r.int8Layers, Int8Convolution.kernelISA, r.fp32Layers.count, 100 * r.agreement, r.agreeing, r.total))
         } catch { throw fail(error) }
     }
 }

@@ -54,14 +54,19 @@ public enum Benchmark {
         var rng = SplitMix64(seed: 2)
         let x = Tensor.uniform([batch, spec.inputChannels, size, size], using: &rng)
         let flops = 2 * Double(Convolution.countingMultiplyAdds { _ = model(x) })
+        return timedForward(name: "\(spec.architecture.rawValue) forward \(size)px", batch: batch, flops: flops,
+                            iterations: iterations) { _ = model(x) }
+    }
+
+    /// Times `forward` (one batch of `batch` images, `flops` operations) after a warm-up run, as the mean over
+    /// `iterations` runs, the way the reference scripts in ../shared/anchors report theirs.
+    static func timedForward(name: String, batch: Int, flops: Double, iterations: Int, _ forward: () -> Void) -> Result {
         // A second warm-up run: the storage pool fills during the first ones, after that buffers are reused.
-        _ = model(x)
-        // The mean over the timed runs, as the reference scripts in ../shared/anchors report theirs.
+        forward()
         let t = Date()
-        for _ in 0..<iterations { _ = model(x) }
+        for _ in 0..<iterations { forward() }
         let mean = Date().timeIntervalSince(t) / Double(iterations)
-        return Result(name: "\(spec.architecture.rawValue) forward \(size)px", batch: batch,
-                      imagesPerSecond: Double(batch) / mean, gflops: flops / mean / 1e9)
+        return Result(name: name, batch: batch, imagesPerSecond: Double(batch) / mean, gflops: flops / mean / 1e9)
     }
 
     /// Training images per second: forward, backward and an SGD step per batch.

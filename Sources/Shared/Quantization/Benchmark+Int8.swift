@@ -13,11 +13,7 @@ extension Benchmark {
         let model = try QuantizedModel.quantize(net, calibration: calibration, calibrator: .minmax).network
         let flops = 2 * Double(Convolution.countingMultiplyAdds { _ = net.folded()(x) })
         _ = model(x)
-        _ = model(x)
-        let t = Date()
-        for _ in 0..<iterations { _ = model(x) }
-        let mean = Date().timeIntervalSince(t) / Double(iterations)
-        return Result(name: "\(spec.architecture.rawValue) int8 forward \(size)px", batch: batch,
-                      imagesPerSecond: Double(batch) / mean, gflops: flops / mean / 1e9)
+        return timedForward(name: "\(spec.architecture.rawValue) int8 forward \(size)px", batch: batch, flops: flops,
+                            iterations: iterations) { _ = model(x) }
     }
 }
