@@ -43,6 +43,12 @@ public final class Slide: @unchecked Sendable {
         return try b.readRegion(x: x, y: y, level: level, width: width, height: height)
     }
 
+    /// The slide's stored thumbnail (see `SlideBackend.thumbnail`), nil when it has none.
+    public func thumbnail() throws -> Image? {
+        let b = lock.withLock { backend }
+        return try b.thumbnail()
+    }
+
     /// Replaces a backend that failed on a corrupt tile by a fresh one, so later reads work.
     public func recover() throws {
         let fresh = try lock.withLock { backend }.reopened()

@@ -19,6 +19,13 @@ public protocol SlideBackend: AnyObject, Sendable {
     /// A fresh reader of the same slide: OpenSlide's handle stays failed after one bad tile, so a
     /// reader that met a corrupt tile continues through a new one.
     func reopened() throws -> any SlideBackend
+    /// The scanner's own downscaled copy of the whole scanned area, when the format stores one
+    /// (Aperio's "thumbnail"); never a label or macro image, which can show patient identifiers.
+    func thumbnail() throws -> Image?
+}
+
+extension SlideBackend {
+    public func thumbnail() throws -> Image? { nil }
 }
 
 extension SlideSource: SlideBackend {

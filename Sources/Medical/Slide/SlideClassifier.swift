@@ -142,6 +142,7 @@ public final class SlideClassifier: @unchecked Sendable {  // the predictor only
         o["flags"] = .array(flags)
         o["heatmap_class"] = .string(model.classes[heatmapClass])
         o["thumbnail_downsample"] = .number(tissue.downsample)
+        o["tissue_source"] = .string(tissue.source)
         if let outDir {
             o["outputs"] = .object(try SlideOutputs(outDir: outDir, itemID: item.id).write(table: table, tissue: tissue, heatmapClass: heatmapClass))
         }

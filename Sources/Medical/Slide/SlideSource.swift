@@ -138,6 +138,22 @@ public final class SlideSource: @unchecked Sendable {
                      calibration: calibration(level: level))
     }
 
+    /// The associated image named "thumbnail" as RGB, nil when the slide has none. Only this name
+    /// is read: "label" and "macro" stay unread (see `AssociatedImage`).
+    public func thumbnail() throws -> Image? {
+        guard let t = associatedImages.first(where: { $0.name == "thumbnail" }) else { return nil }
+        guard t.width > 0, t.height > 0, t.width.multipliedReportingOverflow(by: t.height).partialValue <= Self.maxRegionPixels,
+              t.width <= Self.maxRegionPixels, t.height <= Self.maxRegionPixels else {
+            throw ReticleError(.corrupt, file: path, "thumbnail of \(t.width) × \(t.height) pixels is empty or too large")
+        }
+        var argb = [UInt32](repeating: 0, count: t.width * t.height)
+        argb.withUnsafeMutableBufferPointer { openslide_read_associated_image(handle, "thumbnail", $0.baseAddress) }
+        if let e = openslide_get_error(handle) {
+            throw ReticleError(.corrupt, file: path, "thumbnail not readable: \(String(cString: e))")
+        }
+        return Image(width: t.width, height: t.height, channels: 3, storage: .uint8(Self.rgb(fromPremultipliedARGB: argb)))
+    }
+
     /// OpenSlide's premultiplied ARGB to straight RGB; fully transparent pixels become white, as
     /// slide viewers show the background. Partly transparent ones are un-premultiplied.
     static func rgb(fromPremultipliedARGB argb: [UInt32]) -> [UInt8] {

@@ -14,6 +14,8 @@ public struct TissueMask: Sendable {
     public let umPerPixel: Double
     public let saturationThreshold: Float
     public let penPixels: Int
+    /// What the overview was read from: "level N" of the pyramid, or the slide's stored "thumbnail".
+    public var source = "level 0"
 
     /// Tissue area in mm².
     public var areaMm2: Double { Double(mask.count) * umPerPixel * umPerPixel / 1e6 }

@@ -157,8 +157,8 @@ public final class ConceptBottleneck: @unchecked Sendable {  // weights are only
             do { return try JSONDecoder().decode(T.self, from: Data(node.serialized().utf8)) } catch { throw corrupt("invalid \(T.self) (\(error))") }
         }
         let spec = try decode(ModelSpec.self, specJSON)
-        let conceptNetwork = try Network(graph: try decode(ModelGraph.self, graphJSON), spec: spec)
-        let classNetwork = try Network(graph: try decode(ModelGraph.self, classJSON))
+        let conceptNetwork = try Network(graph: try decode(ModelGraph.self, graphJSON), spec: spec, drawingWeights: false)
+        let classNetwork = try Network(graph: try decode(ModelGraph.self, classJSON), drawingWeights: false)
         guard conceptNetwork.heads.count == names.count, conceptNetwork.heads.allSatisfy({ $0.spec.kind == .binary }) else {
             throw corrupt("\(names.count) concepts but \(conceptNetwork.heads.count) concept heads")
         }

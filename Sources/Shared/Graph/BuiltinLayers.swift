@@ -64,10 +64,11 @@ enum BuiltinLayers {
                                   padding: try node.int("padding", 0, in: 0...64), dilation: try node.int("dilation", 1, in: 1...64),
                                   groups: groups, bias: try node.bool("bias", true))
         try ctx.reserve(config.weightShape.reduce(1, *) + (config.bias ? out : 0), for: node)
-        var conv = Conv2d(config, rng: &ctx.rng)
+        var conv = ctx.drawsWeights ? Conv2d(config, rng: &ctx.rng)
+            : Conv2d(config, weight: Tensor(shape: config.weightShape), bias: config.bias ? Tensor(shape: [out]) : nil)
         switch try node.string("init", "default") {
         case "default": break
-        case "kaiming": conv = conv.kaimingInitialized(rng: &ctx.rng)
+        case "kaiming": if ctx.drawsWeights { conv = conv.kaimingInitialized(rng: &ctx.rng) }
         case let other: throw node.invalid("\"init\" must be default or kaiming, got \"\(other)\"")
         }
         guard let density = try node.numbers("density", maxCount: k * k, in: 0...1e3) else { return BuiltLayer(conv, .image(out)) }
@@ -88,7 +89,9 @@ enum BuiltinLayers {
         let out = try node.int("out_features", in: 1...1 << 20)
         let bias = try node.bool("bias", true)
         try ctx.reserve(out * s.channels + (bias ? out : 0), for: node)
-        return BuiltLayer(Linear(s.channels, out, bias: bias, rng: &ctx.rng), .vector(out))
+        let linear = ctx.drawsWeights ? Linear(s.channels, out, bias: bias, rng: &ctx.rng)
+            : Linear(weight: Tensor(shape: [out, s.channels]), bias: bias ? Tensor(shape: [out]) : nil)
+        return BuiltLayer(linear, .vector(out))
     }
 
     static func windowPool(_ node: LayerNode, _ inputs: [FeatureShape], max: Bool) throws -> BuiltLayer {
@@ -161,7 +164,9 @@ enum BuiltinLayers {
         let s = try image(node, inputs)
         let squeeze = try node.int("squeeze_channels", in: 1...65_536)
         try ctx.reserve(2 * s.channels * squeeze + s.channels + squeeze, for: node)
-        return BuiltLayer(SqueezeExcitation(channels: s.channels, squeezeChannels: squeeze, rng: &ctx.rng), s)
+        let se = ctx.drawsWeights ? SqueezeExcitation(channels: s.channels, squeezeChannels: squeeze, rng: &ctx.rng)
+            : SqueezeExcitation(channels: s.channels, squeezeChannels: squeeze)
+        return BuiltLayer(se, s)
     }
 
     static func concat(_ node: LayerNode, _ inputs: [FeatureShape], _ ctx: LayerBuildContext) throws -> BuiltLayer {

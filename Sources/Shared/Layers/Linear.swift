@@ -10,6 +10,13 @@ public struct Linear: Layer {
         self.bias = bias ? Parameter(defaultInitialization([outFeatures], fanIn: inFeatures, rng: &rng)) : nil
     }
 
+    /// Explicit weights (zeros before a model file's are loaded). Shapes: weight [out, in], bias [out].
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2 && (bias == nil || bias!.shape == [weight.shape[0]]), "linear weight [out, in], bias [out]")
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
+    }
+
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 

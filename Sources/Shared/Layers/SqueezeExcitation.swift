@@ -11,6 +11,15 @@ public struct SqueezeExcitation: Layer {
         fc2 = Conv2d(Conv2dConfig(squeezeChannels, channels, kernelSize: 1), rng: &rng)
     }
 
+    /// Zero weights and biases, to be replaced by a model file's.
+    public init(channels: Int, squeezeChannels: Int) {
+        func zeros(_ a: Int, _ b: Int) -> Conv2d {
+            Conv2d(Conv2dConfig(a, b, kernelSize: 1), weight: Tensor(shape: [b, a, 1, 1]), bias: Tensor(shape: [b]))
+        }
+        fc1 = zeros(channels, squeezeChannels)
+        fc2 = zeros(squeezeChannels, channels)
+    }
+
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
         let scale = fc2(fc1(x.adaptiveAvgPool2d(1, 1), ctx).relu(), ctx).sigmoid()
         return x * scale

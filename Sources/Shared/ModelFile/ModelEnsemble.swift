@@ -84,7 +84,7 @@ public enum ModelEnsemble {
             guard let json = member["manifest"] else { throw corrupt("member \(i) has no manifest") }
             let manifest = try ModelManifest(json: json.serialized(), file: path)
             guard manifest.spec.heads == spec.heads, let graph = manifest.graph else { throw corrupt("member \(i) has other heads or no graph") }
-            let network = try Network(graph: graph, spec: manifest.spec)
+            let network = try Network(graph: graph, spec: manifest.spec, drawingWeights: false)
             for (name, p) in network.namedParameters {
                 let key = "members.\(i).\(name)"
                 guard let e = file.entry(key) else { throw corrupt("weights lack \"\(key)\"") }

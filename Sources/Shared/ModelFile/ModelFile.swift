@@ -30,7 +30,8 @@ public enum ModelFile {
         do {
             // A quantised file (`reticle model quantize`) holds int8 codes: its network is built by QuantizedModel.
             if manifest.provenance[QuantizedModel.sectionKey] != nil { return (try QuantizedModel.network(from: file, manifest: manifest), manifest) }
-            let network = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec) } ?? Network(spec: manifest.spec)
+            let network = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec, drawingWeights: false) }
+                ?? Network(spec: manifest.spec, drawingWeights: false)
             try loadWeights(into: network, from: file)
             return (network, manifest)
         } catch let e as ReticleError { throw e.naming(url.path) }
@@ -39,7 +40,7 @@ public enum ModelFile {
     /// Imports weights saved from PyTorch (`safetensors.torch.save_file(model.state_dict(), ...)`) for an architecture
     /// given by `spec`, since such a file carries no Reticle manifest. torchvision names load directly.
     public static func importWeights(from url: URL, spec: ModelSpec) throws -> Network {
-        let network = try Network(spec: spec)
+        let network = try Network(spec: spec, drawingWeights: false)
         do { try loadWeights(into: network, from: SafeTensorsFile.read(contentsOf: url)) } catch let e as ReticleError { throw e.naming(url.path) }
         return network
     }

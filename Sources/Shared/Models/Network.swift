@@ -10,14 +10,14 @@ public struct Head: Layer {
     public let weight: Parameter
     public let bias: Parameter
 
-    public init(_ spec: HeadSpec, features: Int, rng: inout SplitMix64) {
+    public init(_ spec: HeadSpec, features: Int, rng: inout SplitMix64, draw: Bool = true) {
         self.spec = spec
         let rows = spec.kind == .ordinal ? 1 : spec.outputCount
-        weight = Parameter(defaultInitialization([rows, features], fanIn: features, rng: &rng))
+        weight = Parameter(draw ? defaultInitialization([rows, features], fanIn: features, rng: &rng) : Tensor(shape: [rows, features]))
         // CORAL thresholds start ordered (descending), so "class > k" is monotone from the start.
         bias = spec.kind == .ordinal
             ? Parameter(Tensor(shape: [spec.outputCount], scalars: (0..<spec.outputCount).map { Float(spec.outputCount) / 2 - Float($0) - 0.5 }))
-            : Parameter(defaultInitialization([rows], fanIn: features, rng: &rng))
+            : Parameter(draw ? defaultInitialization([rows], fanIn: features, rng: &rng) : Tensor(shape: [rows]))
     }
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
@@ -47,17 +47,18 @@ public struct Network: Layer {
     let releases: [[Int]]
     let headSlots: [Int]
 
-    /// Builds a registered architecture (`ArchitectureRegistry`) with freshly initialised weights (seeded).
-    public init(spec: ModelSpec, seed: UInt64 = 0) throws {
-        try self.init(graph: try ArchitectureRegistry.graph(for: spec), spec: spec, seed: seed)
+    /// Builds a registered architecture (`ArchitectureRegistry`) with freshly initialised weights (seeded), or with
+    /// zeros where a model file's weights replace them all (`drawingWeights: false`).
+    public init(spec: ModelSpec, seed: UInt64 = 0, drawingWeights: Bool = true) throws {
+        try self.init(graph: try ArchitectureRegistry.graph(for: spec), spec: spec, seed: seed, drawingWeights: drawingWeights)
     }
 
     /// Builds any graph; layer kinds come from `LayerRegistry`. Weights are drawn in node order, then heads.
-    public init(graph: ModelGraph, spec: ModelSpec? = nil, seed: UInt64 = 0) throws {
+    public init(graph: ModelGraph, spec: ModelSpec? = nil, seed: UInt64 = 0, drawingWeights: Bool = true) throws {
         try graph.validate()
         self.graph = graph
         self.spec = spec ?? ModelSpec(graph: graph)
-        let ctx = LayerBuildContext(seed: seed)
+        let ctx = LayerBuildContext(seed: seed, drawsWeights: drawingWeights)
         var slots = Dictionary(uniqueKeysWithValues: graph.inputs.enumerated().map { ($0.element.name, $0.offset) })
         var shapes = graph.inputs.map(FeatureShape.init)
         var layers: [any Layer] = []
@@ -80,7 +81,7 @@ public struct Network: Layer {
             }
             try ctx.reserve((h.spec.kind == .ordinal ? 1 : h.spec.outputCount) * shape.channels + h.spec.outputCount,
                             for: LayerNode(h.parameterName, "head"))
-            heads.append(Head(h.spec, features: shape.channels, rng: &ctx.rng))
+            heads.append(Head(h.spec, features: shape.channels, rng: &ctx.rng, draw: drawingWeights))
         }
         self.layers = layers
         self.heads = heads

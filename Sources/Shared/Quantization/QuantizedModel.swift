@@ -70,10 +70,11 @@ public enum QuantizedModel {
         try SafeTensorsFile.write(entries: q.tensors, metadata: [ModelFile.manifestKey: manifest.json.serialized()], to: url)
     }
 
-    /// The int8 network of a quantised file: the graph built and folded (its weights drawn, then replaced), each
+    /// The int8 network of a quantised file: the graph built (zero weights) and folded, each
     /// ungrouped convolution's path read as int8, every other parameter as fp32. Every tensor is checked.
     static func network(from file: SafeTensorsFile, manifest: ModelManifest) throws -> Network {
-        let base = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec) } ?? Network(spec: manifest.spec)
+        let base = try manifest.graph.map { try Network(graph: $0, spec: manifest.spec, drawingWeights: false) }
+            ?? Network(spec: manifest.spec, drawingWeights: false)
         var used = Set<String>()
         func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
             guard let e = file.entry(name) else { throw ReticleError(.corrupt, "quantised model lacks \"\(name)\" \(shape)") }

@@ -100,6 +100,17 @@ final class SafeTensorsTests: XCTestCase {
         let info = try ModelFile.inspect(url)
         XCTAssertEqual(info["parameters"]?.intValue, net.parameterCount)
         XCTAssertEqual(info["manifest"]?["heads"]?.arrayValue?.count, 2)
+
+        // Loading builds with zero weights (nothing drawn) and the file fills every one.
+        let blank = try Network(spec: spec, seed: 5, drawingWeights: false)
+        let drawn = Set(["conv1.weight", "layer1.0.conv1.weight", "heads.type.weight", "heads.type.bias"])
+        for (name, p) in blank.namedParameters where drawn.contains(name) {
+            XCTAssertTrue(p.value.scalars.allSatisfy { $0 == 0 }, name)
+        }
+        XCTAssertEqual(blank.namedParameters.filter { drawn.contains($0.name) }.count, 4)
+        let fresh = try Network(spec: spec, seed: 5)
+        XCTAssertEqual(fresh.namedParameters.map(\.name), blank.namedParameters.map(\.name))
+        XCTAssertTrue(fresh.namedParameters.first { $0.name == "conv1.weight" }!.parameter.value.scalars.contains { $0 != 0 })
     }
 
     func testHostileManifestsAreRejectedBeforeBuilding() throws {
