@@ -18,13 +18,15 @@
 
 enum { ACCUMULATE = 1, LAST = 2 };
 
-typedef void (*kernel_fn)(long kc, const float *a, const float *b, float *c, long ldc, int flags,
+// b advances `ldb` floats per depth step: NR in a packed block, the plane size when a 1×1 stride-1
+// convolution's input rows are read in place.
+typedef void (*kernel_fn)(long kc, const float *a, const float *b, long ldb, float *c, long ldc, int flags,
                           const float *bias, const float *residual, int act);
 
 // MARK: micro-kernels
 
 // c[i][0..47] (+)= Σ_k a[k][i]·b[k][0..47]; with LAST, + bias[i] + residual[i][·], then the activation.
-AVX512 static void kernel_avx512(long kc, const float *a, const float *b, float *c, long ldc, int flags,
+AVX512 static void kernel_avx512(long kc, const float *a, const float *b, long ldb, float *c, long ldc, int flags,
                                  const float *bias, const float *residual, int act) {
     __m512 acc[MR][3];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
@@ -37,7 +39,7 @@ AVX512 static void kernel_avx512(long kc, const float *a, const float *b, float 
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
             acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
         }
-        a += MR; b += NR;
+        a += MR; b += ldb;
     }
     const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
     for (int i = 0; i < MR; i++) {
@@ -57,7 +59,7 @@ AVX512 static void kernel_avx512(long kc, const float *a, const float *b, float 
 }
 
 // The same tile as four 4 × 24 passes: 12 ymm accumulators, three for b, one broadcast.
-AVX2 static void kernel_avx2(long kc, const float *a, const float *b, float *c, long ldc, int flags,
+AVX2 static void kernel_avx2(long kc, const float *a, const float *b, long ldb, float *c, long ldc, int flags,
                              const float *bias, const float *residual, int act) {
     const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6);
     for (int r0 = 0; r0 < MR; r0 += 4) {
@@ -74,7 +76,7 @@ AVX2 static void kernel_avx2(long kc, const float *a, const float *b, float *c, 
                     acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
                     acc[i][2] = _mm256_fmadd_ps(ai, b2, acc[i][2]);
                 }
-                ap += MR; bp += NR;
+                ap += MR; bp += ldb;
             }
             for (int i = 0; i < 4; i++) {
                 float *ci = c + (r0 + i) * ldc + c0;
@@ -285,6 +287,11 @@ void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, co
     run_t runs[BLOCK_PANELS][NR];
     int n_runs[BLOCK_PANELS];
     if (!block || !tile) abort();
+    // A 1×1 stride-1 window without padding: im2col row k at pixel q is input channel k at q, so a panel
+    // within one image is read in place (row stride: the plane) instead of copied (MobileNetV2's pointwise
+    // layers spent a fifth of their time in that copy).
+    const int in_place = c->kernel_h == 1 && c->kernel_w == 1 && c->stride_h == 1 && c->stride_w == 1
+        && c->pad_h == 0 && c->pad_w == 0 && (long)c->height * c->width == ohw;
     for (long p0 = p_begin; p0 < p_end; p0 += BLOCK_PANELS) {
         const int np = (int)(p_end - p0 < BLOCK_PANELS ? p_end - p0 : BLOCK_PANELS);
         int direct[BLOCK_PANELS];
@@ -297,19 +304,31 @@ void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, co
         for (int k0 = 0; k0 < K; k0 += kc_max) {
             const int kc = K - k0 < kc_max ? K - k0 : kc_max;
             const int flags = (k0 > 0 ? ACCUMULATE : 0) | (k0 + kc == K ? LAST : 0);
-            for (int i = 0; i < np; i++) im2col_rows(c, x, runs[i], n_runs[i], NR, k0, kc, block + (size_t)i * kc * NR, NR);
+            const float *bs[BLOCK_PANELS];
+            long ldb[BLOCK_PANELS];
+            for (int i = 0; i < np; i++) {
+                if (in_place && direct[i]) {
+                    const long q = (p0 + i) * NR, n = q / ohw;
+                    bs[i] = x + n * c->input_image_stride + (long)k0 * ohw + (q - n * ohw);
+                    ldb[i] = ohw;
+                } else {
+                    im2col_rows(c, x, runs[i], n_runs[i], NR, k0, kc, block + (size_t)i * kc * NR, NR);
+                    bs[i] = block + (size_t)i * kc * NR;
+                    ldb[i] = NR;
+                }
+            }
             for (int mp = mp_begin; mp < mp_end; mp++) {
                 const float *a = packed_w + ((size_t)mp * K + k0) * MR;
                 const int m0 = mp * MR, rows = M - m0 < MR ? M - m0 : MR;
                 for (int i = 0; i < np; i++) {
-                    const float *b = block + (size_t)i * kc * NR;
+                    const float *b = bs[i];
                     if (direct[i] && rows == MR) {
                         const long q = (p0 + i) * NR, n = q / ohw;
                         const long offset = n * c->output_image_stride + (long)m0 * ohw + (q - n * ohw);
-                        kernel(kc, a, b, y + offset, ohw, flags, bias ? bias + m0 : NULL,
+                        kernel(kc, a, b, ldb[i], y + offset, ohw, flags, bias ? bias + m0 : NULL,
                                residual ? residual + offset : NULL, act);
                     } else {
-                        kernel(kc, a, b, tile, NR, 0, NULL, NULL, 0);
+                        kernel(kc, a, b, ldb[i], tile, NR, 0, NULL, NULL, 0);
                         scatter_tile(c, tile, runs[i], n_runs[i], m0, rows, y, flags, bias, residual, act);
                     }
                 }
@@ -373,7 +392,7 @@ void rk_conv_backward_input(const rk_conv *c, const float *dy, const float *pack
         for (int kp = 0; kp < k_panels; kp++) {
             const int k0 = kp * MR, rows = K - k0 < MR ? K - k0 : MR;
             for (int i = 0; i < np; i++) {
-                kernel(M, packed_wt + (size_t)kp * M * MR, block + (size_t)i * M * NR, tile, NR, 0, NULL, NULL, 0);
+                kernel(M, packed_wt + (size_t)kp * M * MR, block + (size_t)i * M * NR, NR, tile, NR, 0, NULL, NULL, 0);
                 col2im_tile(c, tile, runs[i], n_runs[i], k0, rows, dx);
             }
         }
@@ -441,9 +460,9 @@ void rk_conv_backward_weight(const rk_conv *c, const float *x, const float *dy, 
                     const int k0 = kb + kp * NR, cols = kbc - kp * NR < NR ? kbc - kp * NR : NR;
                     const float *a = a_block + (size_t)mp * count * MR, *b = b_block + (size_t)kp * count * NR;
                     if (rows == MR && cols == NR) {
-                        kernel(count, a, b, dw + (long)m0 * K + k0, K, ACCUMULATE, NULL, NULL, 0);
+                        kernel(count, a, b, NR, dw + (long)m0 * K + k0, K, ACCUMULATE, NULL, NULL, 0);
                     } else {
-                        kernel(count, a, b, tile, NR, 0, NULL, NULL, 0);
+                        kernel(count, a, b, NR, tile, NR, 0, NULL, NULL, 0);
                         for (int i = 0; i < rows; i++)
                             for (int j = 0; j < cols; j++) dw[(long)(m0 + i) * K + k0 + j] += tile[i * NR + j];
                     }

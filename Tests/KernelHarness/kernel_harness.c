@@ -368,6 +368,10 @@ int main(void) {
                                        variant % 3, variant % 2, variant % 4 >= 2, (int[]){1, 3, 16}[variant / 3 % 3], "", 1};
                         if (out_h(&t) < 1 || out_w(&t) < 1) continue;
                         isolated(fp32_case, &t);
+                        // 1×1 (pointwise): the GEMM kernel reads unpadded stride-1 input rows in place.
+                        conv_case pw = t;
+                        pw.kernel = 1;
+                        isolated(fp32_case, &pw);
                         isolated(depthwise_case, &t);
                         t.parts = t.parts == 1 ? 3 : 1;  // another split too
                         isolated(depthwise_case, &t);
