@@ -16,12 +16,60 @@ AVX2 static inline __m256 even8(const float *p) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
 }
 
+// One output: bias + window, residual, activation.
+static inline float tail1(const float *r0, const float *r1, const float *r2, long i, const float *w, float bias,
+                          const float *rr, int ox, int act) {
+    float v = bias + r0[i] * w[0] + r0[i + 1] * w[1] + r0[i + 2] * w[2] + r1[i] * w[3] + r1[i + 1] * w[4]
+        + r1[i + 2] * w[5] + r2[i] * w[6] + r2[i + 1] * w[7] + r2[i + 2] * w[8];
+    if (rr) v += rr[ox];
+    if (act) v = v > 0 ? v : 0;
+    if (act == 2) v = v < 6 ? v : 6;
+    return v;
+}
+
+AVX2 static inline void store8(float *y, __m256 acc, const float *rr, int act) {
+    if (rr) acc = _mm256_add_ps(acc, _mm256_loadu_ps(rr));
+    if (act) acc = _mm256_max_ps(acc, _mm256_setzero_ps());
+    if (act == 2) acc = _mm256_min_ps(acc, _mm256_set1_ps(6));
+    _mm256_storeu_ps(y, acc);
+}
+
 AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, const float *residual, int act, float *y,
                           int oh, int ow, int stride) {
     const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6), b = _mm256_set1_ps(bias);
     __m256 k[9];
     for (int t = 0; t < 9; t++) k[t] = _mm256_set1_ps(w[t]);
-    for (int oy = 0; oy < oh; oy++) {
+    int oy0 = 0;
+    if (stride == 1) {
+        // Two output rows at once share two of their four input rows: 12 loads for 18 multiply-adds instead of 18
+        // (the kernel is bound by loads, not by the FMA units).
+        for (; oy0 + 2 <= oh; oy0 += 2) {
+            const float *r[4];
+            r[0] = xp + (long)oy0 * wp;
+            for (int j = 1; j < 4; j++) r[j] = r[j - 1] + wp;
+            float *y0 = y + (long)oy0 * ow, *y1 = y0 + ow;
+            const float *rr0 = residual ? residual + (long)oy0 * ow : NULL, *rr1 = rr0 ? rr0 + ow : NULL;
+            int ox = 0;
+            for (; ox + 8 <= ow; ox += 8) {
+                __m256 a0 = b, a1 = b;
+#pragma clang loop unroll(full)
+                for (int j = 0; j < 4; j++)
+#pragma clang loop unroll(full)
+                    for (int t = 0; t < 3; t++) {
+                        const __m256 v = _mm256_loadu_ps(r[j] + ox + t);
+                        if (j < 3) a0 = _mm256_fmadd_ps(v, k[3 * j + t], a0);
+                        if (j > 0) a1 = _mm256_fmadd_ps(v, k[3 * (j - 1) + t], a1);
+                    }
+                store8(y0 + ox, a0, rr0 ? rr0 + ox : NULL, act);
+                store8(y1 + ox, a1, rr1 ? rr1 + ox : NULL, act);
+            }
+            for (; ox < ow; ox++) {
+                y0[ox] = tail1(r[0], r[1], r[2], ox, w, bias, rr0, ox, act);
+                y1[ox] = tail1(r[1], r[2], r[3], ox, w, bias, rr1, ox, act);
+            }
+        }
+    }
+    for (int oy = oy0; oy < oh; oy++) {
         const float *r0 = xp + (long)oy * stride * wp, *r1 = r0 + wp, *r2 = r1 + wp;
         float *yr = y + (long)oy * ow;
         const float *rr = residual ? residual + (long)oy * ow : NULL;
@@ -56,15 +104,7 @@ AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, 
             if (act == 2) acc = _mm256_min_ps(acc, six);
             _mm256_storeu_ps(yr + ox, acc);
         }
-        for (; ox < ow; ox++) {
-            const long i = (long)ox * stride;
-            float v = bias + r0[i] * w[0] + r0[i + 1] * w[1] + r0[i + 2] * w[2] + r1[i] * w[3] + r1[i + 1] * w[4]
-                + r1[i + 2] * w[5] + r2[i] * w[6] + r2[i + 1] * w[7] + r2[i + 2] * w[8];
-            if (rr) v += rr[ox];
-            if (act) v = v > 0 ? v : 0;
-            if (act == 2) v = v < 6 ? v : 6;
-            yr[ox] = v;
-        }
+        for (; ox < ow; ox++) yr[ox] = tail1(r0, r1, r2, (long)ox * stride, w, bias, rr, ox, act);
     }
 }
 

@@ -18,6 +18,13 @@ public enum Gemm {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        if m == 1 && !transA {
+            // One row (a batch-1 linear layer): a matrix-vector product reads B once, where sgemm first packs all
+            // of it (MobileNetV2's 1280 → 1000 classifier: 5 MB copied per image, 4 % of its batch-1 time).
+            cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(transB ? n : k), Int32(transB ? k : n), alpha,
+                        b, Int32(ldb ?? (transB ? k : n)), a, 1, beta, c, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(transA ? m : k), b, Int32(ldb ?? (transB ? k : n)), beta, c, Int32(ldc))

@@ -61,6 +61,17 @@ final class TensorTests: XCTestCase {
             Gemm.naive(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &slow)
             assertClose(fast, slow, rtol: 1e-4, atol: 1e-5, "m\(m) n\(n) k\(k) tA\(ta) tB\(tb)")
         }
+        // One row (batch-1 linear layers) goes through a matrix-vector product.
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            let (m, n, k) = (1, 37, 29)
+            let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let c0 = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+            var fast = c0, slow = c0
+            Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &fast)
+            Gemm.naive(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &slow)
+            assertClose(fast, slow, rtol: 1e-4, atol: 1e-5, "one row, tA\(ta) tB\(tb)")
+        }
     }
 
     func testMatmulAndTranspose() {
