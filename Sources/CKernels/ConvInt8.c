@@ -50,24 +50,26 @@ void rk_q8_pack_weights(const int8_t *w, int out_channels, int channels, int tap
     }
 }
 
+// 32 values quantised into one ymm of codes, in order.
+AVX2 static inline __m256i quantize32(const float *x, __m256 inv, __m256 zp) {
+    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
+    __m256i r[4];
+    for (int j = 0; j < 4; j++) {
+        __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * j), inv), zp);
+        // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
+        t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
+        r[j] = _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
+    }
+    const __m256i w16 = _mm256_packus_epi32(r[0], r[1]), x16 = _mm256_packus_epi32(r[2], r[3]);
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w16, x16), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 void rk_q8_quantize(const float *x, long count, float inv_scale, int zero_point, uint8_t *q, int part, int parts) {
     // Parts split the values in runs of 32, so every part but the last works on whole vectors.
     const long vectors = count / 32;
     const long v0 = vectors * part / parts, v1 = vectors * (part + 1) / parts;
     const __m256 inv = _mm256_set1_ps(inv_scale), zp = _mm256_set1_ps((float)zero_point);
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    for (long v = v0; v < v1; v++) {
-        __m256i r[4];
-        for (int j = 0; j < 4; j++) {
-            __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + v * 32 + 8 * j), inv), zp);
-            // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
-            t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
-            r[j] = _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
-        }
-        const __m256i w16 = _mm256_packus_epi32(r[0], r[1]), x16 = _mm256_packus_epi32(r[2], r[3]);
-        _mm256_storeu_si256((__m256i *)(q + v * 32), _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w16, x16), order));
-    }
+    for (long v = v0; v < v1; v++) _mm256_storeu_si256((__m256i *)(q + v * 32), quantize32(x + v * 32, inv, zp));
     if (part == parts - 1) {
         for (long i = vectors * 32; i < count; i++) {
             float t = x[i] * inv_scale;
@@ -92,14 +94,16 @@ AVX2 static inline void transpose8x8_epi32(__m256i r[8]) {
 
 AVX2 void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, float inv_scale, int zero_point,
                               uint8_t *q, int part, int parts) {
-    // Blocks of 32 pixels: each channel's 32 values are quantised into a row, four rows are interleaved bytewise into
+    // Blocks of 32 pixels: each channel's 32 values are quantised into a ymm, four of them are interleaved bytewise into
     // the pixels' dwords, and eight such dword groups (32 channels) are transposed so that each pixel's 32 bytes go out in
     // one store; fewer than eight groups or a short block go out a dword at a time. The padding channels hold the zero
     // point (their weights are 0). Parts split the (image, block) pairs.
     const int cp = padded_channels(channels), g4 = cp / 4;
     const long blocks = (plane + 31) / 32, units = (long)batch * blocks;
     const long u0 = units * part / parts, u1 = units * (part + 1) / parts;
-    uint8_t rows[8][4][32] __attribute__((aligned(32)));
+    uint8_t rows[4][32] __attribute__((aligned(32))) = {{0}};
+    const __m256 inv = _mm256_set1_ps(inv_scale), zp = _mm256_set1_ps((float)zero_point);
+    const __m256i zrow = _mm256_set1_epi8((char)zero_point);
     for (long u = u0; u < u1; u++) {
         const long n = u / blocks, i0 = (u % blocks) * 32;
         const int m = plane - i0 < 32 ? (int)(plane - i0) : 32;
@@ -109,13 +113,16 @@ AVX2 void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plan
             // pix[g][k]: the dwords of group g0 + g for pixels 4k…4k+3 (low lane) and 16+4k…16+4k+3 (high lane).
             __m256i pix[8][4];
             for (int g = 0; g < gs; g++) {
+                __m256i qr[4];
                 for (int r = 0; r < 4; r++) {
                     const int ch = 4 * (g0 + g) + r;
-                    if (ch < channels) rk_q8_quantize(x + (n * channels + ch) * plane + i0, m, inv_scale, zero_point, rows[g][r], 0, 1);
-                    else memset(rows[g][r], zero_point, 32);
+                    if (ch >= channels) { qr[r] = zrow; continue; }
+                    const float *src = x + (n * channels + ch) * plane + i0;
+                    if (m == 32) { qr[r] = quantize32(src, inv, zp); continue; }
+                    rk_q8_quantize(src, m, inv_scale, zero_point, rows[r], 0, 1);  // a short block: the scalar tail
+                    qr[r] = _mm256_load_si256((const __m256i *)rows[r]);
                 }
-                const __m256i q0 = _mm256_load_si256((const __m256i *)rows[g][0]), q1 = _mm256_load_si256((const __m256i *)rows[g][1]);
-                const __m256i q2 = _mm256_load_si256((const __m256i *)rows[g][2]), q3 = _mm256_load_si256((const __m256i *)rows[g][3]);
+                const __m256i q0 = qr[0], q1 = qr[1], q2 = qr[2], q3 = qr[3];
                 const __m256i lo01 = _mm256_unpacklo_epi8(q0, q1), hi01 = _mm256_unpackhi_epi8(q0, q1);
                 const __m256i lo23 = _mm256_unpacklo_epi8(q2, q3), hi23 = _mm256_unpackhi_epi8(q2, q3);
                 pix[g][0] = _mm256_unpacklo_epi16(lo01, lo23); pix[g][1] = _mm256_unpackhi_epi16(lo01, lo23);
