@@ -3,6 +3,9 @@
 // the activations of 16 output pixels are packed (im2col fused into the packing of
 // each cache block) as groups of four depth entries per pixel, so one ymm holds
 // 8 pixels × 4 bytes; each channel's four weights are broadcast as one dword.
+// That kernel is bound by the multiply ports (vpmaddubsw + vpmaddwd per 32 products),
+// not by loads, so a larger register tile measured no faster on Zen 3; the time
+// around it (packing, quantising, partial tiles) is what the layout below trims.
 //
 // AVX2 has no u8·s8 dot product into s32: vpmaddubsw multiplies and adds adjacent
 // pairs into SATURATING s16, then vpmaddwd with ones widens to s32. A pair of
@@ -47,24 +50,26 @@ void rk_q8_pack_weights(const int8_t *w, int out_channels, int channels, int tap
     }
 }
 
+// 32 values quantised into one ymm of codes, in order.
+AVX2 static inline __m256i quantize32(const float *x, __m256 inv, __m256 zp) {
+    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
+    __m256i r[4];
+    for (int j = 0; j < 4; j++) {
+        __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * j), inv), zp);
+        // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
+        t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
+        r[j] = _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
+    }
+    const __m256i w16 = _mm256_packus_epi32(r[0], r[1]), x16 = _mm256_packus_epi32(r[2], r[3]);
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w16, x16), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 void rk_q8_quantize(const float *x, long count, float inv_scale, int zero_point, uint8_t *q, int part, int parts) {
     // Parts split the values in runs of 32, so every part but the last works on whole vectors.
     const long vectors = count / 32;
     const long v0 = vectors * part / parts, v1 = vectors * (part + 1) / parts;
     const __m256 inv = _mm256_set1_ps(inv_scale), zp = _mm256_set1_ps((float)zero_point);
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    for (long v = v0; v < v1; v++) {
-        __m256i r[4];
-        for (int j = 0; j < 4; j++) {
-            __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + v * 32 + 8 * j), inv), zp);
-            // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
-            t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
-            r[j] = _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
-        }
-        const __m256i w16 = _mm256_packus_epi32(r[0], r[1]), x16 = _mm256_packus_epi32(r[2], r[3]);
-        _mm256_storeu_si256((__m256i *)(q + v * 32), _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w16, x16), order));
-    }
+    for (long v = v0; v < v1; v++) _mm256_storeu_si256((__m256i *)(q + v * 32), quantize32(x + v * 32, inv, zp));
     if (part == parts - 1) {
         for (long i = vectors * 32; i < count; i++) {
             float t = x[i] * inv_scale;
@@ -76,54 +81,138 @@ void rk_q8_quantize(const float *x, long count, float inv_scale, int zero_point,
     }
 }
 
-void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, float inv_scale, int zero_point,
-                         uint8_t *q, int part, int parts) {
-    // Each channel plane is quantised 32 values at a time, then scattered to its place in the pixel rows; the padding
-    // channels hold the zero point (their weights are 0).
-    const int cp = padded_channels(channels);
-    const long planes = (long)batch * cp, p0 = planes * part / parts, p1 = planes * (part + 1) / parts;
-    uint8_t row[32];
-    for (long pl = p0; pl < p1; pl++) {
-        const long n = pl / cp;
-        const int ch = (int)(pl % cp);
-        uint8_t *dst = q + n * plane * cp + ch;
-        if (ch >= channels) {
-            for (long i = 0; i < plane; i++) dst[i * cp] = (uint8_t)zero_point;
-            continue;
-        }
-        const float *src = x + (n * channels + ch) * plane;
-        for (long i = 0; i < plane; i += 32) {
-            const long m = plane - i < 32 ? plane - i : 32;
-            rk_q8_quantize(src + i, m, inv_scale, zero_point, row, 0, 1);
-            for (long j = 0; j < m; j++) dst[(i + j) * cp] = row[j];
+// 8×8 transpose of dwords: r[i] holds dwords 0…7 of row i; afterwards r[k] holds dword k of rows 0…7.
+AVX2 static inline void transpose8x8_epi32(__m256i r[8]) {
+    __m256i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) { t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]); t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]); }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]); u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]); u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++) { r[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20); r[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31); }
+}
+
+AVX2 void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, float inv_scale, int zero_point,
+                              uint8_t *q, int part, int parts) {
+    // Blocks of 32 pixels: each channel's 32 values are quantised into a ymm, four of them are interleaved bytewise into
+    // the pixels' dwords, and eight such dword groups (32 channels) are transposed so that each pixel's 32 bytes go out in
+    // one store; fewer than eight groups or a short block go out a dword at a time. The padding channels hold the zero
+    // point (their weights are 0). Parts split the (image, block) pairs.
+    const int cp = padded_channels(channels), g4 = cp / 4;
+    const long blocks = (plane + 31) / 32, units = (long)batch * blocks;
+    const long u0 = units * part / parts, u1 = units * (part + 1) / parts;
+    uint8_t rows[4][32] __attribute__((aligned(32))) = {{0}};
+    const __m256 inv = _mm256_set1_ps(inv_scale), zp = _mm256_set1_ps((float)zero_point);
+    const __m256i zrow = _mm256_set1_epi8((char)zero_point);
+    for (long u = u0; u < u1; u++) {
+        const long n = u / blocks, i0 = (u % blocks) * 32;
+        const int m = plane - i0 < 32 ? (int)(plane - i0) : 32;
+        uint8_t *dst = q + (n * plane + i0) * cp;
+        for (int g0 = 0; g0 < g4; g0 += 8) {
+            const int gs = g4 - g0 < 8 ? g4 - g0 : 8;
+            // pix[g][k]: the dwords of group g0 + g for pixels 4k…4k+3 (low lane) and 16+4k…16+4k+3 (high lane).
+            __m256i pix[8][4];
+            for (int g = 0; g < gs; g++) {
+                __m256i qr[4];
+                for (int r = 0; r < 4; r++) {
+                    const int ch = 4 * (g0 + g) + r;
+                    if (ch >= channels) { qr[r] = zrow; continue; }
+                    const float *src = x + (n * channels + ch) * plane + i0;
+                    if (m == 32) { qr[r] = quantize32(src, inv, zp); continue; }
+                    rk_q8_quantize(src, m, inv_scale, zero_point, rows[r], 0, 1);  // a short block: the scalar tail
+                    qr[r] = _mm256_load_si256((const __m256i *)rows[r]);
+                }
+                const __m256i q0 = qr[0], q1 = qr[1], q2 = qr[2], q3 = qr[3];
+                const __m256i lo01 = _mm256_unpacklo_epi8(q0, q1), hi01 = _mm256_unpackhi_epi8(q0, q1);
+                const __m256i lo23 = _mm256_unpacklo_epi8(q2, q3), hi23 = _mm256_unpackhi_epi8(q2, q3);
+                pix[g][0] = _mm256_unpacklo_epi16(lo01, lo23); pix[g][1] = _mm256_unpackhi_epi16(lo01, lo23);
+                pix[g][2] = _mm256_unpacklo_epi16(hi01, hi23); pix[g][3] = _mm256_unpackhi_epi16(hi01, hi23);
+            }
+            if (gs == 8 && m == 32) {
+                for (int k = 0; k < 4; k++) {
+                    __m256i r[8];
+                    for (int g = 0; g < 8; g++) r[g] = pix[g][k];
+                    transpose8x8_epi32(r);
+                    for (int l = 0; l < 8; l++) {
+                        const int pixel = l < 4 ? 4 * k + l : 16 + 4 * k + l - 4;
+                        _mm256_storeu_si256((__m256i *)(dst + (size_t)pixel * cp + 4 * g0), r[l]);
+                    }
+                }
+            } else {
+                for (int g = 0; g < gs; g++) {
+                    uint32_t t[4][8];
+                    for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)t[k], pix[g][k]);
+                    for (int k = 0; k < 4; k++)
+                        for (int l = 0; l < 8; l++) {
+                            const int pixel = l < 4 ? 4 * k + l : 16 + 4 * k + l - 4;
+                            if (pixel < m) memcpy(dst + (size_t)pixel * cp + 4 * (g0 + g), &t[k][l], 4);
+                        }
+                }
+            }
         }
     }
 }
 
-// Packs the im2col columns of `count` pixels (from pixel p0 of one image's output plane) from NHWC u8 input with C₄
-// channels, padded to a multiple of QN pixels: dst[j / QN][k / 4][j % QN][k % 4] with k = tap·C₄ + c, one dword (four
-// channels) at a time. Taps outside the input (padding) take the zero point, so they stand for 0.0.
-static void pack_columns(const rk_conv *c, const uint8_t *x, int zero_point, int p0, int count, int k4, uint8_t *dst) {
+// Packs the im2col columns of `count` pixels from pixel q0 of the whole batch (blocks run across images, so small late
+// planes fill whole tiles) from NHWC u8 input with C₄ channels, padded to a multiple of QN pixels:
+// dst[j / QN][k / 4][j % QN][k % 4] with k = tap·C₄ + c. With k tap-major, one kernel row of one pixel (kW taps × C₄
+// channels, undilated) is one contiguous run of the input and of k, so eight pixels × eight dwords of their runs are
+// loaded as rows and transposed in registers, and the destination is written in whole 32-byte runs. A run that
+// crosses the left or right border is first assembled in `stage` (run bytes per pixel); rows above or below the input
+// and the pixels past `count` read `zrow` (run bytes of the zero point), which stands for 0.0.
+AVX2 static void pack_columns(const rk_conv *c, const uint8_t *x, const uint8_t *zrow, uint8_t *stage, long q0, int count,
+                              int k4, uint8_t *dst) {
     const int tiles = (count + QN - 1) / QN, cp = padded_channels(c->channels), g4 = cp / 4;
-    const uint32_t z = 0x01010101u * (uint8_t)zero_point;
-    uint32_t *d = (uint32_t *)dst;
-    for (int j = 0; j < tiles * QN; j++) {
-        const int p = p0 + (j < count ? j : count - 1);
-        const int ih0 = (p / c->out_width) * c->stride_h - c->pad_h, iw0 = (p % c->out_width) * c->stride_w - c->pad_w;
-        uint32_t *col = d + (size_t)(j / QN) * k4 * QN + j % QN;
-        for (int kh = 0; kh < c->kernel_h; kh++) {
-            const int ih = ih0 + kh * c->dilation_h;
-            for (int kw = 0; kw < c->kernel_w; kw++) {
-                const int iw = iw0 + kw * c->dilation_w;
-                uint32_t *o = col + (size_t)(kh * c->kernel_w + kw) * g4 * QN;
-                if ((unsigned)ih < (unsigned)c->height && (unsigned)iw < (unsigned)c->width) {
-                    const uint8_t *s = x + ((size_t)ih * c->width + iw) * cp;
-                    for (int g = 0; g < g4; g++) memcpy(o + g * QN, s + 4 * g, 4);
-                } else {
-                    for (int g = 0; g < g4; g++) o[g * QN] = z;
+    const long plane = (long)c->out_height * c->out_width;
+    // Dilated rows are not contiguous: then every tap is a run of its own.
+    const int span = c->dilation_w == 1 ? c->kernel_w : 1, runs_per_row = c->kernel_w / span;
+    const int run = span * g4, run8 = run & ~7, rest = run - run8;
+    const __m256i rest_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int t = 0; t < tiles; t++) {
+        const uint8_t *image[QN];
+        int ih0[QN], iw0[QN];
+        // The tile's first pixel is divided out once; the others step through (image, row, column), no divisions.
+        const long first = q0 + (long)t * QN;
+        long n = first / plane;
+        int oh = (int)(first % plane) / c->out_width, ow = (int)(first % plane) % c->out_width;
+        for (int j = 0; j < QN; j++) {
+            if (t * QN + j >= count) { image[j] = NULL; ih0[j] = iw0[j] = 0; continue; }
+            image[j] = x + n * c->input_image_stride;
+            ih0[j] = oh * c->stride_h - c->pad_h;
+            iw0[j] = ow * c->stride_w - c->pad_w;
+            if (++ow == c->out_width) { ow = 0; if (++oh == c->out_height) { oh = 0; n++; } }
+        }
+        uint32_t *d = (uint32_t *)dst + (size_t)t * k4 * QN;
+        for (int kh = 0; kh < c->kernel_h; kh++)
+            for (int r = 0; r < runs_per_row; r++) {
+                const uint8_t *src[QN];
+                for (int j = 0; j < QN; j++) {
+                    const int ih = ih0[j] + kh * c->dilation_h, iw = iw0[j] + r * c->dilation_w;
+                    if (!image[j] || (unsigned)ih >= (unsigned)c->height) { src[j] = zrow; continue; }
+                    const uint8_t *row = image[j] + (size_t)ih * c->width * cp;
+                    if (iw >= 0 && iw + span <= c->width) { src[j] = row + (size_t)iw * cp; continue; }
+                    uint8_t *sj = stage + (size_t)j * run * 4;
+                    for (int s = 0; s < span; s++)
+                        if ((unsigned)(iw + s) < (unsigned)c->width) memcpy(sj + s * cp, row + (size_t)(iw + s) * cp, cp);
+                        else memcpy(sj + s * cp, zrow, cp);
+                    src[j] = sj;
+                }
+                uint32_t *o = d + (size_t)(kh * runs_per_row + r) * run * QN;
+                for (int h = 0; h < 2; h++) {
+                    for (int g = 0; g < run8; g += 8) {
+                        __m256i v[8];
+                        for (int i = 0; i < 8; i++) v[i] = _mm256_loadu_si256((const __m256i *)(src[8 * h + i] + 4 * g));
+                        transpose8x8_epi32(v);
+                        for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)(o + (size_t)(g + k) * QN + 8 * h), v[k]);
+                    }
+                    if (rest) {
+                        __m256i v[8];
+                        for (int i = 0; i < 8; i++) v[i] = _mm256_maskload_epi32((const int *)(src[8 * h + i] + 4 * run8), rest_mask);
+                        transpose8x8_epi32(v);
+                        for (int k = 0; k < rest; k++) _mm256_storeu_si256((__m256i *)(o + (size_t)(run8 + k) * QN + 8 * h), v[k]);
+                    }
                 }
             }
-        }
     }
 }
 
@@ -180,28 +269,30 @@ int rk_q8_isa(void) {
     return v && rk_isa() == 2 ? 2 : 1;
 }
 
-// Writes one tile: acc − zp·Σw per channel, as s32 into acc_out, or dequantised (· scale[oc]) with bias, residual and
-// the activation into y. `valid` pixels of the QN are written.
-AVX2 static void store_tile(const rk_conv *c, __m256i acc[QM][2], int oc0, int zero_point, const int32_t *wsum,
+// Writes lanes j0…j1−1 of one tile (consecutive pixels of one image; `offset` is lane j0's index in y's layout):
+// acc − zp·Σw per channel, as s32 into acc_out, or dequantised (· scale[oc]) with bias, residual and the activation
+// into y. Lanes of a half that is only partly written go through a spill, with the same operations in the same order.
+AVX2 static inline __attribute__((always_inline)) void store_tile(const rk_conv *c, __m256i acc[QM][2], int oc0, int zero_point, const int32_t *wsum,
                             const float *scale, const float *bias, const float *residual, int act, float *y,
-                            int32_t *acc_out, long offset, int valid) {
+                            int32_t *acc_out, long offset, int j0, int j1) {
     const long plane = (long)c->out_height * c->out_width;
     for (int m = 0; m < QM && oc0 + m < c->out_channels; m++) {
         const int oc = oc0 + m;
         const __m256i comp = _mm256_set1_epi32(zero_point * wsum[oc]);
-        const long at = offset + oc * plane;
+        const long at = offset + oc * plane - j0;  // index of lane 0 (lanes below j0 are never addressed)
         for (int h = 0; h < 2; h++) {
-            const int n = valid - 8 * h;
-            if (n <= 0) break;
+            const int lo = j0 > 8 * h ? j0 : 8 * h, hi = j1 < 8 * h + 8 ? j1 : 8 * h + 8;
+            if (lo >= hi) continue;
+            const int whole = lo == 8 * h && hi == 8 * h + 8;
             const __m256i s = _mm256_sub_epi32(acc[m][h], comp);
             if (acc_out) {
-                if (n >= 8) _mm256_storeu_si256((__m256i *)(acc_out + at + 8 * h), s);
-                else { int32_t t[8]; _mm256_storeu_si256((__m256i *)t, s); memcpy(acc_out + at + 8 * h, t, 4 * n); }
+                if (whole) _mm256_storeu_si256((__m256i *)(acc_out + at + 8 * h), s);
+                else { int32_t t[8]; _mm256_storeu_si256((__m256i *)t, s); for (int i = lo; i < hi; i++) acc_out[at + i] = t[i - 8 * h]; }
                 continue;
             }
             __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(scale[oc]));
             if (bias) v = _mm256_add_ps(v, _mm256_set1_ps(bias[oc]));
-            if (n >= 8) {
+            if (whole) {
                 if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at + 8 * h));
                 if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
                 if (act == 2) v = _mm256_min_ps(v, _mm256_set1_ps(6));
@@ -209,11 +300,11 @@ AVX2 static void store_tile(const rk_conv *c, __m256i acc[QM][2], int oc0, int z
             } else {
                 float t[8];
                 _mm256_storeu_ps(t, v);
-                for (int i = 0; i < n; i++) {
-                    float r = t[i] + (residual ? residual[at + 8 * h + i] : 0);
+                for (int i = lo; i < hi; i++) {
+                    float r = t[i - 8 * h] + (residual ? residual[at + i] : 0);
                     if (act) r = r > 0 ? r : 0;
                     if (act == 2) r = r < 6 ? r : 6;
-                    y[at + 8 * h + i] = r;
+                    y[at + i] = r;
                 }
             }
         }
@@ -223,13 +314,14 @@ AVX2 static void store_tile(const rk_conv *c, __m256i acc[QM][2], int oc0, int z
 void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
                 const float *scale, const float *bias, const float *residual, int activation, float *y,
                 int32_t *acc_out, int part, int parts) {
-    const int taps = c->kernel_h * c->kernel_w, k4 = taps * padded_channels(c->channels) / 4;
+    const int cp = padded_channels(c->channels), taps = c->kernel_h * c->kernel_w, k4 = taps * cp / 4;
     const int plane = c->out_height * c->out_width, panels = (c->out_channels + QM - 1) / QM;
+    const long pixels = (long)c->batch * plane;
+    if (pixels <= 0) return;
     // Pixel blocks of up to 256 whose packed columns stay in L2 (≤ 192 KiB) while every weight panel sweeps them.
     int block = 196608 / (k4 * 4) / QN * QN;
     block = block < 64 ? 64 : block > 256 ? 256 : block;
-    const int blocks_per_image = (plane + block - 1) / block;
-    const long units = (long)c->batch * blocks_per_image;
+    const long units = (pixels + block - 1) / block;
     // Few pixel blocks (batch 1, late layers): the output channels are split too, so every part has work.
     int chunks = 1;
     while (units * chunks < 2L * parts && chunks < panels) chunks *= 2;
@@ -237,28 +329,42 @@ void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t
     const long total = units * chunks, u0 = total * part / parts, u1 = total * (part + 1) / parts;
     if (u0 >= u1) return;
     const q8_kernel_fn kernel = rk_q8_isa() == 2 ? kernel_vnni : kernel_avx2;
-    uint8_t *cols = (uint8_t *)rk_scratch(0, ((size_t)block * k4 * 4 + 3) / 4);
+    // Scratch: the packed columns, a row of the zero point and the staging rows of pack_columns (one run per pixel).
+    const size_t col_bytes = (size_t)block * k4 * 4, run_bytes = (size_t)(c->dilation_w == 1 ? c->kernel_w : 1) * cp;
+    uint8_t *cols = (uint8_t *)rk_scratch(0, (col_bytes + (QN + 1) * run_bytes + 3) / 4);
     if (!cols) abort();
+    uint8_t *zrow = cols + col_bytes, *stage = zrow + run_bytes;
+    memset(zrow, zero_point, run_bytes);
     long packed_unit = -1;
     for (long u = u0; u < u1; u++) {
-        const long unit = u / chunks;
-        const int chunk = (int)(u % chunks);
-        const int n = (int)(unit / blocks_per_image), p0 = (int)(unit % blocks_per_image) * block;
-        const int count = plane - p0 < block ? plane - p0 : block;
+        const long unit = u / chunks, q0 = unit * block;
+        const int chunk = (int)(u % chunks), count = pixels - q0 < block ? (int)(pixels - q0) : block;
         if (unit != packed_unit) {
-            pack_columns(c, x + (size_t)n * c->input_image_stride, zero_point, p0, count, k4, cols);
+            pack_columns(c, x, zrow, stage, q0, count, k4, cols);
             packed_unit = unit;
         }
         const int pa = panels * chunk / chunks, pb = panels * (chunk + 1) / chunks;
-        const long base = (long)n * c->output_image_stride + p0;
         for (int p = pa; p < pb; p++) {
             const int8_t *wp = packed_w + (size_t)p * k4 * QM * 4;
             for (int t = 0; t * QN < count; t++) {
                 __m256i acc[QM][2];
                 kernel(k4, cols + (size_t)t * k4 * QN * 4, wp, acc);
                 const int valid = count - t * QN < QN ? count - t * QN : QN;
-                store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
-                           base + t * QN, valid);
+                const long first = q0 + t * QN;
+                const int at0 = (int)(first % plane);
+                if (valid == QN && at0 + QN <= plane) {  // the common whole tile, with the lane range known here
+                    store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
+                               (first / plane) * c->output_image_stride + at0, 0, QN);
+                    continue;
+                }
+                // A tile that runs over the end of an image is written image by image.
+                for (int j = 0; j < valid;) {
+                    const long q = q0 + t * QN + j;
+                    const int at = (int)(q % plane), run = valid - j < plane - at ? valid - j : plane - at;
+                    store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
+                               (q / plane) * c->output_image_stride + at, j, j + run);
+                    j += run;
+                }
             }
         }
     }

@@ -391,6 +391,14 @@ int main(void) {
                             isolated(q8_conv_case, &q);
                         }
                     }
+    // int8 stems and wide kernels: 7×7 stride 2 pad 3 over 3 channels (ResNet's first layer: a kernel row is 7 dwords,
+    // under the 8 of a transposed block) and 5×5 over 9 channels (3 dwords per tap, 15 per row), planes that end
+    // inside a tile of 16 pixels, so tiles run across images.
+    static const q8_case stems[] = {
+        {{2, 3, 9, 23, 19, 7, 2, 3, 1, 1, 1, 1, "", 0}, 128}, {{3, 3, 5, 11, 13, 7, 2, 3, 0, 0, 0, 3, "", 0}, 0},
+        {{2, 9, 6, 9, 7, 5, 1, 2, 2, 1, 0, 2, "", 0}, 255}, {{1, 9, 4, 8, 8, 5, 1, 0, 0, 0, 1, 16, "", 2}, 7},
+    };
+    for (size_t i = 0; i < sizeof stems / sizeof *stems; i++) isolated(q8_conv_case, (void *)&stems[i]);
     static const long counts[] = {0, 1, 31, 32, 33, 95, 100, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) isolated(quantize_case, (void *)&counts[i]);
 

@@ -122,7 +122,7 @@ void rk_q8_pack_weights(const int8_t *w, int out_channels, int channels, int tap
 void rk_q8_quantize(const float *x, long count, float inv_scale, int zero_point, uint8_t *q, int part, int parts);
 
 /// x [N][C][plane] → q [N][plane][C₄] (NHWC, channels padded to a multiple of 4 with the zero point), quantised as
-/// rk_q8_quantize does; parts split the planes.
+/// rk_q8_quantize does; parts split the images into blocks of 32 pixels.
 void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, float inv_scale, int zero_point,
                          uint8_t *q, int part, int parts);
 
@@ -130,7 +130,8 @@ void rk_q8_quantize_nhwc(const float *x, int batch, int channels, long plane, fl
 /// rk_q8_quantize_nhwc writes them; `c->input_image_stride` = H·W·C₄)
 /// with packed s8 weights: s[n][oc][p] = Σ_k w[oc][k]·(x_k − zero_point), padding counting as 0.0. With acc_out
 /// non-NULL, s is stored there (s32, laid out as y); otherwise y = act(s·scale[oc] + bias[oc] + residual), bias and
-/// residual optional. Parts split pixel blocks (and output channels when there are few blocks).
+/// residual optional. Parts split pixel blocks, which run across the images of the batch (and output channels when
+/// there are few blocks).
 void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
                 const float *scale, const float *bias, const float *residual, int activation, float *y,
                 int32_t *acc_out, int part, int parts);

@@ -42,6 +42,25 @@ final class Int8ConvolutionTests: XCTestCase {
         }
     }
 
+    /// ResNet's stem (7×7, stride 2, padding 3, 3 channels: a kernel row is 7 dwords, under the packing's 8) and 5×5
+    /// rows of 15 dwords, on planes that end inside a 16-pixel tile, so tiles and pixel blocks run across images.
+    func testWideKernelsAndTilesAcrossImagesEqualTheOracle() {
+        var r = SplitMix64(seed: 29)
+        let shapes = [ConvGeometry(batch: 3, inChannels: 3, height: 21, width: 17, outChannels: 9, kernel: (7, 7), stride: (2, 2), padding: (3, 3)),
+                      ConvGeometry(batch: 2, inChannels: 9, height: 9, width: 6, outChannels: 5, kernel: (5, 5), padding: (2, 2)),
+                      ConvGeometry(batch: 4, inChannels: 40, height: 3, width: 3, outChannels: 7, kernel: (3, 3), padding: (1, 1))]
+        for g in shapes {
+            let x = Tensor.uniform(g.inputShape, low: -2, high: 3, using: &r)
+            let q = ActivationQuantization(scale: 0.02, zeroPoint: 97)
+            let w = randomWeights(g.outChannels * g.patchSize, &r)
+            let packed = PackedInt8Weights(w, outChannels: g.outChannels, inChannels: g.inChannels, taps: g.kernelH * g.kernelW)
+            let oracle = Int8Convolution.referenceSums(g, codes: q.codes(x), zeroPoint: q.zeroPoint, weights: w)
+            for parts in [1, 2, 5] {
+                XCTAssertEqual(Int8Convolution.sums(g, input: x, quantization: q, weights: packed, parts: parts), oracle, "\(g) parts \(parts)")
+            }
+        }
+    }
+
     /// Extreme codes and weights (255 against ±63 everywhere) sum without saturating, over a long depth.
     func testExtremeValuesDoNotSaturate() {
         let g = ConvGeometry(batch: 1, inChannels: 64, height: 5, width: 5, outChannels: 6, kernel: (3, 3), padding: (1, 1))
