@@ -276,6 +276,51 @@ int checkRLEFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_i
     return RT_DCM_OK;
 }
 
+// dcmtk 3.6.7's JPEG decoder first walks the frame's markers for the sample precision
+// (DJCodecDecoder::scanJpegDataForBitDepth), and on a TEM marker (FF 01) before the frame header it
+// stays at the same offset for ever (a fuzzed DICOM WSI hung `med slides`). Walk them the same
+// way first, every step advancing, and refuse such a frame.
+bool dcmjpegDecodes(E_TransferSyntax x) {
+    return x == EXS_JPEGProcess1 || x == EXS_JPEGProcess2_4 || x == EXS_JPEGProcess6_8 || x == EXS_JPEGProcess10_12 ||
+           x == EXS_JPEGProcess14 || x == EXS_JPEGProcess14SV1;
+}
+
+int checkJPEGFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_info &info, uint32_t frame,
+                   std::string &err) {
+    DcmPixelSequence *seq = nullptr;
+    Uint32 first = 0;
+    if (pix->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || seq == nullptr ||
+        DcmCodec::determineStartFragment(frame, Sint32(info.frames), seq, first).bad() || first >= seq->card())
+        return RT_DCM_OK;  // dcmtk finds no fragment either and says so
+    DcmPixelItem *item = nullptr;
+    Uint8 *p = nullptr;
+    if (seq->getItem(item, first).bad() || item == nullptr || item->getUint8Array(p).bad() || p == nullptr) return RT_DCM_OK;
+    const uint64_t length = item->getLength();
+    uint64_t at = 0;
+    while (at + 4 < length) {
+        const unsigned marker = unsigned(p[at]) << 8 | p[at + 1];
+        const unsigned segment = unsigned(p[at + 2]) << 8 | p[at + 3];
+        if (marker == 0xff01) {
+            err = "JPEG frame " + std::to_string(frame) + " has a TEM marker (FF 01) at byte " + std::to_string(at) +
+                  " before its frame header, which dcmtk 3.6.7's decoder would scan for ever";
+            return RT_DCM_ERROR;
+        }
+        if ((marker >= 0xffc0 && marker <= 0xffcf && marker != 0xffc4 && marker != 0xffc8 && marker != 0xffcc))
+            return RT_DCM_OK;  // a frame header: the scan ends here
+        if (marker == 0xffc4 || marker == 0xffc8 || marker == 0xffcc || (marker >= 0xffda && marker <= 0xfffe))
+            at += segment + 2;
+        else if (marker >= 0xffd0 && marker <= 0xffd9)
+            at += 2;
+        else if (marker == 0xffff)
+            at += 1;
+        else if (p[at] == 0xff && p[at + 1] > 2 && p[at + 1] <= 0xbf)
+            at += 2;
+        else
+            return RT_DCM_OK;  // dcmtk stops at an invalid marker and reports it
+    }
+    return RT_DCM_OK;
+}
+
 // The raw bytes of one frame in local byte order, plus the bit offset of its first pixel
 // (non-zero only for 1-bit data whose frames do not start on a byte boundary).
 int readFrameBytes(const rt_dcm_file *f, const rt_dcm_image_info &info, uint32_t frame,
@@ -478,6 +523,7 @@ int prepareDecode(const rt_dcm_file *f, uint32_t frame, rt_dcm_image_info &info,
     if (!isEncapsulated(f)) return checkNativeLength(pixelData(f), info, err);
     E_TransferSyntax xfer = f->dataset()->getOriginalXfer();
     if (DcmXfer(xfer).getXfer() == EXS_RLELossless) return checkRLEFrame(pixelData(f), xfer, info, frame, err);
+    if (dcmjpegDecodes(DcmXfer(xfer).getXfer())) return checkJPEGFrame(pixelData(f), xfer, info, frame, err);
     return RT_DCM_OK;
 }
 
