@@ -90,7 +90,8 @@ extension BatchFlags {
     /// all items are done, with the output folder (when there is one): reports built from items/.
     /// A command with a `table` prints that compact table instead of a block per item (nothing with --quiet); one
     /// with a `report` prints the line it returns (counts, the report's path) even with --quiet.
-    func runBatch<O: CommandOptions>(_ inputs: [String], label: String, options: O,
+    /// `subfolders` of the output folder that `work` writes into (`overlays`) are made after its write check.
+    func runBatch<O: CommandOptions>(_ inputs: [String], label: String, options: O, subfolders: [String] = [],
                                      finish: ((URL) throws -> Void)? = nil,
                                      report: ((URL) throws -> String)? = nil,
                                      table: (([ItemRecord]) -> String)? = nil,
@@ -102,7 +103,7 @@ extension BatchFlags {
         let batch: BatchOptions
         do {
             selection = try run.inputs(inputs, formats: Inspectors.all)
-            batch = try run.batchOptions(for: options)
+            batch = try run.batchOptions(for: options, subfolders: subfolders)
         } catch {
             throw fail(error)
         }

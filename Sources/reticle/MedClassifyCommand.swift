@@ -66,7 +66,7 @@ struct MedClassifyCommand: ParsableCommand {
         do {
             job = try options.job(overlaysDir: batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") })
         } catch { throw fail(error) }
-        try batch.runBatch(inputs, label: "classify", options: options,
+        try batch.runBatch(inputs, label: "classify", options: options, subfolders: ["overlays"],
                            finish: { outDir in try MedicalClassifyReport.write(job, to: outDir) },
                            expand: { job.expand($0) },
                            work: { item in try job.classify(item) })

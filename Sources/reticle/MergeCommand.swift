@@ -1,4 +1,4 @@
-// `reticle merge DIR`: rebuild results.csv / results.jsonl from items/ (after shards were copied together).
+// `reticle merge DIR [SHARD...]`: rebuild results.csv / results.jsonl from items/, taking in the shards' folders first.
 import ArgumentParser
 import Foundation
 import Shared
@@ -6,10 +6,17 @@ import Shared
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Rebuild results.csv and results.jsonl from DIR/items/ (e.g. after copying shards together).")
+        abstract: "Rebuild results.csv and results.jsonl from DIR/items/, after taking in the records and outputs of SHARD folders (--shard K/N runs).",
+        discussion: """
+        Two records of one id for different files, or one file under two ids, are refused naming both; \
+        nothing is copied then.
+        """)
 
-    @Argument(help: "An output folder holding items/.")
+    @Argument(help: "The output folder (made when missing and SHARD folders are given).")
     var dir: String
+
+    @Argument(help: "Output folders of --shard K/N runs to merge into DIR.")
+    var shards: [String] = []
 
     @Flag(help: "Merge items of different settings or commands (rows tagged by settings hash) instead of refusing.")
     var allowMixedSettings = false
@@ -17,7 +24,8 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let outcome: OutputFolderMerge.Outcome
         do {
-            outcome = try OutputFolderMerge.merge(outDir: URL(fileURLWithPath: dir), allowMixedSettings: allowMixedSettings)
+            outcome = try OutputFolderMerge.merge(outDir: URL(fileURLWithPath: dir), shards: shards.map { URL(fileURLWithPath: $0) },
+                                                  allowMixedSettings: allowMixedSettings)
         } catch {
             throw fail(error)
         }

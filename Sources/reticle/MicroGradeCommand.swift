@@ -93,7 +93,7 @@ struct MicroGradeCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        try batch.runBatch(inputs, label: "grade", options: options,
+        try batch.runBatch(inputs, label: "grade", options: options, subfolders: ["overlays"],
                            report: { outDir in try options.writeReport(job, to: outDir).line },
                            table: GradingReport.terminalTable,
                            work: { item in try job.grade(item) })

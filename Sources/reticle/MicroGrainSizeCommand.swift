@@ -87,10 +87,7 @@ struct MicroGrainSizeCommand: ParsableCommand {
             throw fail(error)
         }
         let overlays = batch.out.map { URL(fileURLWithPath: $0).appendingPathComponent("overlays") }
-        if let overlays {
-            do { try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true) } catch { throw fail(error) }
-        }
-        try batch.runBatch(inputs, label: "grainsize", options: options,
+        try batch.runBatch(inputs, label: "grainsize", options: options, subfolders: ["overlays"],
                            finish: { outDir in try options.writeReport(to: outDir) },
                            work: { item in try MicroGrainSizeOptions.measure(item, analysis: analysis, calibration: calibration,
                                                                              overlaysDir: overlays, reader: ImageReaders.all) })

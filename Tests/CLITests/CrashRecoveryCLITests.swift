@@ -178,6 +178,50 @@ final class CrashRecoveryCLITests: XCTestCase {
                        ["lab/a.png": "ok", "lab/b.png": "ok", "lab/c.png": "ok", "lab/d.png": "ok"])
     }
 
+    /// Commands that write overlays make `overlays/` only after the output folder's write check and
+    /// through the same checked path: a read-only `--out` without it is named as such (exit 1) and
+    /// nothing is made in it, and a read-only `overlays/` is named itself.
+    func testOverlaysFolderIsMadeOnlyAfterTheWriteCheck() throws {
+        let lab = try makeFolder()
+        let grainsize = { (out: URL) in ["micro", "grainsize", lab.path, "--um-per-px", "0.5", "--out", out.path, "--threads", "1", "--quiet"] }
+        // A folder that cannot be created: nothing of it appears (overlays/ was made first before).
+        let fresh = dir.appendingPathComponent("out-gnew")
+        let uncreatable = try ReticleProcess.run(grainsize(fresh), environment: ["RETICLE_INJECT_FAULT": "readonly:*/out-gnew"])
+        XCTAssertEqual(uncreatable.status, 1, uncreatable.stderr)
+        XCTAssertEqual(uncreatable.stderr, "reticle: \(fresh.path): cannot create the output folder: Read-only file system\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh.path))
+
+        let out = dir.appendingPathComponent("out-g")
+        let first = try ReticleProcess.run(grainsize(out))
+        XCTAssertNotEqual(first.status, 1, first.stderr)
+        let overlays = out.appendingPathComponent("overlays")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: overlays.path))
+        try FileManager.default.removeItem(at: overlays)
+        let listing = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        for (fault, reason) in [("readonly", "Read-only file system"), ("eacces", "Permission denied")] {
+            let refused = try ReticleProcess.run(grainsize(out), environment: ["RETICLE_INJECT_FAULT": "\(fault):*/out-g/*"])
+            XCTAssertEqual(refused.status, 1, refused.stderr)
+            XCTAssertEqual(refused.stderr, "reticle: \(out.path): the output folder cannot be written: \(reason)\n")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), listing, "nothing made in the folder")
+        }
+        // Only overlays/ refused: named itself, before any item runs.
+        try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: false)
+        let sub = try ReticleProcess.run(grainsize(out), environment: ["RETICLE_INJECT_FAULT": "readonly:*/out-g/overlays/*"])
+        XCTAssertEqual(sub.status, 1, sub.stderr)
+        XCTAssertEqual(sub.stderr, "reticle: \(overlays.path): the output folder cannot be written: Read-only file system\n")
+        XCTAssertEqual(sub.stdout, "", "no item ran")
+
+        // micro grade the same way (its overlays hold thumbnails).
+        let model = Corpus.projectRoot.appendingPathComponent("fixtures/models/steel-demo.safetensors").path
+        let graded = dir.appendingPathComponent("out-grade")
+        try FileManager.default.createDirectory(at: graded.appendingPathComponent("items"), withIntermediateDirectories: true)
+        let grade = try ReticleProcess.run(["micro", "grade", lab.path, "--um-per-px", "0.5", "--model", model, "--out", graded.path, "--quiet"],
+                                           environment: ["RETICLE_INJECT_FAULT": "readonly:*/out-grade/*"])
+        XCTAssertEqual(grade.status, 1, grade.stderr)
+        XCTAssertEqual(grade.stderr, "reticle: \(graded.path): the output folder cannot be written: Read-only file system\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: graded.path), ["items"])
+    }
+
     /// A record that cannot be written mid-run (the folder turned read-only for that file): the run
     /// fails naming the file and the reason, the other items and the tables land, no temporary
     /// or in-flight marker stays, and two such runs do not blame the item as a crash; the rerun

@@ -35,7 +35,7 @@ public struct MedClassifyOptions: CommandOptions {
         guard minConfidence.isFinite, (0...1).contains(minConfidence) else { throw ReticleError(.usage, "--min-confidence must be within 0…1") }
     }
 
-    /// The job these options describe; overlays and thumbnails go to `overlaysDir` (created) when there is one.
+    /// The job these options describe; overlays and thumbnails go to `overlaysDir` when there is one (the batch runner makes it after the output folder's write check).
     public func job(overlaysDir: URL?) throws -> MedicalClassifyJob {
         let model = try MedicalModel.load(self.model)
         if let intervene { model.intervention = try model.parseIntervention(intervene) }
@@ -48,7 +48,6 @@ public struct MedClassifyOptions: CommandOptions {
         if let explain, explain.needsSpatialLayer, (try? GradCAM(network: model.members[0])) == nil {
             throw ReticleError(.usage, file: self.model, "--explain \(explain.rawValue) needs a CNN with a spatial layer (occlusion works on any model)")
         }
-        if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
         return MedicalClassifyJob(model: model, labels: try labels.map { try MedicalLabelTable(path: $0) }, options: self, overlaysDir: overlaysDir)
     }
 }

@@ -60,7 +60,7 @@ public struct MicroGradeOptions: CommandOptions {
     }
 
     /// The grading job these options describe; overlays (thumbnails, Grad-CAM) go to
-    /// `overlaysDir`, created here, when there is one.
+    /// `overlaysDir` when there is one (the batch runner makes it after the output folder's write check).
     public func job(calibration resolver: MicrographCalibration, overlaysDir: URL?,
                     reader: ImageReader = .rasters) throws -> MicrographGradingJob {
         var policy = ReviewPolicy()
@@ -80,7 +80,6 @@ public struct MicroGradeOptions: CommandOptions {
         if explain != nil && TextureClassifier.isFeatureModel(grader.network) {
             throw ReticleError(.usage, file: model, "--explain gradcam needs a CNN: this \(grader.manifest.spec.architecture) model has no layer with a spatial map (grade without --explain)")
         }
-        if let overlaysDir { try FileManager.default.createDirectory(at: overlaysDir, withIntermediateDirectories: true) }
         return MicrographGradingJob(grader: grader, calibration: resolver, grouping: try grouping(),
                                     grainSize: grainSize ? GrainSizeAnalysis(standard: standard, lathSize: lathSize) : nil,
                                     explain: explain != nil, overlaysDir: overlaysDir, reader: reader)

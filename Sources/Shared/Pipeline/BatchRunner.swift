@@ -22,9 +22,12 @@ public struct BatchOptions: Sendable {
     /// Its SHA-256 is stored with each item and in run.json; a folder of other settings is refused
     /// unless `force` or `append` says what to do with its items.
     public var settings: JSONObject
+    /// Folders the command's work writes into besides items/ (`overlays`): made by the runner after
+    /// the output folder's write check, never before it.
+    public var subfolders: [String]
 
     public init(outDir: URL?, force: Bool = false, append: Bool = false, retryCrashed: Bool = false, shard: Shard = .all, threads: Int = 0,
-                progress: ProgressReporter.Mode = .quiet, settings: JSONObject = JSONObject()) {
+                progress: ProgressReporter.Mode = .quiet, settings: JSONObject = JSONObject(), subfolders: [String] = []) {
         self.outDir = outDir
         self.force = force
         self.append = append
@@ -33,6 +36,7 @@ public struct BatchOptions: Sendable {
         self.threads = threads
         self.progress = progress
         self.settings = settings
+        self.subfolders = subfolders
     }
 
     public var settingsHash: String { FileFingerprint.sha256(JSONValue.object(settings).serialized()) }
@@ -75,6 +79,7 @@ public struct BatchRunner: Sendable {
         // Before any item runs: a folder that cannot take results is a setup error, not a run
         // whose every result is lost.
         try store?.checkWritable()
+        try store?.makeSubfolders(options.subfolders)
         store?.removeStaleTemporaries()
         let journal = try store.map { try CrashJournal(outDir: $0.outDir) }
         if journal != nil { CrashJournal.installHandlers() }

@@ -24,4 +24,16 @@ public struct InputItem: Equatable, Sendable {
         self.container = container
         self.pathKey = pathKey
     }
+
+    /// What places the item in a shard (`Shard.contains`): its path key; an archive member, its archive's path
+    /// key and its place in the archive; else its id. Neither the id nor any folder's records enter it, so
+    /// shards writing separate folders agree on it (as long as they see the inputs at the same resolved paths).
+    public var shardKey: String {
+        if let pathKey { return pathKey }
+        if let container, path.hasPrefix(container) {
+            let resolved = URL(fileURLWithPath: container).standardizedFileURL.resolvingSymlinksInPath().path
+            return RecordedInput.pathKey(resolved) + String(path.dropFirst(container.count))
+        }
+        return id
+    }
 }

@@ -44,6 +44,19 @@ public struct ItemStore: Sendable {
         }
     }
 
+    /// Creates the sub-folders a command writes besides items/ (`overlays/`, ...) through the same
+    /// checked path as the folder itself, after `checkWritable`: a folder that cannot be written is
+    /// named by that check with nothing made in it, and one of them that cannot be written is named too.
+    public func makeSubfolders(_ names: [String]) throws {
+        for name in names {
+            let folder = outDir.appendingPathComponent(name)
+            try Self.makeFolder(folder)
+            if let reason = AtomicFile.writeCheck(folder: folder) {
+                throw ReticleError(.io, file: folder.path, "the output folder cannot be written: \(reason)")
+            }
+        }
+    }
+
     public func url(for id: String) -> URL { itemsDir.appendingPathComponent(id + ".json") }
 
     /// The stored record, or nil when absent or unreadable (an unreadable one is redone).

@@ -75,10 +75,11 @@ public struct RunOptions: Codable, Equatable, Sendable {
     }
 
     /// The batch runner's options for a command whose options are `options`.
-    public func batchOptions<O: CommandOptions>(for options: O) throws -> BatchOptions {
+    /// `subfolders` (`overlays`) are made after the output folder's write check.
+    public func batchOptions<O: CommandOptions>(for options: O, subfolders: [String] = []) throws -> BatchOptions {
         BatchOptions(outDir: out.map { URL(fileURLWithPath: $0) }, force: force, append: append, retryCrashed: retryCrashed,
                      shard: try shard.map { try Shard(parsing: $0) } ?? .all, threads: threads,
                      progress: .automatic(quiet: quiet || json),
-                     settings: try BatchSettings.make(options, protocolSHA256: protocolSha256))
+                     settings: try BatchSettings.make(options, protocolSHA256: protocolSha256), subfolders: subfolders)
     }
 }

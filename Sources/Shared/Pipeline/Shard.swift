@@ -24,9 +24,12 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         self.init(index: k, count: n)
     }
 
-    /// Items are placed by a stable hash of their id, so adding inputs does not move the others.
+    /// Items are placed by a stable hash of their path key (`InputItem.shardKey`), not of their id: an id
+    /// can depend on what the output folder records, and shards writing separate folders record different
+    /// things, so placing by id let one input land in two shards under two ids once inputs were added.
+    /// Adding inputs moves no other input.
     public func contains(_ item: InputItem) -> Bool {
-        count == 1 || Int(ItemID.stableHash(item.id) % UInt64(count)) == index - 1
+        count == 1 || Int(ItemID.stableHash(item.shardKey) % UInt64(count)) == index - 1
     }
 
     public var description: String { "\(index)/\(count)" }
