@@ -106,4 +106,36 @@ final class ShardMergeCLITests: XCTestCase {
         XCTAssertEqual(same.status, 0, same.stderr)
         XCTAssertEqual(try rows(merged), ["2024__a.png": "a.png", "2025__a.png": "a.png"])
     }
+    /// A shard holding the older record of an item does not bring its outputs over the newer ones, whatever
+    /// the order the shards are named in.
+    func testOutputsComeFromTheShardWhoseRecordIsKept() throws {
+        try makeYear("2024", seed: 0)
+        let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b"), out = dir.appendingPathComponent("out")
+        try inspect(a)
+        try FileManager.default.copyItem(at: a, to: b)
+        // b's records: the same items, finished earlier (as a shard's first run before a rerun elsewhere).
+        let items = b.appendingPathComponent("items")
+        for name in try FileManager.default.contentsOfDirectory(atPath: items.path) where name.hasSuffix(".json") {
+            let url = items.appendingPathComponent(name)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let older = text.replacingOccurrences(of: #""finished_at"\s*:\s*"[^"]*""#, with: #""finished_at": "2000-01-01T00:00:00Z""#,
+                                                  options: .regularExpression)
+            XCTAssertNotEqual(older, text)
+            try Data(older.utf8).write(to: url)
+        }
+        for (folder, text) in [(a, "newer"), (b, "older")] {
+            let overlays = folder.appendingPathComponent("overlays")
+            try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: overlays.appendingPathComponent("c.png-note.txt"))
+            try Data(text.utf8).write(to: overlays.appendingPathComponent("slide-\(text).txt"))
+        }
+        let r = try ReticleProcess.run(["merge", out.path, a.path, b.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("overlays/c.png-note.txt"), encoding: .utf8), "newer")
+        // Files of no item are copied from every shard.
+        for text in ["newer", "older"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("overlays/slide-\(text).txt").path))
+        }
+        XCTAssertEqual(try rows(out).count, 8)
+    }
 }

@@ -312,7 +312,7 @@ int checkJPEGFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_
         else if (marker >= 0xffd0 && marker <= 0xffd9)
             at += 2;
         else if (marker == 0xffff)
-            at += 1;
+            at += 1;  // dcmtk skips one fill byte here (a release without this case stops instead: refusing is the safe side)
         else if (p[at] == 0xff && p[at + 1] > 2 && p[at + 1] <= 0xbf)
             at += 2;
         else

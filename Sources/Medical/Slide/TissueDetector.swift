@@ -101,8 +101,8 @@ public struct TissueDetector: Sendable {
     /// just finer than the target, read in strips of rows and area-averaged by a whole factor,
     /// raised until the overview is at most `maxSide` pixels a side. When that level is four or
     /// more times finer than the target (a slide without a pyramid, like most small scans), the
-    /// scanner's stored thumbnail is used instead if it is a faithful copy (the level-0 aspect
-    /// within 1 %) at least as fine as the target: reading CMU-1-Small-Region's whole level 0
+    /// scanner's stored thumbnail is used instead if it is a faithful copy (Aperio's, the level-0
+    /// aspect within 1 %) at least as fine as the target: reading CMU-1-Small-Region's whole level 0
     /// through OpenSlide took 0.35 s of a 1.9 s slide, its 574 × 768 thumbnail a few ms.
     /// `source` says which it was ("level N" or "thumbnail").
     public static func overview(_ slide: Slide, umPerPixel target: Double, maxSide: Int = .max) throws
@@ -139,7 +139,17 @@ public struct TissueDetector: Sendable {
     /// (see `overview`); nil otherwise.
     static func thumbnailOverview(_ slide: Slide, umPerPixel target: Double, maxSide: Int, levelDownsample: Double) throws
         -> (image: Image, downsample: Double, umPerPixel: Double, source: String)? {
-        guard let thumb = try slide.thumbnail() else { return nil }
+        // Aperio's thumbnail is the scanned area downscaled; other vendors' can show the whole glass, label included.
+        guard slide.vendor == "aperio" else { return nil }
+        let thumb: Image
+        do {
+            guard let t = try slide.thumbnail() else { return nil }
+            thumb = t
+        } catch {
+            // A damaged thumbnail is no reason to fail a slide whose pyramid reads: the level is read instead.
+            try slide.recover()
+            return nil
+        }
         let dx = Double(slide.width) / Double(thumb.width), dy = Double(slide.height) / Double(thumb.height)
         let ds = (dx + dy) / 2
         guard abs(dx / dy - 1) < 0.01, ds >= 2 * levelDownsample, slide.scale.umPerPixel * ds <= target * (1 + 1e-6) else { return nil }

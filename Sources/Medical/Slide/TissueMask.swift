@@ -14,8 +14,9 @@ public struct TissueMask: Sendable {
     public let umPerPixel: Double
     public let saturationThreshold: Float
     public let penPixels: Int
-    /// What the overview was read from: "level N" of the pyramid, or the slide's stored "thumbnail".
-    public var source = "level 0"
+    /// What the overview was read from: "level N" of the pyramid, or the slide's stored "thumbnail";
+    /// empty for a mask computed on an image given directly.
+    public var source = ""
 
     /// Tissue area in mm².
     public var areaMm2: Double { Double(mask.count) * umPerPixel * umPerPixel / 1e6 }

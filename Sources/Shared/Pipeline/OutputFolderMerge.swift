@@ -42,6 +42,9 @@ public enum OutputFolderMerge {
         var byID: [String: Held] = [:]
         var unreadable: [String] = []
         // The target's own records first, then each shard's: a shard's later record of an item replaces them.
+        // A shard named as the target itself (`merge out ./out`) is the target.
+        func place(_ u: URL) -> String { u.standardizedFileURL.resolvingSymlinksInPath().path }
+        let shards = shards.filter { place($0) != place(outDir) }
         let sources = (fm.fileExists(atPath: outDir.appendingPathComponent("items").path) ? [outDir] : []) + shards
         var fromShard: [String: URL] = [:]
         for folder in sources {
@@ -60,7 +63,7 @@ public enum OutputFolderMerge {
                     if record.finishedAt < other.record.finishedAt { continue }
                 }
                 byID[record.id] = held
-                if folder != outDir { fromShard[record.id] = folder }
+                if folder != outDir { fromShard[record.id] = folder } else { fromShard[record.id] = nil }
             }
         }
         var byKey: [String: Held] = [:]
@@ -90,7 +93,12 @@ public enum OutputFolderMerge {
                 try AtomicFile.write(try Data(contentsOf: ItemStore(outDir: folder, create: false).url(for: id)), to: store.url(for: id))
                 copied += 1
             }
-            for shard in shards { copied += try copyOutputs(from: shard, to: outDir) }
+            // Only the outputs of the record kept: an older shard's overlays must not replace the newer ones.
+            let ids = byID.keys.sorted { $0.count > $1.count }
+            for shard in shards {
+                let kept = Set(fromShard.filter { $0.value == shard }.keys)
+                copied += try copyOutputs(from: shard, to: outDir) { rel in Self.itemID(of: rel, among: ids).map(kept.contains) ?? true }
+            }
         }
         try ResultTables.write(records, to: outDir)
         return Outcome(records: records, unreadable: unreadable, copied: copied)
@@ -103,9 +111,22 @@ public enum OutputFolderMerge {
         return !a.inputHash.isEmpty && a.inputHash == b.inputHash
     }
 
+    /// The item a file inside an output sub-folder belongs to (`rel` below the sub-folder): its first folder
+    /// (`slides/ID/heatmap.png`), else the longest id its name starts with before a "." or "-"
+    /// (`overlays/ID.png`, `overlays/ID-gradcam.png`); nil when none does.
+    static func itemID(of rel: String, among idsLongestFirst: [String]) -> String? {
+        let parts = rel.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.count > 1, idsLongestFirst.contains(String(parts[0])) { return String(parts[0]) }
+        guard let name = parts.last.map(String.init) else { return nil }
+        return idsLongestFirst.first { id in
+            name.hasPrefix(id) && (name.count == id.count || [".", "-"].contains(name.dropFirst(id.count).prefix(1)))
+        }
+    }
+
     /// Copies the per-item outputs of a shard folder (its sub-folders other than items/: slides/, overlays/,
-    /// dicom/ ...) into `outDir`, keeping their places; hidden entries (the crash journal) and temporaries stay.
-    static func copyOutputs(from shard: URL, to outDir: URL) throws -> Int {
+    /// dicom/ ...) into `outDir`, keeping their places, those of items `include` accepts (given the path below
+    /// the sub-folder); hidden entries (the crash journal) and temporaries stay.
+    static func copyOutputs(from shard: URL, to outDir: URL, include: (String) -> Bool = { _ in true }) throws -> Int {
         let fm = FileManager.default
         var copied = 0
         let top = (try? fm.contentsOfDirectory(atPath: shard.path)) ?? []
@@ -113,7 +134,7 @@ public enum OutputFolderMerge {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: shard.appendingPathComponent(name).path, isDirectory: &isDir), isDir.boolValue else { continue }
             let files = fm.enumerator(atPath: shard.appendingPathComponent(name).path)?.compactMap { $0 as? String } ?? []
-            for rel in files.sorted() where !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+            for rel in files.sorted() where !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) && include(rel) {
                 let source = shard.appendingPathComponent(name).appendingPathComponent(rel)
                 guard fm.fileExists(atPath: source.path, isDirectory: &isDir), !isDir.boolValue else { continue }
                 let target = outDir.appendingPathComponent(name).appendingPathComponent(rel)
