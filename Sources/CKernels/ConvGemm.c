@@ -291,7 +291,7 @@ void rk_conv_forward(const rk_conv *c, const float *x, const float *packed_w, co
     // within one image is read in place (row stride: the plane) instead of copied (MobileNetV2's pointwise
     // layers spent a fifth of their time in that copy).
     const int in_place = c->kernel_h == 1 && c->kernel_w == 1 && c->stride_h == 1 && c->stride_w == 1
-        && c->pad_h == 0 && c->pad_w == 0 && (long)c->height * c->width == ohw;
+        && c->pad_h == 0 && c->pad_w == 0;
     for (long p0 = p_begin; p0 < p_end; p0 += BLOCK_PANELS) {
         const int np = (int)(p_end - p0 < BLOCK_PANELS ? p_end - p0 : BLOCK_PANELS);
         int direct[BLOCK_PANELS];

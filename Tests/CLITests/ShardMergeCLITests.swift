@@ -27,18 +27,6 @@ final class ShardMergeCLITests: XCTestCase {
         }
     }
 
-    /// id → file of every row of results.csv, failing on an id that appears twice.
-    func rows(_ out: URL) throws -> [String: String] {
-        let text = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
-        var byID: [String: String] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            XCTAssertNil(byID[cells[0]], "row \(cells[0]) twice")
-            byID[cells[0]] = cells[1]
-        }
-        return byID
-    }
-
     func inspect(_ out: URL, shard: String? = nil) throws {
         let lab = dir.appendingPathComponent("lab").path
         let r = try ReticleProcess.run(["inspect", lab, "--out", out.path, "--threads", "1", "--quiet"] + (shard.map { ["--shard", $0] } ?? []))
@@ -53,7 +41,7 @@ final class ShardMergeCLITests: XCTestCase {
         let single = dir.appendingPathComponent("single")
         for (k, out) in shards.enumerated() { try inspect(out, shard: "\(k + 1)/2") }
         try inspect(single)
-        XCTAssertEqual(try rows(single), Dictionary(uniqueKeysWithValues: Self.names.map { ($0, "lab/2024/\($0)") }))
+        XCTAssertEqual(try csvFilesByID(single), Dictionary(uniqueKeysWithValues: Self.names.map { ($0, "lab/2024/\($0)") }))
 
         try makeYear("2025", seed: 1)
         for (k, out) in shards.enumerated() {
@@ -66,13 +54,13 @@ final class ShardMergeCLITests: XCTestCase {
         try inspect(single)
         var expected = Dictionary(uniqueKeysWithValues: Self.names.map { ($0, "lab/2024/\($0)") })
         for name in Self.names { expected["2025__" + name] = "lab/2025/\(name)" }
-        XCTAssertEqual(try rows(single), expected)
+        XCTAssertEqual(try csvFilesByID(single), expected)
 
         let merged = dir.appendingPathComponent("merged")
         let m = try ReticleProcess.run(["merge", merged.path] + shards.map(\.path))
         XCTAssertEqual(m.status, 0, m.stderr)
         XCTAssertTrue(m.stdout.contains("merged 16 items (16 ok, 0 failed)"), m.stdout)
-        XCTAssertEqual(try rows(merged), expected, "the same ids as one unsharded folder, each file once")
+        XCTAssertEqual(try csvFilesByID(merged), expected, "the same ids as one unsharded folder, each file once")
         let records = try ItemStore(outDir: merged, create: false).allRecords().records
         XCTAssertEqual(Set(records.compactMap(\.pathKey)).count, 16, "16 different files")
     }
@@ -104,7 +92,7 @@ final class ShardMergeCLITests: XCTestCase {
         // One folder with itself (a shard rerun): one item each, the later record kept.
         let same = try ReticleProcess.run(["merge", merged.path, z.path, z.path])
         XCTAssertEqual(same.status, 0, same.stderr)
-        XCTAssertEqual(try rows(merged), ["2024__a.png": "a.png", "2025__a.png": "a.png"])
+        XCTAssertEqual(try csvFilesByID(merged), ["2024__a.png": "a.png", "2025__a.png": "a.png"])
     }
     /// A shard holding the older record of an item does not bring its outputs over the newer ones, whatever
     /// the order the shards are named in.
@@ -136,6 +124,6 @@ final class ShardMergeCLITests: XCTestCase {
         for text in ["newer", "older"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("overlays/slide-\(text).txt").path))
         }
-        XCTAssertEqual(try rows(out).count, 8)
+        XCTAssertEqual(try csvFilesByID(out).count, 8)
     }
 }

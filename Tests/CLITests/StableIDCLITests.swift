@@ -25,18 +25,6 @@ final class StableIDCLITests: XCTestCase {
         return (labs[0], labs[1])
     }
 
-    /// id → file of every row of results.csv, failing on a row that appears twice.
-    func rows(_ out: URL) throws -> [String: String] {
-        let text = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
-        var byID: [String: String] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            XCTAssertNil(byID[cells[0]], "row \(cells[0]) twice")
-            byID[cells[0]] = cells[1]
-        }
-        return byID
-    }
-
     func lastInvocation(_ out: URL) throws -> JSONValue {
         let run = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("run.json")))
         return try XCTUnwrap(run["history"]?.arrayValue?.last)
@@ -50,7 +38,7 @@ final class StableIDCLITests: XCTestCase {
         let out = dir.appendingPathComponent("out")
         let run1 = try ReticleProcess.run(["inspect", first.path, "--out", out.path, "--threads", "1"])
         XCTAssertEqual(run1.status, 0, run1.stderr)
-        XCTAssertEqual(try rows(out), ["a.png": "\(first.lastPathComponent)/a.png"])
+        XCTAssertEqual(try csvFilesByID(out), ["a.png": "\(first.lastPathComponent)/a.png"])
         let store = try ItemStore(outDir: out, create: false)
         let recorded = try XCTUnwrap(store.load(id: "a.png"))
 
@@ -59,7 +47,7 @@ final class StableIDCLITests: XCTestCase {
         XCTAssertTrue(run2.stderr.contains("inspect: 2 items, 2 ok, 0 failed, 1 already done"), run2.stderr)
         XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 1)
         let newID = "\(second.lastPathComponent)__a.png"
-        XCTAssertEqual(try rows(out), ["a.png": "\(first.lastPathComponent)/a.png", newID: "\(second.lastPathComponent)/a.png"])
+        XCTAssertEqual(try csvFilesByID(out), ["a.png": "\(first.lastPathComponent)/a.png", newID: "\(second.lastPathComponent)/a.png"])
         XCTAssertEqual(store.load(id: "a.png"), recorded, "the earlier result is kept as it was")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.itemsDir.path).sorted(), ["a.png.json", newID + ".json"])
         XCTAssertNotEqual(store.load(id: newID)?.inputHash, recorded.inputHash)
@@ -67,7 +55,7 @@ final class StableIDCLITests: XCTestCase {
         let run3 = try ReticleProcess.run(["inspect", first.path, "--out", out.path, "--threads", "1"])
         XCTAssertEqual(run3.status, 0, run3.stderr)
         XCTAssertTrue(run3.stderr.contains("inspect: 1 items, 1 ok, 0 failed, 1 already done"), run3.stderr)
-        XCTAssertEqual(try rows(out).count, 2)
+        XCTAssertEqual(try csvFilesByID(out).count, 2)
     }
 
     func testASameNamedFileJoiningALaterRunLeavesTheEarlierResult() throws {
@@ -84,13 +72,13 @@ final class StableIDCLITests: XCTestCase {
         let (lab1, lab2) = try makeLabs()
         let out = dir.appendingPathComponent("out")
         XCTAssertEqual(try ReticleProcess.run(["inspect", lab1.path, lab2.path, "--out", out.path, "--quiet"]).status, 0)
-        XCTAssertEqual(try rows(out), ["lab1__a.png": "lab1/a.png", "lab2__a.png": "lab2/a.png"])
+        XCTAssertEqual(try csvFilesByID(out), ["lab1__a.png": "lab1/a.png", "lab2__a.png": "lab2/a.png"])
         for lab in [lab2, lab1] {
             let alone = try ReticleProcess.run(["inspect", lab.appendingPathComponent("a.png").path, "--out", out.path, "--quiet"])
             XCTAssertEqual(alone.status, 0, alone.stderr)
             XCTAssertEqual(try lastInvocation(out)["skipped"]?.intValue, 1)
             XCTAssertEqual(try lastInvocation(out)["processed"]?.intValue, 0)
         }
-        XCTAssertEqual(try rows(out), ["lab1__a.png": "lab1/a.png", "lab2__a.png": "lab2/a.png"])
+        XCTAssertEqual(try csvFilesByID(out), ["lab1__a.png": "lab1/a.png", "lab2__a.png": "lab2/a.png"])
     }
 }

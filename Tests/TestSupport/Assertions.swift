@@ -33,6 +33,18 @@ public func makeTemporaryDirectory(_ prefix: String = "reticle-test") -> URL {
     return url
 }
 
+/// id → file of every row of an output folder's results.csv, failing on an id that appears twice.
+public func csvFilesByID(_ out: URL) throws -> [String: String] {
+    let text = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+    var byID: [String: String] = [:]
+    for line in text.split(separator: "\n").dropFirst() {
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertNil(byID[cells[0]], "row \(cells[0]) twice")
+        byID[cells[0]] = cells[1]
+    }
+    return byID
+}
+
 /// A batch command's `--json` rows by their `file` field.
 public func rowsByFile(_ stdout: String) throws -> [String: JSONValue] {
     let rows = try XCTUnwrap(JSONValue.parse(stdout).arrayValue, stdout)

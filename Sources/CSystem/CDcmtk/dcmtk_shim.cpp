@@ -285,13 +285,21 @@ bool dcmjpegDecodes(E_TransferSyntax x) {
            x == EXS_JPEGProcess14 || x == EXS_JPEGProcess14SV1;
 }
 
+// The pixel sequence and the first fragment of `frame` (from the offset table, or one fragment per frame);
+// false when there is none to find.
+bool firstFragment(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_info &info, uint32_t frame,
+                   DcmPixelSequence *&seq, Uint32 &first) {
+    seq = nullptr;
+    first = 0;
+    return pix->getEncapsulatedRepresentation(xfer, nullptr, seq).good() && seq != nullptr &&
+           DcmCodec::determineStartFragment(frame, Sint32(info.frames), seq, first).good() && first < seq->card();
+}
+
 int checkJPEGFrame(DcmPixelData *pix, E_TransferSyntax xfer, const rt_dcm_image_info &info, uint32_t frame,
                    std::string &err) {
     DcmPixelSequence *seq = nullptr;
     Uint32 first = 0;
-    if (pix->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || seq == nullptr ||
-        DcmCodec::determineStartFragment(frame, Sint32(info.frames), seq, first).bad() || first >= seq->card())
-        return RT_DCM_OK;  // dcmtk finds no fragment either and says so
+    if (!firstFragment(pix, xfer, info, frame, seq, first)) return RT_DCM_OK;  // dcmtk finds no fragment either and says so
     DcmPixelItem *item = nullptr;
     Uint8 *p = nullptr;
     if (seq->getItem(item, first).bad() || item == nullptr || item->getUint8Array(p).bad() || p == nullptr) return RT_DCM_OK;
@@ -367,9 +375,7 @@ int readFrameBytes(const rt_dcm_file *f, const rt_dcm_image_info &info, uint32_t
     // that frames can be read in any order and only this frame's fragments are touched.
     DcmPixelSequence *seq = nullptr;
     Uint32 startFragment = 0, first = 0;
-    if (pix->getEncapsulatedRepresentation(ds->getOriginalXfer(), nullptr, seq).good() && seq != nullptr &&
-        DcmCodec::determineStartFragment(frame, Sint32(info.frames), seq, first).good() && first < seq->card())
-        startFragment = first;
+    if (firstFragment(pix, ds->getOriginalXfer(), info, frame, seq, first)) startFragment = first;
     OFString colorModel;
     c = pix->getUncompressedFrame(ds, frame, startFragment, bytes.data(), Uint32(bytes.size()), colorModel, nullptr);
     // dcmtk keeps a fragment's bytes once read; a whole-slide level holds thousands of frames, so

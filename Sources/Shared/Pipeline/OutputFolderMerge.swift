@@ -94,7 +94,7 @@ public enum OutputFolderMerge {
                 copied += 1
             }
             // Only the outputs of the record kept: an older shard's overlays must not replace the newer ones.
-            let ids = byID.keys.sorted { $0.count > $1.count }
+            let ids = Set(byID.keys)
             for shard in shards {
                 let kept = Set(fromShard.filter { $0.value == shard }.keys)
                 copied += try copyOutputs(from: shard, to: outDir) { rel in Self.itemID(of: rel, among: ids).map(kept.contains) ?? true }
@@ -114,12 +114,16 @@ public enum OutputFolderMerge {
     /// The item a file inside an output sub-folder belongs to (`rel` below the sub-folder): its first folder
     /// (`slides/ID/heatmap.png`), else the longest id its name starts with before a "." or "-"
     /// (`overlays/ID.png`, `overlays/ID-gradcam.png`); nil when none does.
-    static func itemID(of rel: String, among idsLongestFirst: [String]) -> String? {
+    static func itemID(of rel: String, among ids: Set<String>) -> String? {
         let parts = rel.split(separator: "/", omittingEmptySubsequences: true)
-        if parts.count > 1, idsLongestFirst.contains(String(parts[0])) { return String(parts[0]) }
-        guard let name = parts.last.map(String.init) else { return nil }
-        return idsLongestFirst.first { id in
-            name.hasPrefix(id) && (name.count == id.count || [".", "-"].contains(name.dropFirst(id.count).prefix(1)))
+        if parts.count > 1, ids.contains(String(parts[0])) { return String(parts[0]) }
+        guard let name = parts.last else { return nil }
+        // Only the name's prefixes ending before a "." or "-" (or the whole name) can be ids: a few set lookups a file.
+        var cut = name.endIndex
+        while true {
+            if ids.contains(String(name[..<cut])) { return String(name[..<cut]) }
+            guard let i = name[..<cut].lastIndex(where: { $0 == "." || $0 == "-" }) else { return nil }
+            cut = i
         }
     }
 
