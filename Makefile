@@ -55,9 +55,9 @@ fuzz: fuzz-build
 	scripts/fuzz --seconds $(SECONDS) $(FUZZ_TARGETS)
 
 # The test suite under AddressSanitizer / ThreadSanitizer, each in its own build folder.
-# ASan leaves fatal signals to reticle's crash guard (the crash-recovery tests plant a SIGSEGV and a
-# stack overflow on purpose and check what the guard records); bad accesses in instrumented code are
-# still caught before they fault. Leak checking is off: the Swift runtime and dcmtk keep process-lifetime
+# Both sanitizers leave fatal signals to reticle's crash guard (the crash-recovery tests plant a SIGSEGV and a
+# stack overflow on purpose and check what the guard records); ASan still catches bad accesses in
+# instrumented code before they fault. Leak checking is off: the Swift runtime and dcmtk keep process-lifetime
 # allocations it would report.
 test-asan: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests --build-path .build-asan --sanitize=address
@@ -66,7 +66,8 @@ test-asan: setup
 
 test-tsan: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests --build-path .build-tsan --sanitize=thread
-	TSAN_OPTIONS=report_signal_unsafe=0 $(SWIFT) test $(TEST_FLAGS) --skip-build --build-path .build-tsan --sanitize=thread --disable-swift-testing
+	TSAN_OPTIONS=report_signal_unsafe=0:handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0 \
+	  $(SWIFT) test $(TEST_FLAGS) --skip-build --build-path .build-tsan --sanitize=thread --disable-swift-testing
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan $(DEMO_OUT)

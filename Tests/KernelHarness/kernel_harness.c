@@ -342,6 +342,39 @@ static void q8_conv_case(void *arg) {
     free(scale); free(bias); free(residual); free(ref); free(mag); free(y);
 }
 
+// MARK: kernel threads
+
+// Three threads issue splits of 2-8 parts at once, 3,000 each: every split the pool takes must run each part exactly
+// once (one refused because another is in flight runs nowhere here; the Swift side then uses libdispatch).
+typedef struct { int counts[8]; } pool_job;
+static void pool_part(void *ctx, int part) { ((pool_job *)ctx)->counts[part]++; }
+static void pool_caller(void *arg) {
+    long *taken = arg;
+    for (int r = 0; r < 3000; r++) {
+        const int parts = 2 + r % 7;
+        pool_job j = {{0}};
+        if (!rk_pool_run(parts, pool_part, &j)) continue;
+        ++*taken;
+        for (int i = 0; i < 8; i++) {
+            if (j.counts[i] == (i < parts)) continue;
+            if (__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED) < 20) fprintf(stderr, "kernel pool: %d parts, part %d ran %d times\n", parts, i, j.counts[i]);
+        }
+    }
+}
+static void pool_case(void) {
+    pthread_t t[3];
+    long taken[3] = {0};
+    job jobs[3];
+    for (int i = 0; i < 3; i++) {
+        jobs[i] = (job){pool_caller, &taken[i]};
+        if (pthread_create(&t[i], NULL, trampoline, &jobs[i]) != 0) { fprintf(stderr, "kernel_harness: no thread\n"); exit(2); }
+    }
+    for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+    checks++;
+    if (taken[0] + taken[1] + taken[2] == 0) { failures++; fprintf(stderr, "kernel pool: took no split\n"); }
+    if (rk_pool_run(1, pool_part, NULL) || rk_pool_run(65, pool_part, NULL)) { failures++; fprintf(stderr, "kernel pool: took 1 or 65 parts\n"); }
+}
+
 // MARK: cases
 
 int main(void) {
@@ -350,6 +383,7 @@ int main(void) {
         printf("kernel_harness: this CPU has no AVX2 + FMA (the kernels need them)\n");
         return 77;  /* "skipped" to scripts/kernels-asan: nothing was tested */
     }
+    pool_case();
     static const int images[][2] = {{1, 1}, {5, 7}, {7, 5}, {9, 13}, {17, 6}, {33, 29}};
     static const int channels[][2] = {{1, 1}, {3, 17}, {17, 3}, {33, 33}, {65, 17}, {3, 65}, {129, 5}};
     const int n_images = sizeof images / sizeof *images, n_channels = sizeof channels / sizeof *channels;

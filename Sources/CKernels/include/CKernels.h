@@ -102,6 +102,16 @@ void rk_depthwise3x3(const rk_conv *c, const float *x, const float *w, const flo
 /// floating-point operations done (2 per multiply-add): the FMA peak of a core, timed by the caller.
 double rk_fma_chains(long iterations);
 
+// MARK: kernel threads (KernelPool.c)
+
+/// One part of a split job: `part` in 0..<parts.
+typedef void (*rk_part_fn)(void *ctx, int part);
+
+/// Runs fn(ctx, part) for every part in 0..<parts on the calling thread and the pool's spinning workers, each part
+/// exactly once, and returns 1 when all have finished. Returns 0 without running anything when the pool cannot take
+/// the job (another split is in flight, parts < 2 or > 64, no worker thread, not Linux): the caller runs it otherwise.
+int rk_pool_run(int parts, rk_part_fn fn, void *ctx);
+
 // MARK: int8 (ConvInt8.c)
 
 #include <stdint.h>

@@ -4,6 +4,7 @@
 // workers, so N items in flight run their kernels on one part each, never N × N threads.
 
 import CBLAS
+import CKernels
 import Foundation
 
 public enum ComputeThreads {
@@ -49,10 +50,28 @@ public enum ComputeThreads {
     }
 
     /// Runs `body(part)` for parts 0..<parts on the machine's cores (inline when there is one part). Every kernel
-    /// splits through here, with `parts` at most `perKernel`.
+    /// splits through here, with `parts` at most `perKernel`: on the kernel pool's spinning workers (KernelPool.c),
+    /// or libdispatch when the pool is busy with another split (or RETICLE_KERNEL_THREADS=dispatch).
     static func run(parts: Int, _ body: (Int) -> Void) {
         lock.withLock { recorded?.append(parts) }
-        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+        if parts <= 1 { body(0); return }
+        if usesPool, runOnPool(parts: parts, body) { return }
+        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+    }
+
+    /// False when RETICLE_KERNEL_THREADS=dispatch: every split on libdispatch, as before the pool (for comparison).
+    static let usesPool = ProcessInfo.processInfo.environment["RETICLE_KERNEL_THREADS"]?.lowercased() != "dispatch"
+
+    /// `body`'s parts on the kernel pool; false (nothing run) when the pool did not take the job.
+    static func runOnPool(parts: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { escapable in
+            var job = escapable
+            return withUnsafeMutablePointer(to: &job) { pointer in
+                rk_pool_run(Int32(parts), { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+                }, pointer) == 1
+            }
+        }
     }
 
     /// The part counts of every kernel split while `body` ran (tests: the bound is observable, not only timed).

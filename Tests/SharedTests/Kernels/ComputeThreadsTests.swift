@@ -85,4 +85,47 @@ final class ComputeThreadsTests: XCTestCase {
         }
         XCTAssertEqual(seen.perKernel, [1, 1, 1, 1], "every item ran, each with one part per kernel")
     }
+
+    /// Per-part counters, each slot written only by its own part: a part run twice or never shows as a count ≠ 1.
+    final class PartCounts: @unchecked Sendable {
+        let counts: UnsafeMutablePointer<Int>
+        let size: Int
+        init(_ size: Int) { self.size = size; counts = .allocate(capacity: size); counts.initialize(repeating: 0, count: size) }
+        deinit { counts.deallocate() }
+        func reset() { counts.update(repeating: 0, count: size) }
+        var values: [Int] { Array(UnsafeBufferPointer(start: counts, count: size)) }
+    }
+
+    func testThePoolRunsEveryPartExactlyOnceJobAfterJob() {
+        for parts in [2, 3, 5, 8] {
+            let seen = PartCounts(parts)
+            var wrong = 0
+            for _ in 0..<2000 {
+                seen.reset()
+                XCTAssertTrue(ComputeThreads.runOnPool(parts: parts) { seen.counts[$0] += 1 }, "the pool takes a job when idle")
+                if seen.values != [Int](repeating: 1, count: parts) { wrong += 1 }
+            }
+            XCTAssertEqual(wrong, 0, "\(parts) parts: \(wrong) of 2000 jobs ran a part twice or not at all")
+        }
+        XCTAssertFalse(ComputeThreads.runOnPool(parts: 1) { _ in XCTFail("one part is the caller's") })
+        XCTAssertFalse(ComputeThreads.runOnPool(parts: 65) { _ in XCTFail("more parts than the pool holds") })
+    }
+
+    func testSplitsFromSeveralThreadsAndNestedSplitsAllFinish() {
+        // Four callers at once: one holds the pool, the others fall back to libdispatch; each part runs once.
+        let callers = 4, rounds = 300, parts = 3
+        let seen = PartCounts(callers * rounds * parts)
+        DispatchQueue.concurrentPerform(iterations: callers) { c in
+            for r in 0..<rounds {
+                ComputeThreads.run(parts: parts) { seen.counts[(c * rounds + r) * parts + $0] += 1 }
+            }
+        }
+        XCTAssertEqual(Set(seen.values), [1])
+        // A part that splits again (the pool is held by its caller) runs its inner parts too.
+        let inner = PartCounts(2 * 4)
+        ComputeThreads.run(parts: 2) { outer in
+            ComputeThreads.run(parts: 4) { inner.counts[outer * 4 + $0] += 1 }
+        }
+        XCTAssertEqual(inner.values, [Int](repeating: 1, count: 8))
+    }
 }
