@@ -24,7 +24,8 @@ final class Int8ResidualChainTests: XCTestCase {
 
     /// A basic block in: channels not a multiple of 4, an image plane that ends inside a 16-pixel tile (tiles cross
     /// images), conv2's input range clipped at the top so requantisation saturates.
-    func block(inChannels: Int, width: Int, outChannels: Int, stride: Int, x: Tensor, _ r: inout SplitMix64) -> FusedResidualBlock {
+    func block(inChannels: Int, width: Int, outChannels: Int, stride: Int, x: Tensor, shortcutRange: Float = 1,
+               _ r: inout SplitMix64) -> FusedResidualBlock {
         let c1 = conv(Conv2dConfig(inChannels, width, kernelSize: 3, stride: stride, padding: 1), .relu, &r)
         let c2 = conv(Conv2dConfig(width, outChannels, kernelSize: 3, padding: 1), .relu, &r)
         let (lo, hi) = range(x)
@@ -33,7 +34,7 @@ final class Int8ResidualChainTests: XCTestCase {
         let q2 = QuantizedConv2d(quantizing: c2, input: ActivationQuantization(low: 0, high: range(hidden).1 * 0.7))
         let shortcut: (any Layer)? = stride == 1 && inChannels == outChannels ? nil
             : Sequential([QuantizedConv2d(quantizing: conv(Conv2dConfig(inChannels, outChannels, kernelSize: 1, stride: stride), .none, &r),
-                                          input: ActivationQuantization(low: lo, high: hi))])
+                                          input: ActivationQuantization(low: lo, high: hi * shortcutRange))])
         return FusedResidualBlock(body: [q1], last: q2, shortcut: shortcut)
     }
 
@@ -60,7 +61,20 @@ final class Int8ResidualChainTests: XCTestCase {
             XCTAssertEqual(codes.codes, QuantizedActivations(fp32, q2.input).codes, "case \(i): conv1's codes")
             XCTAssertEqual(codes.shape, fp32.shape)
             XCTAssertTrue(codes.codes.contains(255), "case \(i): the clipped top is exercised")
+            if let p = b.projection {
+                // The projection reads conv1's codes of the block input: its outputs as on its own.
+                XCTAssertEqual(p.input, q1.input)
+                XCTAssertEqual(p.forward(codes: QuantizedActivations(x, q1.input), residual: nil).scalars, b.shortcut!(Variable(x), .inference).value.scalars)
+            }
         }
+    }
+
+    func testProjectionWithItsOwnQuantisationQuantisesAgain() {
+        var r = SplitMix64(seed: 9)
+        let x = Tensor.uniform([2, 6, 9, 9], low: -1, high: 1.5, using: &r)
+        let b = block(inChannels: 6, width: 7, outChannels: 10, stride: 2, x: x, shortcutRange: 0.5, &r)
+        XCTAssertNotEqual(b.projection!.input, (b.body[0] as! QuantizedConv2d).input)
+        XCTAssertEqual(b.int8Chained(Variable(x), .inference)?.value.scalars, perLayer(b, Variable(x)).value.scalars)
     }
 
     func testOtherBodiesKeepTheLayerPath() {
