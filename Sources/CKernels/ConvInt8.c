@@ -311,9 +311,54 @@ AVX2 static inline __attribute__((always_inline)) void store_tile(const rk_conv 
     }
 }
 
-void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
-                const float *scale, const float *bias, const float *residual, int activation, float *y,
-                int32_t *acc_out, int part, int parts) {
+// Writes lanes 0…valid−1 of one tile requantised into the next convolution's input codes: u8 NHWC with C₄ channels
+// (pixel q of the batch at yq + q·C₄, so a tile that crosses images needs no split). The fp32 value of each lane is
+// computed by the operations of store_tile (no residual), then quantised by those of quantize32: the codes equal
+// rk_q8_quantize_nhwc of what rk_q8_conv would have stored, bit for bit. One panel's 4 channels are one dword per
+// pixel: the 4 × 16 codes are packed to bytes and transposed in registers, and the channels past C_out (the last
+// panel's padding) get the output zero point, as rk_q8_quantize_nhwc writes them.
+AVX2 static inline __attribute__((always_inline)) void store_tile_q8(const rk_conv *c, __m256i acc[QM][2], int oc0, int zero_point,
+                            const int32_t *wsum, const float *scale, const float *bias, int act, __m256 inv, __m256 ozp,
+                            int out_zero_point, uint8_t *yq, long first, int valid) {
+    const int cpo = padded_channels(c->out_channels);
+    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
+    __m256i code[QM][2];
+    for (int m = 0; m < QM; m++) {
+        const int oc = oc0 + m;
+        if (oc >= c->out_channels) { code[m][0] = code[m][1] = _mm256_set1_epi32(out_zero_point); continue; }
+        const __m256i comp = _mm256_set1_epi32(zero_point * wsum[oc]);
+        for (int h = 0; h < 2; h++) {
+            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[m][h], comp)), _mm256_set1_ps(scale[oc]));
+            if (bias) v = _mm256_add_ps(v, _mm256_set1_ps(bias[oc]));
+            if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
+            if (act == 2) v = _mm256_min_ps(v, _mm256_set1_ps(6));
+            __m256 t = _mm256_add_ps(_mm256_mul_ps(v, inv), ozp);
+            t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
+            code[m][h] = _mm256_cvtps_epi32(t);
+        }
+    }
+    // Per 128-bit lane, packing gives the bytes [ch0 p0…3, ch1 p0…3, ch2 p0…3, ch3 p0…3]; the shuffle transposes that
+    // 4 × 4 so each pixel's 4 channels are one dword: lane 0 holds pixels 0…3 of the half, lane 1 pixels 4…7.
+    const __m256i to_pixels = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                               0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    uint32_t d[QN];
+    for (int h = 0; h < 2; h++) {
+        const __m256i a = _mm256_packus_epi32(code[0][h], code[1][h]), b = _mm256_packus_epi32(code[2][h], code[3][h]);
+        _mm256_storeu_si256((__m256i *)(d + 8 * h), _mm256_shuffle_epi8(_mm256_packus_epi16(a, b), to_pixels));
+    }
+    uint8_t *dst = yq + (size_t)first * cpo + oc0;
+    if (valid == QN) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < QN; j++) memcpy(dst + (size_t)j * cpo, &d[j], 4);
+    } else {
+        for (int j = 0; j < valid; j++) memcpy(dst + (size_t)j * cpo, &d[j], 4);
+    }
+}
+
+// The loop of rk_q8_conv and rk_q8_conv_requantize: y/acc_out as rk_q8_conv, or with yq non-NULL the requantised codes.
+AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
+                         const float *scale, const float *bias, const float *residual, int activation, float *y,
+                         int32_t *acc_out, float out_inv_scale, int out_zero_point, uint8_t *yq, int part, int parts) {
     const int cp = padded_channels(c->channels), taps = c->kernel_h * c->kernel_w, k4 = taps * cp / 4;
     const int plane = c->out_height * c->out_width, panels = (c->out_channels + QM - 1) / QM;
     const long pixels = (long)c->batch * plane;
@@ -329,6 +374,7 @@ void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t
     const long total = units * chunks, u0 = total * part / parts, u1 = total * (part + 1) / parts;
     if (u0 >= u1) return;
     const q8_kernel_fn kernel = rk_q8_isa() == 2 ? kernel_vnni : kernel_avx2;
+    const __m256 out_inv = _mm256_set1_ps(out_inv_scale), out_zp = _mm256_set1_ps((float)out_zero_point);
     // Scratch: the packed columns, a row of the zero point and the staging rows of pack_columns (one run per pixel).
     const size_t col_bytes = (size_t)block * k4 * 4, run_bytes = (size_t)(c->dilation_w == 1 ? c->kernel_w : 1) * cp;
     uint8_t *cols = (uint8_t *)rk_scratch(0, (col_bytes + (QN + 1) * run_bytes + 3) / 4);
@@ -351,6 +397,11 @@ void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t
                 kernel(k4, cols + (size_t)t * k4 * QN * 4, wp, acc);
                 const int valid = count - t * QN < QN ? count - t * QN : QN;
                 const long first = q0 + t * QN;
+                if (yq) {
+                    store_tile_q8(c, acc, p * QM, zero_point, wsum, scale, bias, activation, out_inv, out_zp, out_zero_point,
+                                  yq, first, valid);
+                    continue;
+                }
                 const int at0 = (int)(first % plane);
                 if (valid == QN && at0 + QN <= plane) {  // the common whole tile, with the lane range known here
                     store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
@@ -368,6 +419,19 @@ void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t
             }
         }
     }
+}
+
+void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
+                const float *scale, const float *bias, const float *residual, int activation, float *y,
+                int32_t *acc_out, int part, int parts) {
+    q8_conv(c, x, zero_point, packed_w, wsum, scale, bias, residual, activation, y, acc_out, 1, 0, NULL, part, parts);
+}
+
+void rk_q8_conv_requantize(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
+                           const float *scale, const float *bias, int activation, float out_inv_scale, int out_zero_point,
+                           uint8_t *yq, int part, int parts) {
+    q8_conv(c, x, zero_point, packed_w, wsum, scale, bias, NULL, activation, NULL, NULL, out_inv_scale, out_zero_point, yq,
+            part, parts);
 }
 
 void rk_q8_conv_reference(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *w, int32_t *acc) {

@@ -338,6 +338,35 @@ static void q8_conv_case(void *arg) {
     conv_case named = *t; named.name = "q8_conv";
     compare(&named, y, ref, mag, ny, 1e-6, &worst_q8);
 
+    // Requantised for the next int8 convolution: the codes must equal quantize(the fp32 epilogue without residual),
+    // every byte, padding channels at the output zero point. The scale clips both ends of the range.
+    const int ko = (t->k + 3) & ~3, ozp = (zp * 7 + 3) % 256;
+    float *y0 = nans(ny);
+    for (int p = 0; p < t->parts; p++)
+        rk_q8_conv(&cq, q, zp, packed, wsum, scale, t->bias ? bias : NULL, NULL, t->act, y0, NULL, p, t->parts);
+    float big = 1e-3f;
+    for (size_t i = 0; i < ny; i++) big = fabsf(y0[i]) > big ? fabsf(y0[i]) : big;
+    const float oinv = 200.0f / big;
+    uint8_t *yq = alloc((size_t)t->n * oplane * ko + 1);
+    memset(yq, 0xA5, (size_t)t->n * oplane * ko + 1);
+    for (int p = 0; p < t->parts; p++)
+        rk_q8_conv_requantize(&cq, q, zp, packed, wsum, scale, t->bias ? bias : NULL, t->act, oinv, ozp, yq, p, t->parts);
+    bad = -1;
+    for (int n = 0; n < t->n && bad < 0; n++)
+        for (long i = 0; i < oplane && bad < 0; i++)
+            for (int k = 0; k < ko; k++) {
+                const size_t at = ((size_t)n * oplane + i) * ko + k;
+                const int want_q = k < t->k ? quantize_one(y0[((size_t)n * t->k + k) * oplane + i], oinv, ozp) : ozp;
+                if (yq[at] != want_q) { bad = (long)at; break; }
+            }
+    checks++;
+    if (bad >= 0 || yq[(size_t)t->n * oplane * ko] != 0xA5) {
+        failures++;
+        fprintf(stderr, "FAIL q8_conv_requantize n=%d c=%d k=%d %dx%d kernel=%d stride=%d zp=%d parts=%d: at %ld\n", t->n, t->c, t->k,
+                t->h, t->w, t->kernel, t->stride, zp, t->parts, bad);
+    }
+    free(y0); free(yq);
+
     free(x); free(q); free(w); free(packed); free(wsum); free(want); free(acc); free(nchw); free(oracle);
     free(scale); free(bias); free(residual); free(ref); free(mag); free(y);
 }

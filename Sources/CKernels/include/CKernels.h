@@ -146,6 +146,14 @@ void rk_q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t
                 const float *scale, const float *bias, const float *residual, int activation, float *y,
                 int32_t *acc_out, int part, int parts);
 
+/// rk_q8_conv without a residual whose outputs are requantised for the next int8 convolution instead of stored as
+/// fp32: yq [N][H_out·W_out][C₄_out] u8 (channels padded to a multiple of 4 with out_zero_point) holds exactly the
+/// codes rk_q8_quantize_nhwc(inv_scale = out_inv_scale, out_zero_point) gives for the y rk_q8_conv would write, so it
+/// is that convolution's x (`input_image_stride` = H_out·W_out·C₄_out). `c->output_image_stride` is not used.
+void rk_q8_conv_requantize(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
+                           const float *scale, const float *bias, int activation, float out_inv_scale, int out_zero_point,
+                           uint8_t *yq, int part, int parts);
+
 /// The naive oracle of rk_q8_conv's sums, on NCHW u8 x (`c->input_image_stride` = C·H·W): w unpacked
 /// [C_out][C_in][kH][kW], acc laid out as y.
 void rk_q8_conv_reference(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *w, int32_t *acc);

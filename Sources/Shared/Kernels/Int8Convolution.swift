@@ -87,26 +87,62 @@ public enum Int8Convolution {
     /// Shapes: input [N, C_in, H, W], residual [N, C_out, H_out, W_out] → [N, C_out, H_out, W_out]. groups = 1.
     static func forward(_ g: ConvGeometry, input: Tensor, quantization q: ActivationQuantization, weights: PackedInt8Weights,
                         outputScales: [Float], bias: [Float], residual: Tensor?, activation: FusedActivation) -> Tensor {
+        forward(g, codes: quantizeNHWC(input, q, parts: Swift.max(1, Convolution.threads)), zeroPoint: q.zeroPoint, weights: weights,
+                outputScales: outputScales, bias: bias, residual: residual, activation: activation)
+    }
+
+    /// As `forward(_:input:…)` on input already quantised: `codes` [N][H·W][C₄] as `quantizeNHWC` writes them.
+    static func forward(_ g: ConvGeometry, codes: [UInt8], zeroPoint: Int, weights: PackedInt8Weights,
+                        outputScales: [Float], bias: [Float], residual: Tensor?, activation: FusedActivation) -> Tensor {
         precondition(g.groups == 1, "the int8 kernel runs ungrouped convolutions")
+        precondition(codes.count >= g.batch * g.height * g.width * ((g.inChannels + 3) & ~3), "int8 codes \(codes.count) too few for \(g)")
         let parts = Swift.max(1, Convolution.threads)
-        let codes = quantizeNHWC(input, q, parts: parts)
         var out = Tensor(uninitializedShape: g.outputShape)
         var shape = Convolution.kernelShape(g)
         shape.input_image_stride = g.height * g.width * ((g.inChannels + 3) & ~3)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
         withExtendedLifetime((weights, residual)) {
             let r = residual.map { UnsafePointer($0.storage.pointer) }
             codes.withUnsafeBufferPointer { x in outputScales.withUnsafeBufferPointer { s in weights.sums.withUnsafeBufferPointer { ws in
                 bias.withUnsafeBufferPointer { b in out.withUnsafeMutablePointer { y in
                     Convolution.runParts(parts) { part in
-                        rk_q8_conv(&shape, x.baseAddress!, Int32(q.zeroPoint), weights.bytes, ws.baseAddress!, s.baseAddress!, b.baseAddress!, r,
-                                   act, y, nil, Int32(part), Int32(parts))
+                        rk_q8_conv(&shape, x.baseAddress!, Int32(zeroPoint), weights.bytes, ws.baseAddress!, s.baseAddress!, b.baseAddress!, r,
+                                   kernelActivation(activation), y, nil, Int32(part), Int32(parts))
                     }
                 } }
             } } }
         }
         return out
     }
+
+    /// The convolution's output (no residual) quantised as `output` straight from the kernel's registers, in the
+    /// [N][H_out·W_out][C₄_out] layout the next int8 convolution reads: the same codes as `forward` followed by
+    /// `quantizeNHWC(…, output)`, bit for bit, without the fp32 tensor between.
+    static func requantized(_ g: ConvGeometry, codes: [UInt8], zeroPoint: Int, weights: PackedInt8Weights, outputScales: [Float],
+                            bias: [Float], activation: FusedActivation, output: ActivationQuantization) -> [UInt8] {
+        precondition(g.groups == 1, "the int8 kernel runs ungrouped convolutions")
+        precondition(codes.count >= g.batch * g.height * g.width * ((g.inChannels + 3) & ~3), "int8 codes \(codes.count) too few for \(g)")
+        let parts = Swift.max(1, Convolution.threads)
+        var shape = Convolution.kernelShape(g)
+        shape.input_image_stride = g.height * g.width * ((g.inChannels + 3) & ~3)
+        let count = g.batch * g.outHeight * g.outWidth * ((g.outChannels + 3) & ~3)
+        return [UInt8](unsafeUninitializedCapacity: Swift.max(count, 1)) { buffer, written in
+            let yq = buffer.baseAddress!
+            withExtendedLifetime(weights) {
+                codes.withUnsafeBufferPointer { x in outputScales.withUnsafeBufferPointer { s in weights.sums.withUnsafeBufferPointer { ws in
+                    bias.withUnsafeBufferPointer { b in
+                        Convolution.runParts(parts) { part in
+                            rk_q8_conv_requantize(&shape, x.baseAddress!, Int32(zeroPoint), weights.bytes, ws.baseAddress!, s.baseAddress!,
+                                                  b.baseAddress!, kernelActivation(activation), 1 / output.scale, Int32(output.zeroPoint),
+                                                  yq, Int32(part), Int32(parts))
+                        }
+                    }
+                } } }
+            }
+            written = count
+        }
+    }
+
+    static func kernelActivation(_ a: FusedActivation) -> Int32 { a == .relu ? 1 : a == .relu6 ? 2 : 0 }
 
     /// The s32 sums Σ w·(q − z) the fast kernel computes for `input` (tests compare them with `referenceSums`).
     static func sums(_ g: ConvGeometry, input: Tensor, quantization q: ActivationQuantization, weights: PackedInt8Weights, parts: Int) -> [Int32] {

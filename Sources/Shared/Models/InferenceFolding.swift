@@ -103,6 +103,8 @@ public struct FusedResidualBlock: Layer {
     public let shortcut: (any Layer)?
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
+        // An all-int8 basic block passes u8 activations between its convolutions (Int8ResidualChain.swift).
+        if let y = int8Chained(x, ctx) { return y }
         let identity = shortcut?(x, ctx) ?? x
         return last.forward(body.reduce(x) { $1($0, ctx) }, residual: identity, ctx)
     }

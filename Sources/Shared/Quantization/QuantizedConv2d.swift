@@ -45,10 +45,12 @@ public struct QuantizedConv2d: ResidualConvolution {
                   input: input, fusedActivation: conv.fusedActivation)
     }
 
-    func geometry(_ x: Tensor) -> ConvGeometry {
-        precondition(x.rank == 4 && x.shape[1] == config.inChannels, "QuantizedConv2d expects [N, \(config.inChannels), H, W], got \(x.shape)")
+    func geometry(_ x: Tensor) -> ConvGeometry { geometry(shape: x.shape) }
+
+    func geometry(shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == 4 && shape[1] == config.inChannels, "QuantizedConv2d expects [N, \(config.inChannels), H, W], got \(shape)")
         let c = config
-        return ConvGeometry(batch: x.shape[0], inChannels: c.inChannels, height: x.shape[2], width: x.shape[3], outChannels: c.outChannels,
+        return ConvGeometry(batch: shape[0], inChannels: c.inChannels, height: shape[2], width: shape[3], outChannels: c.outChannels,
                             kernel: (c.kernelSize, c.kernelSize), stride: (c.stride, c.stride), padding: (c.padding, c.padding),
                             dilation: (c.dilation, c.dilation))
     }
@@ -63,6 +65,27 @@ public struct QuantizedConv2d: ResidualConvolution {
         precondition(residual.shape == g.outputShape, "residual \(residual.shape) ≠ output \(g.outputShape)")
         return Variable(Int8Convolution.forward(g, input: x.value, quantization: input, weights: packed, outputScales: outputScales,
                                                 bias: bias, residual: residual.value, activation: fusedActivation))
+    }
+
+    /// act(conv + bias + residual) of input already quantised as this convolution's `input` (a chain, README "int8
+    /// inference"): the same outputs as `forward` on the tensor those codes were quantised from.
+    func forward(codes x: QuantizedActivations, residual: Tensor?) -> Tensor {
+        precondition(x.quantization == input, "u8 activations quantised as \(x.quantization), this convolution reads \(input)")
+        let g = geometry(shape: x.shape)
+        precondition(residual.map { $0.shape == g.outputShape } ?? true, "residual \(residual?.shape ?? []) ≠ output \(g.outputShape)")
+        return Int8Convolution.forward(g, codes: x.codes, zeroPoint: input.zeroPoint, weights: packed, outputScales: outputScales,
+                                       bias: bias, residual: residual, activation: fusedActivation)
+    }
+
+    /// The outputs of `forward(codes:residual: nil)` quantised as `next` (the input of the convolution that reads
+    /// them), without the fp32 tensor: bit for bit the codes `QuantizedActivations(forward(…), next)` would hold.
+    func requantized(codes x: QuantizedActivations, for next: ActivationQuantization) -> QuantizedActivations {
+        precondition(x.quantization == input, "u8 activations quantised as \(x.quantization), this convolution reads \(input)")
+        let g = geometry(shape: x.shape)
+        return QuantizedActivations(shape: g.outputShape, quantization: next,
+                                    codes: Int8Convolution.requantized(g, codes: x.codes, zeroPoint: input.zeroPoint, weights: packed,
+                                                                       outputScales: outputScales, bias: bias, activation: fusedActivation,
+                                                                       output: next))
     }
 
     /// The weights as the int8 kernel sees them, back in fp32 (scale · code).
