@@ -101,7 +101,7 @@ final class Int8ResidualChainTests: XCTestCase {
         }
         let calibration = (0..<3).map { _ in Tensor.uniform([4, 3, 32, 32], low: -2, high: 2, using: &r) }
         let q = try QuantizedModel.quantize(net, calibration: calibration, calibrator: .percentile)
-        var chained = 0
+        var chained = 0, sharing = 0
         func unchain(_ layer: any Layer) -> any Layer {
             switch layer {
             case let s as Sequential: return Sequential(s.layers.map(unchain))
@@ -110,12 +110,15 @@ final class Int8ResidualChainTests: XCTestCase {
                 if let first = b.body.first as? QuantizedConv2d,
                    b.int8Chained(Variable(Tensor(shape: [1, first.config.inChannels, 4, 4], scalars: [Float](repeating: 0.5, count: first.config.inChannels * 16))),
                                  .inference) != nil { chained += 1 }
+                // Calibrated on the same tensor, a projection gets conv1's quantisation: the input is quantised once.
+                if let p = b.projection, p.input == (b.body.first as? QuantizedConv2d)?.input { sharing += 1 }
                 return PerLayerBlock(block: b)
             default: return layer
             }
         }
         let reference = q.network.replacingLayers(q.network.layers.map(unchain))
         XCTAssertEqual(chained, 8, "ResNet-18's 8 basic blocks run chained")
+        XCTAssertEqual(sharing, 3, "the 3 projections read conv1's codes")
         for _ in 0..<2 {
             let x = Tensor.uniform([3, 3, 40, 36], low: -2, high: 2, using: &r)
             XCTAssertEqual(q.network([x]).scalars, reference([x]).scalars)
