@@ -373,18 +373,25 @@ static void q8_conv_case(void *arg) {
 
 // MARK: kernel threads
 
-// Three threads issue splits of 2-8 parts at once, 3,000 each: every split the pool takes must run each part exactly
-// once (one refused because another is in flight runs nowhere here; the Swift side then uses libdispatch).
-typedef struct { int counts[8]; } pool_job;
-static void pool_part(void *ctx, int part) { ((pool_job *)ctx)->counts[part]++; }
+// Three threads issue splits of 2-8 parts (and some of 70) at once, 3,000 each: every split the pool takes must run
+// each part exactly once (one refused because another is in flight runs nowhere here; the Swift side then uses
+// libdispatch), and some parts must run on the workers, not all on the caller.
+typedef struct { int counts[70]; pthread_t caller; int elsewhere; } pool_job;
+static void pool_part(void *ctx, int part) {
+    pool_job *j = ctx;
+    j->counts[part]++;
+    if (!pthread_equal(pthread_self(), j->caller)) __atomic_store_n(&j->elsewhere, 1, __ATOMIC_RELAXED);
+    for (volatile int spin = 0; spin < 200; spin++) {}  // a part worth claiming
+}
 static void pool_caller(void *arg) {
     long *taken = arg;
     for (int r = 0; r < 3000; r++) {
-        const int parts = 2 + r % 7;
-        pool_job j = {{0}};
+        const int parts = r % 100 == 99 ? 70 : 2 + r % 7;
+        pool_job j = {{0}, pthread_self(), 0};
         if (!rk_pool_run(parts, pool_part, &j)) continue;
-        ++*taken;
-        for (int i = 0; i < 8; i++) {
+        taken[0]++;
+        taken[1] += j.elsewhere;
+        for (int i = 0; i < 70; i++) {
             if (j.counts[i] == (i < parts)) continue;
             if (__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED) < 20) fprintf(stderr, "kernel pool: %d parts, part %d ran %d times\n", parts, i, j.counts[i]);
         }
@@ -392,16 +399,17 @@ static void pool_caller(void *arg) {
 }
 static void pool_case(void) {
     pthread_t t[3];
-    long taken[3] = {0};
+    long taken[3][2] = {{0}};
     job jobs[3];
     for (int i = 0; i < 3; i++) {
-        jobs[i] = (job){pool_caller, &taken[i]};
+        jobs[i] = (job){pool_caller, taken[i]};
         if (pthread_create(&t[i], NULL, trampoline, &jobs[i]) != 0) { fprintf(stderr, "kernel_harness: no thread\n"); exit(2); }
     }
     for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
     checks++;
-    if (taken[0] + taken[1] + taken[2] == 0) { failures++; fprintf(stderr, "kernel pool: took no split\n"); }
-    if (rk_pool_run(1, pool_part, NULL) || rk_pool_run(65, pool_part, NULL)) { failures++; fprintf(stderr, "kernel pool: took 1 or 65 parts\n"); }
+    const long jobs_taken = taken[0][0] + taken[1][0] + taken[2][0], elsewhere = taken[0][1] + taken[1][1] + taken[2][1];
+    if (jobs_taken == 0 || elsewhere == 0) { failures++; fprintf(stderr, "kernel pool: %ld splits taken, %ld with a part on a worker\n", jobs_taken, elsewhere); }
+    if (rk_pool_run(1, pool_part, NULL)) { failures++; fprintf(stderr, "kernel pool: took a split of 1 part\n"); }
 }
 
 // MARK: cases

@@ -107,9 +107,10 @@ double rk_fma_chains(long iterations);
 /// One part of a split job: `part` in 0..<parts.
 typedef void (*rk_part_fn)(void *ctx, int part);
 
-/// Runs fn(ctx, part) for every part in 0..<parts on the calling thread and the pool's spinning workers, each part
-/// exactly once, and returns 1 when all have finished. Returns 0 without running anything when the pool cannot take
-/// the job (another split is in flight, parts < 2 or > 64, no worker thread, not Linux): the caller runs it otherwise.
+/// Runs fn(ctx, part) for every part in 0..<parts on the calling thread and the pool's spinning workers (at most one
+/// per core besides the caller; parts beyond them are claimed in turn), each part exactly once, and returns 1 when all
+/// have finished. Returns 0 without running anything when the pool cannot take the job (another split is in flight,
+/// parts < 2, no worker thread could start, not Linux): the caller runs it otherwise.
 int rk_pool_run(int parts, rk_part_fn fn, void *ctx);
 
 // MARK: int8 (ConvInt8.c)

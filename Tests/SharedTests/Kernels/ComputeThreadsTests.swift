@@ -97,7 +97,7 @@ final class ComputeThreadsTests: XCTestCase {
     }
 
     func testThePoolRunsEveryPartExactlyOnceJobAfterJob() {
-        for parts in [2, 3, 5, 8] {
+        for parts in [2, 3, 5, 8, 65] {
             let seen = PartCounts(parts)
             var wrong = 0
             for _ in 0..<2000 {
@@ -108,7 +108,23 @@ final class ComputeThreadsTests: XCTestCase {
             XCTAssertEqual(wrong, 0, "\(parts) parts: \(wrong) of 2000 jobs ran a part twice or not at all")
         }
         XCTAssertFalse(ComputeThreads.runOnPool(parts: 1) { _ in XCTFail("one part is the caller's") })
-        XCTAssertFalse(ComputeThreads.runOnPool(parts: 65) { _ in XCTFail("more parts than the pool holds") })
+    }
+
+    func testPartsRunOnTheWorkersNotOnlyOnTheCaller() {
+        // Parts of about 20 µs: long enough for a spinning or woken worker to claim some (a trivial part could all
+        // be done by the caller before a worker looks).
+        let jobs = 500, parts = 2
+        let threads = PartCounts(jobs * parts)
+        let caller = Int(bitPattern: UInt(pthread_self()))
+        for j in 0..<jobs {
+            XCTAssertTrue(ComputeThreads.runOnPool(parts: parts) { part in
+                let until = DispatchTime.now().uptimeNanoseconds + 20_000
+                while DispatchTime.now().uptimeNanoseconds < until {}
+                threads.counts[j * parts + part] = Int(bitPattern: UInt(pthread_self()))
+            })
+        }
+        let elsewhere = threads.values.filter { $0 != caller }.count
+        XCTAssertGreaterThan(elsewhere, 0, "every one of \(jobs * parts) parts ran on the calling thread")
     }
 
     func testSplitsFromSeveralThreadsAndNestedSplitsAllFinish() {
