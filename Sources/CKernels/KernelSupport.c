@@ -26,8 +26,9 @@ int rk_isa(void) {
 
 void rk_force_avx2(int on) { __atomic_store_n(&force_avx2, on, __ATOMIC_RELAXED); }
 
-// One growing buffer per thread and slot: Swift's worker threads persist, so steady-state calls allocate nothing.
-// A thread that exits (libdispatch retires idle workers) frees its buffers through the key's destructor.
+// One growing buffer per thread and slot: the kernel pool's workers (KernelPool.c) live as long as the process, so
+// steady-state calls allocate nothing, and each keeps the largest buffer it needed. A thread that exits (libdispatch
+// retires idle workers, which run the splits the pool could not take) frees its buffers through the key's destructor.
 typedef struct { float *buffer[3]; size_t size[3]; } scratch_set;
 
 static pthread_key_t scratch_key;
