@@ -51,15 +51,18 @@ void rk_q8_pack_weights(const int8_t *w, int out_channels, int channels, int tap
 }
 
 // 32 values quantised into one ymm of codes, in order.
+// The u8 code of 8 values as s32 lanes: the one definition every quantising path uses (rk_q8_quantize, the NHWC
+// quantisation, the requantising epilogue), so their codes agree bit for bit.
+AVX2 static inline __attribute__((always_inline)) __m256i quantize8(__m256 x, __m256 inv, __m256 zp) {
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(x, inv), zp);
+    // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
+    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(255));
+    return _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
+}
+
 AVX2 static inline __m256i quantize32(const float *x, __m256 inv, __m256 zp) {
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
     __m256i r[4];
-    for (int j = 0; j < 4; j++) {
-        __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * j), inv), zp);
-        // max(t, 0) first: a NaN becomes 0 (maxps returns its second operand when one is NaN).
-        t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
-        r[j] = _mm256_cvtps_epi32(t);  // round to nearest, ties to even (MXCSR default)
-    }
+    for (int j = 0; j < 4; j++) r[j] = quantize8(_mm256_loadu_ps(x + 8 * j), inv, zp);
     const __m256i w16 = _mm256_packus_epi32(r[0], r[1]), x16 = _mm256_packus_epi32(r[2], r[3]);
     return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w16, x16), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
@@ -272,6 +275,17 @@ int rk_q8_isa(void) {
 // Writes lanes j0…j1−1 of one tile (consecutive pixels of one image; `offset` is lane j0's index in y's layout):
 // acc − zp·Σw per channel, as s32 into acc_out, or dequantised (· scale[oc]) with bias, residual and the activation
 // into y. Lanes of a half that is only partly written go through a spill, with the same operations in the same order.
+// scale · (sum − zp·Σw) + bias: the fp32 value of 8 lanes of one output channel, before residual and activation.
+AVX2 static inline __attribute__((always_inline)) __m256 dequantize8(__m256i s, float scale, const float *bias, int oc) {
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(scale));
+    return bias ? _mm256_add_ps(v, _mm256_set1_ps(bias[oc])) : v;
+}
+
+AVX2 static inline __attribute__((always_inline)) __m256 activate8(__m256 v, int act) {
+    if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
+    return act == 2 ? _mm256_min_ps(v, _mm256_set1_ps(6)) : v;
+}
+
 AVX2 static inline __attribute__((always_inline)) void store_tile(const rk_conv *c, __m256i acc[QM][2], int oc0, int zero_point, const int32_t *wsum,
                             const float *scale, const float *bias, const float *residual, int act, float *y,
                             int32_t *acc_out, long offset, int j0, int j1) {
@@ -290,13 +304,10 @@ AVX2 static inline __attribute__((always_inline)) void store_tile(const rk_conv 
                 else { int32_t t[8]; _mm256_storeu_si256((__m256i *)t, s); for (int i = lo; i < hi; i++) acc_out[at + i] = t[i - 8 * h]; }
                 continue;
             }
-            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(scale[oc]));
-            if (bias) v = _mm256_add_ps(v, _mm256_set1_ps(bias[oc]));
+            __m256 v = dequantize8(s, scale[oc], bias, oc);
             if (whole) {
                 if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at + 8 * h));
-                if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
-                if (act == 2) v = _mm256_min_ps(v, _mm256_set1_ps(6));
-                _mm256_storeu_ps(y + at + 8 * h, v);
+                _mm256_storeu_ps(y + at + 8 * h, activate8(v, act));
             } else {
                 float t[8];
                 _mm256_storeu_ps(t, v);
@@ -313,7 +324,7 @@ AVX2 static inline __attribute__((always_inline)) void store_tile(const rk_conv 
 
 // Writes lanes 0…valid−1 of one tile requantised into the next convolution's input codes: u8 NHWC with C₄ channels
 // (pixel q of the batch at yq + q·C₄, so a tile that crosses images needs no split). The fp32 value of each lane is
-// computed by the operations of store_tile (no residual), then quantised by those of quantize32: the codes equal
+// computed by store_tile's helpers (no residual), then quantised by quantize8 as rk_q8_quantize_nhwc is: the codes equal
 // rk_q8_quantize_nhwc of what rk_q8_conv would have stored, bit for bit. One panel's 4 channels are one dword per
 // pixel: the 4 × 16 codes are packed to bytes and transposed in registers, and the channels past C_out (the last
 // panel's padding) get the output zero point, as rk_q8_quantize_nhwc writes them.
@@ -321,21 +332,13 @@ AVX2 static inline __attribute__((always_inline)) void store_tile_q8(const rk_co
                             const int32_t *wsum, const float *scale, const float *bias, int act, __m256 inv, __m256 ozp,
                             int out_zero_point, uint8_t *yq, long first, int valid) {
     const int cpo = padded_channels(c->out_channels);
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255);
     __m256i code[QM][2];
     for (int m = 0; m < QM; m++) {
         const int oc = oc0 + m;
         if (oc >= c->out_channels) { code[m][0] = code[m][1] = _mm256_set1_epi32(out_zero_point); continue; }
         const __m256i comp = _mm256_set1_epi32(zero_point * wsum[oc]);
-        for (int h = 0; h < 2; h++) {
-            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[m][h], comp)), _mm256_set1_ps(scale[oc]));
-            if (bias) v = _mm256_add_ps(v, _mm256_set1_ps(bias[oc]));
-            if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
-            if (act == 2) v = _mm256_min_ps(v, _mm256_set1_ps(6));
-            __m256 t = _mm256_add_ps(_mm256_mul_ps(v, inv), ozp);
-            t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
-            code[m][h] = _mm256_cvtps_epi32(t);
-        }
+        for (int h = 0; h < 2; h++)
+            code[m][h] = quantize8(activate8(dequantize8(_mm256_sub_epi32(acc[m][h], comp), scale[oc], bias, oc), act), inv, ozp);
     }
     // Per 128-bit lane, packing gives the bytes [ch0 p0…3, ch1 p0…3, ch2 p0…3, ch3 p0…3]; the shuffle transposes that
     // 4 × 4 so each pixel's 4 channels are one dword: lane 0 holds pixels 0…3 of the half, lane 1 pixels 4…7.
