@@ -2,7 +2,8 @@
 // with bias, residual and activation applied while each vector of 8 outputs is
 // in registers (see CKernels.h). Each plane is copied once into a zero-padded
 // per-thread buffer that stays in L1/L2, so the row loop needs no bounds checks;
-// stride 2 deinterleaves 16 loaded samples into the 8 even ones.
+// stride 2 deinterleaves 16 loaded samples into the 8 even ones; a row's last
+// vector is stored through a mask.
 
 #include "CKernels.h"
 #include "KernelSupport.h"
@@ -16,27 +17,26 @@ AVX2 static inline __m256 even8(const float *p) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
 }
 
-// One output: bias + window, residual, activation.
-static inline float tail1(const float *r0, const float *r1, const float *r2, long i, const float *w, float bias,
-                          const float *rr, int ox, int act) {
-    float v = bias + r0[i] * w[0] + r0[i + 1] * w[1] + r0[i + 2] * w[2] + r1[i] * w[3] + r1[i + 1] * w[4]
-        + r1[i + 2] * w[5] + r2[i] * w[6] + r2[i + 1] * w[7] + r2[i + 2] * w[8];
-    if (rr) v += rr[ox];
-    if (act) v = v > 0 ? v : 0;
-    if (act == 2) v = v < 6 ? v : 6;
-    return v;
+// Lanes 0..n−1 of a vector (n ≤ 8): the last vector of a row that is no multiple of 8 wide is computed whole (the
+// padded plane has slack for its loads) and stored, with its residual read, through this mask. At 7×7 and 14×14,
+// where MobileNetV2 spends most of its depthwise layers, most outputs are in such a vector.
+AVX2 static inline __m256i lanes(int n) {
+    static const int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(table + 8 - n));
 }
 
-AVX2 static inline void store8(float *y, __m256 acc, const float *rr, int act) {
-    if (rr) acc = _mm256_add_ps(acc, _mm256_loadu_ps(rr));
+AVX2 static inline void store8(float *y, __m256 acc, const float *rr, int act, int n) {
+    const __m256i m = lanes(n);
+    if (rr) acc = _mm256_add_ps(acc, n == 8 ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m));
     if (act) acc = _mm256_max_ps(acc, _mm256_setzero_ps());
     if (act == 2) acc = _mm256_min_ps(acc, _mm256_set1_ps(6));
-    _mm256_storeu_ps(y, acc);
+    if (n == 8) _mm256_storeu_ps(y, acc);
+    else _mm256_maskstore_ps(y, m, acc);
 }
 
-AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, const float *residual, int act, float *y,
-                          int oh, int ow, int stride) {
-    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6), b = _mm256_set1_ps(bias);
+AVX2 void rk_depthwise_plane3x3(const float *xp, long wp, const float *w, float bias, const float *residual, int act,
+                                float *y, int oh, int ow, int stride) {
+    const __m256 b = _mm256_set1_ps(bias);
     __m256 k[9];
     for (int t = 0; t < 9; t++) k[t] = _mm256_set1_ps(w[t]);
     int oy0 = 0;
@@ -49,8 +49,8 @@ AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, 
             for (int j = 1; j < 4; j++) r[j] = r[j - 1] + wp;
             float *y0 = y + (long)oy0 * ow, *y1 = y0 + ow;
             const float *rr0 = residual ? residual + (long)oy0 * ow : NULL, *rr1 = rr0 ? rr0 + ow : NULL;
-            int ox = 0;
-            for (; ox + 8 <= ow; ox += 8) {
+            for (int ox = 0; ox < ow; ox += 8) {
+                const int n = ow - ox < 8 ? ow - ox : 8;
                 __m256 a0 = b, a1 = b;
 #pragma clang loop unroll(full)
                 for (int j = 0; j < 4; j++)
@@ -60,12 +60,8 @@ AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, 
                         if (j < 3) a0 = _mm256_fmadd_ps(v, k[3 * j + t], a0);
                         if (j > 0) a1 = _mm256_fmadd_ps(v, k[3 * (j - 1) + t], a1);
                     }
-                store8(y0 + ox, a0, rr0 ? rr0 + ox : NULL, act);
-                store8(y1 + ox, a1, rr1 ? rr1 + ox : NULL, act);
-            }
-            for (; ox < ow; ox++) {
-                y0[ox] = tail1(r[0], r[1], r[2], ox, w, bias, rr0, ox, act);
-                y1[ox] = tail1(r[1], r[2], r[3], ox, w, bias, rr1, ox, act);
+                store8(y0 + ox, a0, rr0 ? rr0 + ox : NULL, act, n);
+                store8(y1 + ox, a1, rr1 ? rr1 + ox : NULL, act, n);
             }
         }
     }
@@ -73,8 +69,8 @@ AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, 
         const float *r0 = xp + (long)oy * stride * wp, *r1 = r0 + wp, *r2 = r1 + wp;
         float *yr = y + (long)oy * ow;
         const float *rr = residual ? residual + (long)oy * ow : NULL;
-        int ox = 0;
-        for (; ox + 8 <= ow; ox += 8) {
+        for (int ox = 0; ox < ow; ox += 8) {
+            const int n = ow - ox < 8 ? ow - ox : 8;
             __m256 acc = b;
             if (stride == 1) {
                 const long i = ox;
@@ -99,12 +95,8 @@ AVX2 static void plane3x3(const float *xp, long wp, const float *w, float bias, 
                 acc = _mm256_fmadd_ps(even8(r2 + i + 1), k[7], acc);
                 acc = _mm256_fmadd_ps(even8(r2 + i + 2), k[8], acc);
             }
-            if (rr) acc = _mm256_add_ps(acc, _mm256_loadu_ps(rr + ox));
-            if (act) acc = _mm256_max_ps(acc, zero);
-            if (act == 2) acc = _mm256_min_ps(acc, six);
-            _mm256_storeu_ps(yr + ox, acc);
+            store8(yr + ox, acc, rr ? rr + ox : NULL, act, n);
         }
-        for (; ox < ow; ox++) yr[ox] = tail1(r0, r1, r2, (long)ox * stride, w, bias, rr, ox, act);
     }
 }
 
@@ -127,6 +119,7 @@ void rk_depthwise3x3(const rk_conv *c, const float *x, const float *w, const flo
             memcpy(buffer + (iy + ph) * wp + pw, src + (long)iy * W, sizeof(float) * (cols > 0 ? cols : 0));
         }
         const long at = n * c->output_image_stride + ch * (long)oh * ow;
-        plane3x3(buffer, wp, w + ch * 9, bias ? bias[ch] : 0, residual ? residual + at : NULL, activation, y + at, oh, ow, s);
+        rk_depthwise_plane3x3(buffer, wp, w + ch * 9, bias ? bias[ch] : 0, residual ? residual + at : NULL, activation,
+                              y + at, oh, ow, s);
     }
 }

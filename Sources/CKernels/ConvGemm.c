@@ -13,15 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MR 8
-#define NR 48
+#define MR RK_GEMM_PANEL
+#define NR RK_GEMM_NR
 
-enum { ACCUMULATE = 1, LAST = 2 };
+enum { ACCUMULATE = RK_GEMM_ACCUMULATE, LAST = RK_GEMM_LAST };
 
 // b advances `ldb` floats per depth step: NR in a packed block, the plane size when a 1×1 stride-1
 // convolution's input rows are read in place.
-typedef void (*kernel_fn)(long kc, const float *a, const float *b, long ldb, float *c, long ldc, int flags,
-                          const float *bias, const float *residual, int act);
+typedef rk_gemm_kernel_fn kernel_fn;
 
 // MARK: micro-kernels
 
@@ -97,6 +96,8 @@ AVX2 static void kernel_avx2(long kc, const float *a, const float *b, long ldb, 
 }
 
 static kernel_fn pick_kernel(void) { return rk_isa() == 2 ? kernel_avx512 : kernel_avx2; }
+
+rk_gemm_kernel_fn rk_gemm_kernel(void) { return pick_kernel(); }
 
 // MARK: packing
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 static int failures = 0, checks = 0;
-static double worst_winograd = 0, worst_direct = 0, worst_depthwise = 0, worst_q8 = 0;
+static double worst_winograd = 0, worst_direct = 0, worst_depthwise = 0, worst_q8 = 0, worst_inverted = 0;
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint32_t next_u32(void) {
@@ -202,6 +202,70 @@ static void depthwise_case(void *arg) {
     for (int p = 0; p < t->parts; p++) rk_depthwise3x3(&c, x, w, bias, residual, t->act, y, p, t->parts);
     compare(&d, y, ref, mag, ny, 1e-5, &worst_depthwise);
     free(x); free(w); free(bias); free(residual); free(ref); free(mag); free(y);
+}
+
+// MARK: inverted residual (expand → depthwise → project, fused)
+
+typedef struct { int n, cin, hidden, cout, h, w, stride, expand, residual, acts, parts; } inverted_case;
+
+// Naive chain in double; mag carries Σ|terms| through the three steps (the kernel rounds each step to float).
+static void inverted_case_run(void *arg) {
+    const inverted_case *t = arg;
+    const int H = t->h, W = t->w, s = t->stride, OH = (H - 1) / s + 1, OW = (W - 1) / s + 1;
+    const int ch = t->expand ? t->hidden : t->cin, ea = t->acts % 3, da = t->acts / 3 % 3, pa = t->acts / 9 % 3;
+    const size_t hw = (size_t)H * W, ohw = (size_t)OH * OW, nx = (size_t)t->n * t->cin * hw, ny = (size_t)t->n * t->cout * ohw;
+    float *x = floats(nx), *we = floats((size_t)ch * t->cin), *be = floats(ch), *wd = floats((size_t)ch * 9),
+          *bd = floats(ch), *wp = floats((size_t)t->cout * ch), *bp = floats(t->cout);
+    double *h1 = alloc((size_t)ch * hw * sizeof(double)), *m1 = alloc((size_t)ch * hw * sizeof(double));
+    double *h2 = alloc((size_t)ch * ohw * sizeof(double)), *m2 = alloc((size_t)ch * ohw * sizeof(double));
+    double *ref = alloc(ny * sizeof(double)), *mag = alloc(ny * sizeof(double));
+    for (int n = 0; n < t->n; n++) {
+        const float *xn = x + (size_t)n * t->cin * hw;
+        for (int c = 0; c < ch; c++)
+            for (size_t p = 0; p < hw; p++) {
+                double v = t->expand ? be[c] : xn[c * hw + p], m = fabs(v);
+                if (t->expand)
+                    for (int k = 0; k < t->cin; k++) { const double q = (double)we[c * t->cin + k] * xn[k * hw + p]; v += q; m += fabs(q); }
+                h1[c * hw + p] = t->expand ? activate(v, ea) : v;
+                m1[c * hw + p] = m;
+            }
+        for (int c = 0; c < ch; c++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    double v = bd[c], m = fabs(bd[c]);
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            const int iy = oy * s - 1 + ky, ix = ox * s - 1 + kx;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                            const double wv = wd[c * 9 + ky * 3 + kx];
+                            v += wv * h1[c * hw + (size_t)iy * W + ix];
+                            m += fabs(wv) * m1[c * hw + (size_t)iy * W + ix];
+                        }
+                    h2[c * ohw + (size_t)oy * OW + ox] = activate(v, da);
+                    m2[c * ohw + (size_t)oy * OW + ox] = m;
+                }
+        for (int o = 0; o < t->cout; o++)
+            for (size_t p = 0; p < ohw; p++) {
+                double v = bp[o], m = fabs(bp[o]);
+                for (int c = 0; c < ch; c++) { v += (double)wp[o * ch + c] * h2[c * ohw + p]; m += fabs(wp[o * ch + c]) * m2[c * ohw + p]; }
+                if (t->residual) { v += xn[o * hw + p]; m += fabs(xn[o * hw + p]); }
+                const size_t at = ((size_t)n * t->cout + o) * ohw + p;
+                ref[at] = activate(v, pa);
+                mag[at] = m;
+            }
+    }
+    float *pe = alloc(rk_packed_count(ch, t->cin, RK_GEMM_PANEL) * sizeof(float));
+    float *pp = alloc(rk_packed_count(t->cout, ch, RK_GEMM_PANEL) * sizeof(float));
+    rk_pack_panels(we, ch, t->cin, t->cin, 1, RK_GEMM_PANEL, pe, 0, 1);
+    rk_pack_panels(wp, t->cout, ch, ch, 1, RK_GEMM_PANEL, pp, 0, 1);
+    rk_inverted b = {t->n, t->cin, ch, t->cout, H, W, s, OH, OW, ea, da, pa, t->residual};
+    float *y = nans(ny);
+    for (int p = 0; p < t->parts; p++)
+        rk_inverted_residual(&b, x, t->expand ? pe : NULL, be, wd, bd, pp, bp, y, p, t->parts);
+    conv_case d = {t->n, t->cin, t->cout, H, W, 3, s, 1, t->acts, t->expand, t->residual, t->parts, "inverted residual", 1};
+    compare(&d, y, ref, mag, ny, 1e-5, &worst_inverted);
+    free(x); free(we); free(be); free(wd); free(bd); free(wp); free(bp); free(h1); free(m1); free(h2); free(m2);
+    free(ref); free(mag); free(pe); free(pp); free(y);
 }
 
 // MARK: int8
@@ -470,10 +534,20 @@ int main(void) {
         {{2, 9, 6, 9, 7, 5, 1, 2, 2, 1, 0, 2, "", 0}, 255}, {{1, 9, 4, 8, 8, 5, 1, 0, 0, 0, 1, 16, "", 2}, 7},
     };
     for (size_t i = 0; i < sizeof stems / sizeof *stems; i++) isolated(q8_conv_case, (void *)&stems[i]);
+    // Inverted residuals: MobileNetV2's shapes scaled down, widths that are no multiple of 8 or 48, hidden widths
+    // that force bands of one output row (the expanded rows two bands share moved, not recomputed), splits of the rows
+    // that cut bands and images, and the block without expansion.
+    static const inverted_case inverted[] = {
+        {1, 16, 96, 24, 13, 11, 2, 1, 0, 5, 1}, {2, 5, 30, 5, 9, 7, 1, 1, 1, 5, 3}, {1, 8, 8, 8, 17, 6, 1, 0, 1, 4, 2},
+        {3, 3, 18, 7, 1, 1, 1, 1, 0, 22, 2}, {1, 12, 600, 12, 10, 33, 1, 1, 1, 5, 3}, {2, 9, 650, 13, 11, 31, 2, 1, 0, 8, 16},
+        {1, 32, 32, 16, 20, 20, 1, 0, 0, 5, 1}, {2, 24, 144, 24, 14, 14, 1, 1, 1, 17, 2}, {1, 7, 42, 9, 7, 50, 2, 1, 0, 0, 4},
+    };
+    for (size_t i = 0; i < sizeof inverted / sizeof *inverted; i++) isolated(inverted_case_run, (void *)&inverted[i]);
     static const long counts[] = {0, 1, 31, 32, 33, 95, 100, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) isolated(quantize_case, (void *)&counts[i]);
 
     printf("kernel_harness: %d checks, %d failed; worst scaled error: winograd %.2g, direct/gemm %.2g, depthwise %.2g, "
-           "q8 dequantised %.2g (q8 sums exact)\n", checks, failures, worst_winograd, worst_direct, worst_depthwise, worst_q8);
+           "inverted residual %.2g, q8 dequantised %.2g (q8 sums exact)\n", checks, failures, worst_winograd, worst_direct,
+           worst_depthwise, worst_inverted, worst_q8);
     return failures ? 1 : 0;
 }

@@ -22,8 +22,10 @@ int rk_isa(void);
 /// Forces the AVX2 kernels (1) or the best available (0); for tests on AVX-512 machines.
 void rk_force_avx2(int on);
 
-/// Panel widths: RK_GEMM_PANEL rows for the GEMM kernels, RK_DIRECT_PANEL output channels for the direct one.
+/// Panel widths: RK_GEMM_PANEL rows for the GEMM kernels, RK_DIRECT_PANEL output channels for the direct one;
+/// RK_GEMM_NR columns (output pixels) per GEMM tile.
 #define RK_GEMM_PANEL 8
+#define RK_GEMM_NR 48
 #define RK_DIRECT_PANEL 32
 
 /// Floats needed to pack a `rows` × `depth` operand into panels of `width` rows.
@@ -97,6 +99,23 @@ void rk_conv_winograd(const rk_conv *c, const float *xpad, const float *u, const
 /// or 2 in both directions, no dilation: y = act(conv(x, w) + bias + residual), w [C][9]. Parts split the planes.
 void rk_depthwise3x3(const rk_conv *c, const float *x, const float *w, const float *bias, const float *residual,
                      int activation, float *y, int part, int parts);
+
+/// MobileNetV2's inverted residual block (expand 1×1 → depthwise 3×3, padding 1 → project 1×1), folded for inference.
+typedef struct {
+    int batch, in_channels, hidden, out_channels, height, width;  // input [N][in_channels][height][width]
+    int stride, out_height, out_width;                             // of the depthwise convolution (1 or 2)
+    int expand_act, depthwise_act, project_act;                    // 0 none, 1 ReLU, 2 ReLU6
+    int residual;                                                  // 1: add x (stride 1, in_channels = out_channels)
+} rk_inverted;
+
+/// y = act(project(dwact(depthwise(eact(expand(x))))) + x), one band of output rows at a time, so the expanded and
+/// depthwise activations of a band stay in L2 instead of passing through memory as whole tensors; the expanded rows
+/// two bands share are computed once. expand_w NULL: no expansion (hidden = in_channels, the depthwise reads x).
+/// expand_w and project_w packed by rk_pack_panels(w, rows C_out, depth C_in, C_in, 1, RK_GEMM_PANEL); dw_w [hidden][9];
+/// biases may be NULL. Parts split the output rows of the batch.
+void rk_inverted_residual(const rk_inverted *b, const float *x, const float *expand_w, const float *expand_bias,
+                          const float *dw_w, const float *dw_bias, const float *project_w, const float *project_bias,
+                          float *y, int part, int parts);
 
 /// Runs `iterations` rounds of twelve independent vector FMA chains on the widest ISA in use (rk_isa) and returns the
 /// floating-point operations done (2 per multiply-add): the FMA peak of a core, timed by the caller.

@@ -9,6 +9,9 @@ import Foundation
 public enum FusedActivation: String, Codable, Sendable {
     case none, relu, relu6
 
+    /// The C kernels' `activation` argument (CKernels.h): 0 none, 1 ReLU, 2 ReLU6.
+    var kernelCode: Int32 { self == .relu ? 1 : self == .relu6 ? 2 : 0 }
+
     @inline(__always) func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .none: break

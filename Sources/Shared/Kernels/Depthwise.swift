@@ -18,7 +18,7 @@ enum Depthwise {
         var shape = Convolution.kernelShape(g)
         shape.channels = Int32(g.inChannels)
         shape.out_channels = Int32(g.outChannels)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let act = activation.kernelCode
         let parts = Swift.max(1, Swift.min(Convolution.threads, g.batch * g.inChannels))
         withExtendedLifetime((bias, residual)) {
             let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }

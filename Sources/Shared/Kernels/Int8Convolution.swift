@@ -106,7 +106,7 @@ public enum Int8Convolution {
                 bias.withUnsafeBufferPointer { b in out.withUnsafeMutablePointer { y in
                     Convolution.runParts(parts) { part in
                         rk_q8_conv(&shape, x.baseAddress!, Int32(zeroPoint), weights.bytes, ws.baseAddress!, s.baseAddress!, b.baseAddress!, r,
-                                   kernelActivation(activation), y, nil, Int32(part), Int32(parts))
+                                   activation.kernelCode, y, nil, Int32(part), Int32(parts))
                     }
                 } }
             } } }
@@ -132,7 +132,7 @@ public enum Int8Convolution {
                     bias.withUnsafeBufferPointer { b in
                         Convolution.runParts(parts) { part in
                             rk_q8_conv_requantize(&shape, x.baseAddress!, Int32(zeroPoint), weights.bytes, ws.baseAddress!, s.baseAddress!,
-                                                  b.baseAddress!, kernelActivation(activation), 1 / output.scale, Int32(output.zeroPoint),
+                                                  b.baseAddress!, activation.kernelCode, 1 / output.scale, Int32(output.zeroPoint),
                                                   yq, Int32(part), Int32(parts))
                         }
                     }
@@ -141,8 +141,6 @@ public enum Int8Convolution {
             written = count
         }
     }
-
-    static func kernelActivation(_ a: FusedActivation) -> Int32 { a == .relu ? 1 : a == .relu6 ? 2 : 0 }
 
     /// The s32 sums Σ w·(q − z) the fast kernel computes for `input` (tests compare them with `referenceSums`).
     static func sums(_ g: ConvGeometry, input: Tensor, quantization q: ActivationQuantization, weights: PackedInt8Weights, parts: Int) -> [Int32] {

@@ -26,8 +26,15 @@ public final class PackedConvWeights: @unchecked Sendable {
     /// Packs `weight` [C_out, C_in/groups, kH, kW] as `groups` row-major [C_out/groups × patch] matrices,
     /// for the kernel that runs convolutions with this weight's window (`Convolution.runsDirect`).
     public convenience init(weight: Tensor, groups: Int) {
+        let patch = weight.count / weight.shape[0]
+        let direct = Convolution.runsDirect(kernelH: weight.shape[2], kernelW: weight.shape[3], patch: patch)
+        self.init(weight: weight, groups: groups, panel: direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL)
+    }
+
+    /// `weight` packed in panels of `panel` rows (RK_DIRECT_PANEL or RK_GEMM_PANEL) whatever kernel its window
+    /// would choose: the fused inverted residual runs its 1×1 convolutions on the GEMM micro-kernel.
+    convenience init(weight: Tensor, groups: Int, panel: Int32) {
         let outPerGroup = weight.shape[0] / groups, patch = weight.count / weight.shape[0]
-        let panel = Convolution.runsDirect(kernelH: weight.shape[2], kernelW: weight.shape[3], patch: patch) ? RK_DIRECT_PANEL : RK_GEMM_PANEL
         self.init(weight, groups: groups, rows: outPerGroup, depth: patch, panel: panel) { grp, dst, part, parts in
             weight.withUnsafePointer { w in
                 rk_pack_panels(w + grp * outPerGroup * patch, Int32(outPerGroup), Int32(patch), patch, 1, panel, dst, part, parts)
@@ -113,7 +120,7 @@ extension Convolution {
         let packed = packed.panel == (direct ? RK_DIRECT_PANEL : RK_GEMM_PANEL) ? packed
             : PackedConvWeights(weight: packed.weight!, groups: g.groups)
         var out = Tensor(uninitializedShape: g.outputShape)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let act = activation.kernelCode
         let parts = Swift.max(1, threads)
         // The direct kernel reads a zero-padded copy of the input; the GEMM kernel pads as it packs.
         var (source, shape) = direct ? padded(g, input, parts: parts) : (input, kernelShape(g))

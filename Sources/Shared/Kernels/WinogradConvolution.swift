@@ -116,7 +116,7 @@ extension Convolution {
         } }
         shape.input_image_stride = padded.count / g.batch
         var out = Tensor(uninitializedShape: g.outputShape)
-        let act: Int32 = activation == .relu ? 1 : activation == .relu6 ? 2 : 0
+        let act = activation.kernelCode
         withExtendedLifetime((bias, residual)) {
             let b = bias.map { UnsafePointer($0.storage.pointer) }, r = residual.map { UnsafePointer($0.storage.pointer) }
             padded.withUnsafePointer { xp in out.withUnsafeMutablePointer { y in

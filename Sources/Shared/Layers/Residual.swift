@@ -24,13 +24,15 @@ public struct Residual: Layer {
     }
 
     /// The body folded (BatchNorm into convolutions), its last convolution adding the shortcut and applying the
-    /// activation in its epilogue, when the body ends in a convolution and the activation has an epilogue form.
+    /// activation in its epilogue, when the body ends in a convolution and the activation has an epilogue form; an
+    /// inverted residual (MobileNetV2) adding its input becomes one `FusedInvertedResidual`.
     public func foldedForInference() -> any Layer {
-        let flat = foldedLayerSequence(body.children.map(\.layer))
+        let flat = foldedLayerSequence(body.children.map(\.layer), fusingBlocks: false)
         let folded = Residual(body: NamedLayers(children: flat.map { ("", $0) }),
                               shortcut: shortcut.map { ($0.name, $0.layer.foldedForInference()) }, activation: activation)
         guard var last = flat.last as? Conv2d, last.fusedActivation == .none, let fused = activation.fused else { return folded }
         last.fusedActivation = fused
+        if shortcut == nil, let block = FusedInvertedResidual(Array(flat.dropLast()) + [last], addsInput: true) { return block }
         return FusedResidualBlock(body: Array(flat.dropLast()), last: last, shortcut: folded.shortcut?.layer)
     }
 }

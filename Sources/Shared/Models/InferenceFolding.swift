@@ -27,8 +27,10 @@ extension Conv2d {
 }
 
 /// Folds a run of layers: containers are opened, weighted convolutions get their mask baked in, and each
-/// Conv2d → BatchNorm2d (→ ReLU/ReLU6) run becomes one convolution; every other layer folds on its own.
-func foldedLayerSequence(_ layers: [any Layer]) -> [any Layer] {
+/// Conv2d → BatchNorm2d (→ ReLU/ReLU6) run becomes one convolution; every other layer folds on its own. With
+/// `fusingBlocks`, inverted residual stretches then become `FusedInvertedResidual`s (a residual block's body is
+/// left as convolutions: the block fuses it with its shortcut).
+func foldedLayerSequence(_ layers: [any Layer], fusingBlocks: Bool = true) -> [any Layer] {
     func open(_ layer: any Layer) -> [any Layer] {
         switch layer {
         case let n as NamedLayers: return n.children.flatMap { open($0.layer) }
@@ -56,7 +58,7 @@ func foldedLayerSequence(_ layers: [any Layer]) -> [any Layer] {
         }
         i += 1
     }
-    return out
+    return fusingBlocks ? fusingInvertedResiduals(out) : out
 }
 
 extension Network {

@@ -2,7 +2,8 @@
 // stable path ("3.body.1", "5.last", "5.shortcut.0") and replacing its
 // ungrouped convolutions and its other leaves: what calibration (observing),
 // quantisation (replacing by int8) and loading a quantised file (the same paths
-// name the file's tensors) all do, the same way.
+// name the file's tensors) all do, the same way. Fused inverted residuals
+// (FusedInvertedResidual) are walked as the convolutions they were fused from.
 
 struct FoldedLayerRewriter {
     /// An ungrouped convolution at `path` → what replaces it (also in a residual block's epilogue position).
@@ -17,7 +18,14 @@ struct FoldedLayerRewriter {
     func rewrite(_ layer: any Layer, path: String) throws -> any Layer {
         switch layer {
         case let s as Sequential:
-            return Sequential(try s.layers.enumerated().map { try rewrite($0.element, path: "\(path).\($0.offset)") })
+            // A fused inverted residual without a shortcut stands in the run for its convolutions, under their paths.
+            let items = s.layers.flatMap { layer -> [any Layer] in
+                guard let f = layer as? FusedInvertedResidual, !f.addsInput else { return [layer] }
+                return f.convolutions
+            }
+            return Sequential(try items.enumerated().map { try rewrite($0.element, path: "\(path).\($0.offset)") })
+        case let f as FusedInvertedResidual:
+            return try rewrite(f.unfused, path: path)
         case let n as NamedLayers:
             return NamedLayers(children: try n.children.enumerated().map { ($0.element.name, try rewrite($0.element.layer, path: "\(path).\($0.offset)")) })
         case let f as FusedResidualBlock:
