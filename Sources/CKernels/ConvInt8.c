@@ -259,6 +259,40 @@ VNNI static void kernel_vnni(int k4, const uint8_t *a, const int8_t *w, __m256i 
     for (int m = 0; m < QM; m++) { acc[m][0] = s[m][0]; acc[m][1] = s[m][1]; }
 }
 
+// Two weight panels (8 channels) × two pixel tiles (32 pixels) in 512-bit registers: 16 accumulators, so the 5-cycle
+// vpdpbusd latency is covered on both ports (the 256-bit kernel above keeps 8 in flight on half the width); each
+// 64-byte load is one tile's 16 pixels × 4 depth bytes, exactly the packed layout. acc[panel][tile] as the 256-bit
+// kernels return it (lanes 0–7, 8–15), with the same s32 sums.
+#define VNNI512 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni")))
+VNNI512 static void kernel_vnni512(int k4, const uint8_t *a, const int8_t *w, __m256i acc[2][2][QM][2]) {
+    __m512i s[2][2][QM];
+    for (int p = 0; p < 2; p++)
+        for (int t = 0; t < 2; t++)
+            for (int m = 0; m < QM; m++) s[p][t][m] = _mm512_setzero_si512();
+    const uint8_t *a1 = a + (size_t)k4 * QN * 4;
+    const int8_t *w1 = w + (size_t)k4 * QM * 4;
+    for (int g = 0; g < k4; g++) {
+        const __m512i x0 = _mm512_loadu_si512(a + (size_t)g * QN * 4), x1 = _mm512_loadu_si512(a1 + (size_t)g * QN * 4);
+#pragma clang loop unroll(full)
+        for (int m = 0; m < QM; m++) {
+            int32_t d0, d1;
+            memcpy(&d0, w + (size_t)g * QM * 4 + 4 * m, 4);
+            memcpy(&d1, w1 + (size_t)g * QM * 4 + 4 * m, 4);
+            const __m512i b0 = _mm512_set1_epi32(d0), b1 = _mm512_set1_epi32(d1);
+            s[0][0][m] = _mm512_dpbusd_epi32(s[0][0][m], x0, b0);
+            s[0][1][m] = _mm512_dpbusd_epi32(s[0][1][m], x1, b0);
+            s[1][0][m] = _mm512_dpbusd_epi32(s[1][0][m], x0, b1);
+            s[1][1][m] = _mm512_dpbusd_epi32(s[1][1][m], x1, b1);
+        }
+    }
+    for (int p = 0; p < 2; p++)
+        for (int t = 0; t < 2; t++)
+            for (int m = 0; m < QM; m++) {
+                acc[p][t][m][0] = _mm512_castsi512_si256(s[p][t][m]);
+                acc[p][t][m][1] = _mm512_extracti64x4_epi64(s[p][t][m], 1);
+            }
+}
+
 static int vnni_detected = -1;
 
 int rk_q8_isa(void) {
@@ -358,6 +392,32 @@ AVX2 static inline __attribute__((always_inline)) void store_tile_q8(const rk_co
     }
 }
 
+// Writes one tile's sums: `valid` pixels from pixel `first` of the batch, as requantised codes (yq), or through
+// store_tile, image by image when the tile runs over the end of one.
+AVX2 static inline __attribute__((always_inline)) void emit_tile(
+    const rk_conv *c, __m256i acc[QM][2], int oc0, int zero_point, const int32_t *wsum, const float *scale,
+    const float *bias, const float *residual, int activation, float *y, int32_t *acc_out, __m256 out_inv, __m256 out_zp,
+    int out_zero_point, uint8_t *yq, int plane, long first, int valid) {
+    if (yq) {
+        store_tile_q8(c, acc, oc0, zero_point, wsum, scale, bias, activation, out_inv, out_zp, out_zero_point, yq, first,
+                      valid);
+        return;
+    }
+    const int at0 = (int)(first % plane);
+    if (valid == QN && at0 + QN <= plane) {  // the common whole tile, with the lane range known here
+        store_tile(c, acc, oc0, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
+                   (first / plane) * c->output_image_stride + at0, 0, QN);
+        return;
+    }
+    for (int j = 0; j < valid;) {
+        const long q = first + j;
+        const int at = (int)(q % plane), run = valid - j < plane - at ? valid - j : plane - at;
+        store_tile(c, acc, oc0, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
+                   (q / plane) * c->output_image_stride + at, j, j + run);
+        j += run;
+    }
+}
+
 // The loop of rk_q8_conv and rk_q8_conv_requantize: y/acc_out as rk_q8_conv, or with yq non-NULL the requantised codes.
 AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, const int8_t *packed_w, const int32_t *wsum,
                          const float *scale, const float *bias, const float *residual, int activation, float *y,
@@ -377,6 +437,7 @@ AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, con
     const long total = units * chunks, u0 = total * part / parts, u1 = total * (part + 1) / parts;
     if (u0 >= u1) return;
     const q8_kernel_fn kernel = rk_q8_isa() == 2 ? kernel_vnni : kernel_avx2;
+    const int wide = rk_q8_isa() == 2;
     const __m256 out_inv = _mm256_set1_ps(out_inv_scale), out_zp = _mm256_set1_ps((float)out_zero_point);
     // Scratch: the packed columns, a row of the zero point and the staging rows of pack_columns (one run per pixel).
     const size_t col_bytes = (size_t)block * k4 * 4, run_bytes = (size_t)(c->dilation_w == 1 ? c->kernel_w : 1) * cp;
@@ -392,35 +453,38 @@ AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, con
             pack_columns(c, x, zrow, stage, q0, count, k4, cols);
             packed_unit = unit;
         }
-        const int pa = panels * chunk / chunks, pb = panels * (chunk + 1) / chunks;
-        for (int p = pa; p < pb; p++) {
+        const int pa = panels * chunk / chunks, pb = panels * (chunk + 1) / chunks, tiles = (count + QN - 1) / QN;
+        // Writes tile t of panel p.
+#define EMIT(p, t, acc) emit_tile(c, acc, (p) * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out, \
+                                  out_inv, out_zp, out_zero_point, yq, plane, q0 + (long)(t) * QN,                   \
+                                  count - (t) * QN < QN ? count - (t) * QN : QN)
+        int p = pa;
+        if (wide)  // pairs of panels over pairs of tiles; a last odd tile or panel on the 256-bit kernel
+            for (; p + 2 <= pb; p += 2) {
+                const int8_t *wp = packed_w + (size_t)p * k4 * QM * 4;
+                int t = 0;
+                for (; t + 2 <= tiles; t += 2) {
+                    __m256i acc[2][2][QM][2];
+                    kernel_vnni512(k4, cols + (size_t)t * k4 * QN * 4, wp, acc);
+                    for (int i = 0; i < 2; i++)
+                        for (int j = 0; j < 2; j++) EMIT(p + i, t + j, acc[i][j]);
+                }
+                for (; t < tiles; t++)
+                    for (int i = 0; i < 2; i++) {
+                        __m256i acc[QM][2];
+                        kernel(k4, cols + (size_t)t * k4 * QN * 4, wp + (size_t)i * k4 * QM * 4, acc);
+                        EMIT(p + i, t, acc);
+                    }
+            }
+        for (; p < pb; p++) {
             const int8_t *wp = packed_w + (size_t)p * k4 * QM * 4;
-            for (int t = 0; t * QN < count; t++) {
+            for (int t = 0; t < tiles; t++) {
                 __m256i acc[QM][2];
                 kernel(k4, cols + (size_t)t * k4 * QN * 4, wp, acc);
-                const int valid = count - t * QN < QN ? count - t * QN : QN;
-                const long first = q0 + t * QN;
-                if (yq) {
-                    store_tile_q8(c, acc, p * QM, zero_point, wsum, scale, bias, activation, out_inv, out_zp, out_zero_point,
-                                  yq, first, valid);
-                    continue;
-                }
-                const int at0 = (int)(first % plane);
-                if (valid == QN && at0 + QN <= plane) {  // the common whole tile, with the lane range known here
-                    store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
-                               (first / plane) * c->output_image_stride + at0, 0, QN);
-                    continue;
-                }
-                // A tile that runs over the end of an image is written image by image.
-                for (int j = 0; j < valid;) {
-                    const long q = q0 + t * QN + j;
-                    const int at = (int)(q % plane), run = valid - j < plane - at ? valid - j : plane - at;
-                    store_tile(c, acc, p * QM, zero_point, wsum, scale, bias, residual, activation, y, acc_out,
-                               (q / plane) * c->output_image_stride + at, j, j + run);
-                    j += run;
-                }
+                EMIT(p, t, acc);
             }
         }
+#undef EMIT
     }
 }
 

@@ -542,7 +542,12 @@ int main(void) {
         {3, 3, 18, 7, 1, 1, 1, 1, 0, 22, 2}, {1, 12, 600, 12, 10, 33, 1, 1, 1, 5, 3}, {2, 9, 650, 13, 11, 31, 2, 1, 0, 8, 16},
         {1, 32, 32, 16, 20, 20, 1, 0, 0, 5, 1}, {2, 24, 144, 24, 14, 14, 1, 1, 1, 17, 2}, {1, 7, 42, 9, 7, 50, 2, 1, 0, 0, 4},
     };
-    for (size_t i = 0; i < sizeof inverted / sizeof *inverted; i++) isolated(inverted_case_run, (void *)&inverted[i]);
+    // On AVX-512 machines the AVX2 GEMM micro-kernel too (the CPUs without AVX-512 run it).
+    for (int avx2 = 0; avx2 <= (rk_isa() == 2); avx2++) {
+        rk_force_avx2(avx2);
+        for (size_t i = 0; i < sizeof inverted / sizeof *inverted; i++) isolated(inverted_case_run, (void *)&inverted[i]);
+    }
+    rk_force_avx2(0);
     static const long counts[] = {0, 1, 31, 32, 33, 95, 100, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) isolated(quantize_case, (void *)&counts[i]);
 

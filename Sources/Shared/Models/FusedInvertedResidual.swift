@@ -26,7 +26,8 @@ public struct FusedInvertedResidual: Layer {
         let convs = layers.compactMap { $0 as? Conv2d }
         guard convs.count == layers.count, convs.count == 2 || convs.count == 3 else { return nil }
         let expand = convs.count == 3 ? convs[0] : nil, depthwise = convs[convs.count - 2], project = convs[convs.count - 1]
-        guard Self.isDepthwise3x3(depthwise), Self.isPointwise(project), project.config.inChannels == depthwise.config.outChannels,
+        guard Self.isDepthwise3x3(depthwise), Self.isPointwise(project),
+              project.config.inChannels == depthwise.config.outChannels,
               expand.map({ Self.isPointwise($0) && $0.config.outChannels == depthwise.config.inChannels }) ?? true
         else { return nil }
         let inChannels = expand?.config.inChannels ?? depthwise.config.inChannels
@@ -55,7 +56,8 @@ public struct FusedInvertedResidual: Layer {
     /// The layers as folding left them before fusion: a residual block whose projection adds the input, or the run.
     public var unfused: any Layer {
         guard addsInput else { return Sequential(convolutions) }
-        return FusedResidualBlock(body: Array(convolutions.dropLast()), last: convolutions[convolutions.count - 1], shortcut: nil)
+        return FusedResidualBlock(body: Array(convolutions.dropLast()), last: convolutions[convolutions.count - 1],
+                                  shortcut: nil)
     }
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
@@ -64,9 +66,9 @@ public struct FusedInvertedResidual: Layer {
         else { return unfused.forward(x, ctx) }
         let s = depthwise.config.stride
         let pixels = x.shape[0] * ((x.shape[2] - 1) / s + 1) * ((x.shape[3] - 1) / s + 1)
-        // Each thread's rows must fill two of the GEMM's 48-pixel tiles, or its bands waste most of each tile: at
-        // 7×7 (MobileNetV2's last blocks, 2 threads) the fused block took 480-620 µs against 380-560 layer by layer,
-        // at 14×14 and larger 10-50 % less (README, "Fused inverted residuals").
+        // Each thread's rows must fill two of the GEMM's 48-pixel tiles, or its bands waste most of each tile: with
+        // 2 threads, MobileNetV2's blocks with 7×7 outputs took 480-620 µs fused against 380-560 layer by layer, those
+        // at 14×14 and larger 10-50 % less fused (README, "Session 11").
         guard pixels >= 2 * Int(RK_GEMM_NR) * Swift.max(1, Convolution.threads) else { return unfused.forward(x, ctx) }
         return Variable(fused(x.value))
     }

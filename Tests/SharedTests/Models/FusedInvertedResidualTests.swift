@@ -30,10 +30,20 @@ final class FusedInvertedResidualTests: XCTestCase {
             (12, 600, 12, 1, 10, 33, 1, true), (9, 650, 13, 2, 11, 31, 2, false), (24, 144, 24, 1, 14, 14, 2, true),
             (3, 18, 7, 1, 1, 1, 3, false),
         ]
-        for (i, c) in cases.enumerated() {
-            let convs = layers(c.0, hidden: c.1, c.2, stride: c.3, seed: UInt64(10 + i))
+        defer { Convolution.forceAVX2(false) }
+        for avx2 in [false, true] {
+            // On AVX-512 machines, the AVX2 micro-kernels as well.
+            Convolution.forceAVX2(avx2)
+            try checkBlocks(cases, kernels: avx2 ? "AVX2" : Convolution.microKernelISA)
+        }
+    }
+
+    func checkBlocks(_ cases: [(Int, Int?, Int, Int, Int, Int, Int, Bool)], kernels: String) throws {
+        for (n, c) in cases.enumerated() {
+            let i = "\(n) (\(kernels))"
+            let convs = layers(c.0, hidden: c.1, c.2, stride: c.3, seed: UInt64(10 + n))
             let block = try XCTUnwrap(FusedInvertedResidual(convs, addsInput: c.7), "case \(i)")
-            var rng = SplitMix64(seed: UInt64(40 + i))
+            var rng = SplitMix64(seed: UInt64(40 + n))
             let x = Tensor.uniform([c.6, c.0, c.4, c.5], low: -2, high: 2, using: &rng)
             let fused = block.fused(x), separate = block.unfused(x)
             XCTAssertEqual(fused.shape, [c.6, c.2, (c.4 - 1) / c.3 + 1, (c.5 - 1) / c.3 + 1], "case \(i)")
@@ -46,7 +56,8 @@ final class FusedInvertedResidualTests: XCTestCase {
             assertClose(block(x).scalars, fused.scalars, rtol: 1e-5, atol: 1e-5, "case \(i) as a layer")
             let tape = Tape()
             let v = tape.variable(x)
-            assertClose(block(v, ForwardContext(tape: tape)).value.scalars, fused.scalars, rtol: 1e-5, atol: 1e-5)
+            let taped = block(v, ForwardContext(tape: tape)).value
+            assertClose(taped.scalars, fused.scalars, rtol: 1e-5, atol: 1e-5, "case \(i) taped")
         }
     }
 
@@ -91,8 +102,8 @@ final class FusedInvertedResidualTests: XCTestCase {
         let dir = makeTemporaryDirectory("reticle-fused-ir")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("q.safetensors")
-        try QuantizedModel.save(q, manifest: ModelManifest(spec: net.spec, preprocessing: Preprocessing(height: 32, width: 32, channels: 3)),
-                                section: [:], to: url)
+        let manifest = ModelManifest(spec: net.spec, preprocessing: Preprocessing(height: 32, width: 32, channels: 3))
+        try QuantizedModel.save(q, manifest: manifest, section: [:], to: url)
         let (loaded, _) = try ModelFile.load(from: url)
         XCTAssertEqual(loaded([x[0]]).scalars, q.network([x[0]]).scalars)
     }
