@@ -534,6 +534,18 @@ int main(void) {
         {{2, 9, 6, 9, 7, 5, 1, 2, 2, 1, 0, 2, "", 0}, 255}, {{1, 9, 4, 8, 8, 5, 1, 0, 0, 0, 1, 16, "", 2}, 7},
     };
     for (size_t i = 0; i < sizeof stems / sizeof *stems; i++) isolated(q8_conv_case, (void *)&stems[i]);
+    // With the tile unit: 16-channel groups (and the 512-bit VNNI kernel for the rest of the panels) against the
+    // oracle, then the same shapes with AMX declined; depths that end inside a 16-group block, odd tile counts.
+    static const q8_case wide[] = {
+        {{1, 9, 16, 7, 9, 3, 1, 1, 1, 1, 0, 1, "", 0}, 128}, {{2, 20, 33, 5, 11, 3, 2, 1, 2, 0, 1, 3, "", 0}, 7},
+        {{1, 64, 48, 6, 6, 1, 1, 0, 0, 1, 1, 2, "", 0}, 200}, {{3, 3, 64, 13, 9, 7, 2, 3, 1, 1, 0, 16, "", 0}, 0},
+        {{1, 17, 21, 8, 8, 3, 1, 1, 1, 1, 0, 4, "", 2}, 255},
+    };
+    for (int declined = 0; declined <= rk_q8_amx(); declined++) {
+        rk_q8_decline_amx(declined);
+        for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) isolated(q8_conv_case, (void *)&wide[i]);
+    }
+    rk_q8_decline_amx(0);
     // Inverted residuals: MobileNetV2's shapes scaled down, widths that are no multiple of 8 or 48, hidden widths
     // that force bands of one output row (the expanded rows two bands share moved, not recomputed), splits of the rows
     // that cut bands and images, and the block without expansion.
@@ -551,6 +563,8 @@ int main(void) {
     static const long counts[] = {0, 1, 31, 32, 33, 95, 100, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) isolated(quantize_case, (void *)&counts[i]);
 
+    printf("kernel_harness: fp32 kernels %s, int8 kernels %s\n", rk_isa() == 2 ? "avx512" : "avx2",
+           rk_q8_amx() ? "amx + avx512-vnni" : rk_q8_isa() == 2 ? "avx512-vnni" : "avx2");
     printf("kernel_harness: %d checks, %d failed; worst scaled error: winograd %.2g, direct/gemm %.2g, depthwise %.2g, "
            "inverted residual %.2g, q8 dequantised %.2g (q8 sums exact)\n", checks, failures, worst_winograd, worst_direct,
            worst_depthwise, worst_inverted, worst_q8);

@@ -141,6 +141,11 @@ int rk_pool_run(int parts, rk_part_fn fn, void *ctx);
 
 /// 2 = AVX-512 VNNI (vpdpbusd) int8 kernel, 1 = AVX2 (vpmaddubsw + vpmaddwd). Both give the same s32 sums.
 int rk_q8_isa(void);
+/// 1 when rk_q8_conv runs 16-channel groups on the AMX tile unit (tdpbsud; Intel Sapphire Rapids and later, Linux
+/// granting the tile state, RETICLE_AMX not "off", rk_q8_isa() 2): the same s32 sums.
+int rk_q8_amx(void);
+/// Declines the tile unit (1) or takes it where available (0), for tests; weights are packed for it either way.
+void rk_q8_decline_amx(int on);
 
 /// Bytes of an s8 weight [C_out][C_in][taps] packed for rk_q8_conv (4-channel panels; depth tap-major over C_in
 /// padded to a multiple of 4, C₄).

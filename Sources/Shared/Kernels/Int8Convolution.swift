@@ -62,8 +62,14 @@ public final class PackedInt8Weights: @unchecked Sendable {
 }
 
 public enum Int8Convolution {
-    /// Which int8 kernel runs: "avx512-vnni" (vpdpbusd) or "avx2" (vpmaddubsw + vpmaddwd); the sums are the same.
-    public static var kernelISA: String { rk_q8_isa() == 2 ? "avx512-vnni" : "avx2" }
+    /// Which int8 kernels run: "amx+avx512-vnni" (tdpbsud for groups of 16 output channels, vpdpbusd for the rest),
+    /// "avx512-vnni" (vpdpbusd) or "avx2" (vpmaddubsw + vpmaddwd); the sums are the same.
+    public static var kernelISA: String {
+        rk_q8_amx() == 1 ? "amx+avx512-vnni" : rk_q8_isa() == 2 ? "avx512-vnni" : "avx2"
+    }
+
+    /// Runs the VNNI kernels instead of the AMX tile unit (true) or takes it where available (false), for tests.
+    static func declineAMX(_ on: Bool) { rk_q8_decline_amx(on ? 1 : 0) }
 
     /// Largest |weight| the kernels take (7 bits: see ConvInt8.c on AVX2's saturating pair sums).
     public static let weightLimit = Int(RK_Q8_WEIGHT_MAX)

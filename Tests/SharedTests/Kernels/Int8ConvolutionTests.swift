@@ -62,6 +62,33 @@ final class Int8ConvolutionTests: XCTestCase {
     }
 
     /// Extreme codes and weights (255 against ±63 everywhere) sum without saturating, over a long depth.
+    /// Widths of 16 output channels and more: groups of 16 on the AMX tile unit where the CPU has one, pairs of
+    /// panels over pairs of tiles on the 512-bit VNNI kernel, the rest on the 256-bit one; then the same with AMX
+    /// declined and with the AVX2 kernels forced, every path equal to the oracle. Depths end inside a tile's 16 groups.
+    func testWideLayersEqualTheOracleOnEveryKernel() {
+        var r = SplitMix64(seed: 41)
+        let shapes = [ConvGeometry(batch: 2, inChannels: 9, height: 7, width: 9, outChannels: 16, kernel: (3, 3), padding: (1, 1)),
+                      ConvGeometry(batch: 1, inChannels: 20, height: 11, width: 5, outChannels: 33, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
+                      ConvGeometry(batch: 3, inChannels: 64, height: 6, width: 6, outChannels: 48, kernel: (1, 1)),
+                      ConvGeometry(batch: 1, inChannels: 3, height: 19, width: 13, outChannels: 64, kernel: (7, 7), stride: (2, 2), padding: (3, 3))]
+        defer { Int8Convolution.declineAMX(false); Convolution.forceAVX2(false) }
+        for (declineAMX, avx2) in [(false, false), (true, false), (false, true)] {
+            Int8Convolution.declineAMX(declineAMX)
+            Convolution.forceAVX2(avx2)
+            for g in shapes {
+                let x = Tensor.uniform(g.inputShape, low: -2, high: 3, using: &r)
+                let q = ActivationQuantization(scale: 0.02, zeroPoint: Int.random(in: 0...255, using: &r))
+                let w = randomWeights(g.outChannels * g.patchSize, &r)
+                let packed = PackedInt8Weights(w, outChannels: g.outChannels, inChannels: g.inChannels, taps: g.kernelH * g.kernelW)
+                let oracle = Int8Convolution.referenceSums(g, codes: q.codes(x), zeroPoint: q.zeroPoint, weights: w)
+                for parts in [1, 3] {
+                    XCTAssertEqual(Int8Convolution.sums(g, input: x, quantization: q, weights: packed, parts: parts), oracle,
+                                   "\(g) parts \(parts) on \(Int8Convolution.kernelISA)")
+                }
+            }
+        }
+    }
+
     func testExtremeValuesDoNotSaturate() {
         let g = ConvGeometry(batch: 1, inChannels: 64, height: 5, width: 5, outChannels: 6, kernel: (3, 3), padding: (1, 1))
         let x = Tensor(shape: g.inputShape, repeating: 1000)
