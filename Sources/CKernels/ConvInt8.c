@@ -333,7 +333,8 @@ int rk_q8_isa(void) {
     int v = __atomic_load_n(&vnni_detected, __ATOMIC_RELAXED);
     if (v < 0) {
         __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
+        v = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")
+            ? 1 : 0;
         __atomic_store_n(&vnni_detected, v, __ATOMIC_RELAXED);
     }
     // rk_isa() is 1 when RETICLE_KERNELS=avx2 or a test forces the AVX2 kernels: then no VNNI either.
@@ -544,6 +545,7 @@ AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, con
     if (!cols) abort();
     uint8_t *zrow = cols + col_bytes + slack, *stage = zrow + run_bytes;
     memset(zrow, zero_point, run_bytes);
+    memset(cols + col_bytes, 0, slack);  // what AMX reads past the columns meets zero weights; defined all the same
     long packed_unit = -1;
     if (amx) amx_configure();
     for (long u = u0; u < u1; u++) {

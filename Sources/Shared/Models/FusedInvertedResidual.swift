@@ -80,6 +80,11 @@ public struct FusedInvertedResidual: Layer {
         let (n, h, w, s) = (x.shape[0], x.shape[2], x.shape[3], depthwise.config.stride)
         let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1)
         var out = Tensor(uninitializedShape: [n, project.config.outChannels, oh, ow])
+        if let counted = Convolution.multiplyAddCounter {  // what the three convolutions would have counted
+            let pixels = n * oh * ow, hidden = depthwise.config.inChannels
+            Convolution.multiplyAddCounter = counted + (expand.map { _ in n * h * w * x.shape[1] * hidden } ?? 0)
+                + pixels * hidden * 9 + pixels * hidden * project.config.outChannels
+        }
         var block = rk_inverted(batch: Int32(n), in_channels: Int32(x.shape[1]), hidden: Int32(depthwise.config.inChannels),
                                 out_channels: Int32(project.config.outChannels), height: Int32(h), width: Int32(w),
                                 stride: Int32(s), out_height: Int32(oh), out_width: Int32(ow),

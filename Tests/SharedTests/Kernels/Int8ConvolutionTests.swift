@@ -61,10 +61,10 @@ final class Int8ConvolutionTests: XCTestCase {
         }
     }
 
-    /// Extreme codes and weights (255 against ±63 everywhere) sum without saturating, over a long depth.
     /// Widths of 16 output channels and more: groups of 16 on the AMX tile unit where the CPU has one, pairs of
     /// panels over pairs of tiles on the 512-bit VNNI kernel, the rest on the 256-bit one; then the same with AMX
     /// declined and with the AVX2 kernels forced, every path equal to the oracle. Depths end inside a tile's 16 groups.
+    /// (A CPU without AMX or VNNI runs the kernels it has; the message names them.)
     func testWideLayersEqualTheOracleOnEveryKernel() {
         var r = SplitMix64(seed: 41)
         let shapes = [ConvGeometry(batch: 2, inChannels: 9, height: 7, width: 9, outChannels: 16, kernel: (3, 3), padding: (1, 1)),
@@ -89,6 +89,7 @@ final class Int8ConvolutionTests: XCTestCase {
         }
     }
 
+    /// Extreme codes and weights (255 against ±63 everywhere) sum without saturating, over a long depth.
     func testExtremeValuesDoNotSaturate() {
         let g = ConvGeometry(batch: 1, inChannels: 64, height: 5, width: 5, outChannels: 6, kernel: (3, 3), padding: (1, 1))
         let x = Tensor(shape: g.inputShape, repeating: 1000)
