@@ -440,18 +440,18 @@ static void q8_conv_case(void *arg) {
 // Three threads issue splits of 2-8 parts (and some of 70) at once, 3,000 each: every split the pool takes must run
 // each part exactly once (one refused because another is in flight runs nowhere here; the Swift side then uses
 // libdispatch), and some parts must run on the workers, not all on the caller.
-typedef struct { int counts[70]; pthread_t caller; int elsewhere; } pool_job;
+typedef struct { int counts[70]; pthread_t caller; int elsewhere, spin; } pool_job;
 static void pool_part(void *ctx, int part) {
     pool_job *j = ctx;
     j->counts[part]++;
     if (!pthread_equal(pthread_self(), j->caller)) __atomic_store_n(&j->elsewhere, 1, __ATOMIC_RELAXED);
-    for (volatile int spin = 0; spin < 200; spin++) {}  // a part worth claiming
+    for (volatile int spin = 0; spin < j->spin; spin++) {}  // a part worth claiming
 }
 static void pool_caller(void *arg) {
     long *taken = arg;
     for (int r = 0; r < 3000; r++) {
         const int parts = r % 100 == 99 ? 70 : 2 + r % 7;
-        pool_job j = {{0}, pthread_self(), 0};
+        pool_job j = {{0}, pthread_self(), 0, 200};
         if (!rk_pool_run(parts, pool_part, &j)) continue;
         taken[0]++;
         taken[1] += j.elsewhere;
@@ -471,8 +471,21 @@ static void pool_case(void) {
     }
     for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
     checks++;
-    const long jobs_taken = taken[0][0] + taken[1][0] + taken[2][0], elsewhere = taken[0][1] + taken[1][1] + taken[2][1];
-    if (jobs_taken == 0 || elsewhere == 0) { failures++; fprintf(stderr, "kernel pool: %ld splits taken, %ld with a part on a worker\n", jobs_taken, elsewhere); }
+    const long jobs_taken = taken[0][0] + taken[1][0] + taken[2][0], stressed = taken[0][1] + taken[1][1] + taken[2][1];
+    long elsewhere = stressed;
+    // Three callers on few cores can starve the workers for the whole stress (seen on a loaded 2-vCPU machine), so
+    // that parts run on them is checked apart: one caller, parts of tens of µs, until a worker takes one (a worker
+    // that slept wakes within that). A machine whose pool has no worker (one usable core) takes no split at all.
+    for (int r = 0; jobs_taken > 0 && elsewhere == 0 && r < 2000; r++) {
+        pool_job j = {{0}, pthread_self(), 0, 20000};
+        if (rk_pool_run(2, pool_part, &j)) elsewhere += j.elsewhere;
+    }
+    if (jobs_taken > 0 && elsewhere == 0) {
+        failures++;
+        fprintf(stderr, "kernel pool: %ld splits taken, none with a part on a worker\n", jobs_taken);
+    }
+    printf("kernel pool: %ld splits taken under the stress, %ld with a part on a worker%s\n", jobs_taken, stressed,
+           jobs_taken ? "" : " (no worker: one usable core)");
     if (rk_pool_run(1, pool_part, NULL)) { failures++; fprintf(stderr, "kernel pool: took a split of 1 part\n"); }
 }
 
