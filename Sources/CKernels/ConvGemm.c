@@ -223,12 +223,6 @@ static void gather_rows(const rk_conv *c, const float *dy, const run_t *runs, in
     }
 }
 
-static inline float activate(float v, int act) {
-    if (act) v = v > 0 ? v : 0;
-    if (act == 2) v = v < 6 ? v : 6;
-    return v;
-}
-
 // Writes rows of an 8 × 48 tile to the NCHW output at the runs' pixels (the slow path, for tiles that
 // straddle images or hang over the last pixel or channel).
 static void scatter_tile(const rk_conv *c, const float *tile, const run_t *runs, int n_runs, int m0, int rows,
@@ -247,7 +241,7 @@ static void scatter_tile(const rk_conv *c, const float *tile, const run_t *runs,
                 if (flags & LAST) {
                     if (bias) v += bias[m];
                     if (residual) v += residual[offset + jj];
-                    v = activate(v, act);
+                    v = rk_activate(v, act);
                 }
                 o[jj] = v;
             }

@@ -533,8 +533,8 @@ AVX2 static void q8_conv(const rk_conv *c, const uint8_t *x, int zero_point, con
     if (chunks > panels) chunks = panels;
     const long total = units * chunks, u0 = total * part / parts, u1 = total * (part + 1) / parts;
     if (u0 >= u1) return;
-    const q8_kernel_fn kernel = rk_q8_isa() == 2 ? kernel_vnni : kernel_avx2;
-    const int wide = rk_q8_isa() == 2;
+    const int wide = rk_q8_isa() == 2;  // VNNI: the 512-bit kernel for pairs, the 256-bit one for the rest
+    const q8_kernel_fn kernel = wide ? kernel_vnni : kernel_avx2;
     const __m256 out_inv = _mm256_set1_ps(out_inv_scale), out_zp = _mm256_set1_ps((float)out_zero_point);
     // Scratch: the packed columns, a row of the zero point and the staging rows of pack_columns (one run per pixel).
     const size_t col_bytes = (size_t)block * k4 * 4, run_bytes = (size_t)(c->dilation_w == 1 ? c->kernel_w : 1) * cp;

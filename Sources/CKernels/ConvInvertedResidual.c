@@ -17,12 +17,6 @@
 #define TILES 4               // 48-column tiles that share each 8-row weight panel while it is in L1
 #define BAND_FLOATS 49152     // the expanded rows of a band: 192 KB, with the depthwise result well inside L2
 
-static inline float activate(float v, int act) {
-    if (act) v = v > 0 ? v : 0;
-    if (act == 2) v = v < 6 ? v : 6;
-    return v;
-}
-
 // c[m][0..count) = act(Σ_k a[m][k]·b[k][0..count) + bias[m] + r[m][·]) for m < M: a packed in panels of MR (K deep),
 // b read in place with row stride ldb, c and r with row stride ldc (r may be NULL). A column tail is copied into
 // `block` (K × NR, zero-padded) so nothing past b's rows is read; tails of rows or columns pass through `tile`.
@@ -59,7 +53,7 @@ static void gemm_rows(rk_gemm_kernel_fn kernel, int M, int K, const float *a, co
                         float v = tile[i * NR + jj];
                         if (bias) v += bias[m0 + i];
                         if (ri) v += ri[jj];
-                        ci[jj] = activate(v, act);
+                        ci[jj] = rk_activate(v, act);
                     }
                 }
             }

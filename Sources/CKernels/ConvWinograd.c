@@ -152,12 +152,6 @@ AVX2 static inline void transpose8(__m256 r[8]) {
     }
 }
 
-static inline float activate(float v, int act) {
-    if (act) v = v > 0 ? v : 0;
-    if (act == 2) v = v < 6 ? v : 6;
-    return v;
-}
-
 // The output tile at y (row stride ow, channel planes `plane` apart) for the 8 channels of lanes 0..channels−1:
 // y = act(Aᵀ·M·A + bias + residual), M[ξ] at m + ξ·m_stride. `rows` × `cols` of the 4 × 4 outputs are inside.
 AVX2 static void output_transform(const float *m, long m_stride, const float *bias8, const float *residual, int act,
@@ -203,7 +197,7 @@ AVX2 static void output_transform(const float *m, long m_stride, const float *bi
                 float v = tile[(i / 2) * 8 + ch][(i % 2) * 4 + j];
                 const long at = ch * plane + i * ow + j;
                 if (residual) v += residual[at];
-                y[at] = activate(v, act);
+                y[at] = rk_activate(v, act);
             }
 }
 

@@ -7,6 +7,13 @@
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 #define AVX2 __attribute__((target("avx2,fma")))
 
+/// The epilogue's activation on one value (CKernels.h's codes: 0 none, 1 ReLU, 2 ReLU6), for the scalar tails.
+static inline float rk_activate(float v, int act) {
+    if (act) v = v > 0 ? v : 0;
+    if (act == 2) v = v < 6 ? v : 6;
+    return v;
+}
+
 /// The packed GEMM micro-kernel (ConvGemm.c) for the widest ISA in use: c[i][0..RK_GEMM_NR) (+)= Σ_k a[k][i]·b[k][·]
 /// for i < RK_GEMM_PANEL, a packed by rk_pack_panels (width RK_GEMM_PANEL), b advancing `ldb` floats per depth step.
 /// flags: RK_GEMM_ACCUMULATE adds to c; RK_GEMM_LAST adds bias[i] and residual (row stride ldc) and applies `act`.

@@ -302,6 +302,20 @@ static void quantize_case(void *arg) {
     free(x);
 }
 
+// The first index where codes [n][plane][padded] differ from x [n][channels][plane] quantised (padding channels: the
+// zero point), or −1.
+static long nhwc_mismatch(const uint8_t *codes, const float *x, int n, int channels, int padded, long plane, float inv,
+                          int zp) {
+    for (int b = 0; b < n; b++)
+        for (long i = 0; i < plane; i++)
+            for (int ch = 0; ch < padded; ch++) {
+                const size_t at = ((size_t)b * plane + i) * padded + ch;
+                const int want = ch < channels ? quantize_one(x[((size_t)b * channels + ch) * plane + i], inv, zp) : zp;
+                if (codes[at] != want) return (long)at;
+            }
+    return -1;
+}
+
 typedef struct { conv_case t; int zero_point; } q8_case;
 
 static void q8_conv_case(void *arg) {
@@ -318,14 +332,7 @@ static void q8_conv_case(void *arg) {
     uint8_t *q = alloc((size_t)t->n * plane * c4);
     memset(q, 0xA5, (size_t)t->n * plane * c4);
     for (int p = 0; p < t->parts; p++) rk_q8_quantize_nhwc(x, t->n, t->c, plane, inv, zp, q, p, t->parts);
-    long bad = -1;
-    for (int n = 0; n < t->n && bad < 0; n++)
-        for (long i = 0; i < plane && bad < 0; i++)
-            for (int ch = 0; ch < c4; ch++) {
-                const size_t at = ((size_t)n * plane + i) * c4 + ch;
-                const int want = ch < t->c ? quantize_one(x[((size_t)n * t->c + ch) * plane + i], inv, zp) : zp;
-                if (q[at] != want) { bad = (long)at; break; }
-            }
+    long bad = nhwc_mismatch(q, x, t->n, t->c, c4, plane, inv, zp);
     checks++;
     if (bad >= 0) { failures++; fprintf(stderr, "FAIL q8_quantize_nhwc n=%d c=%d %dx%d parts=%d at %ld\n", t->n, t->c, t->h, t->w, t->parts, bad); }
 
@@ -415,14 +422,7 @@ static void q8_conv_case(void *arg) {
     memset(yq, 0xA5, (size_t)t->n * oplane * ko + 1);
     for (int p = 0; p < t->parts; p++)
         rk_q8_conv_requantize(&cq, q, zp, packed, wsum, scale, t->bias ? bias : NULL, t->act, oinv, ozp, yq, p, t->parts);
-    bad = -1;
-    for (int n = 0; n < t->n && bad < 0; n++)
-        for (long i = 0; i < oplane && bad < 0; i++)
-            for (int k = 0; k < ko; k++) {
-                const size_t at = ((size_t)n * oplane + i) * ko + k;
-                const int want_q = k < t->k ? quantize_one(y0[((size_t)n * t->k + k) * oplane + i], oinv, ozp) : ozp;
-                if (yq[at] != want_q) { bad = (long)at; break; }
-            }
+    bad = nhwc_mismatch(yq, y0, t->n, t->k, ko, oplane, oinv, ozp);
     checks++;
     if (bad >= 0 || yq[(size_t)t->n * oplane * ko] != 0xA5) {
         failures++;

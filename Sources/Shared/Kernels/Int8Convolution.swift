@@ -74,10 +74,23 @@ public enum Int8Convolution {
     /// Largest |weight| the kernels take (7 bits: see ConvInt8.c on AVX2's saturating pair sums).
     public static let weightLimit = Int(RK_Q8_WEIGHT_MAX)
 
+    /// Channels padded to a multiple of 4 (C₄), as the NHWC codes hold them.
+    static func paddedChannels(_ channels: Int) -> Int { (channels + 3) & ~3 }
+
+    /// The C description of `g` reading `codes` [N][H·W][C₄] (an image is H·W·C₄ codes), checked to be enough.
+    private static func codesShape(_ g: ConvGeometry, codes: Int) -> rk_conv {
+        precondition(g.groups == 1, "the int8 kernel runs ungrouped convolutions")
+        let image = g.height * g.width * paddedChannels(g.inChannels)
+        precondition(codes >= g.batch * image, "int8 codes \(codes) too few for \(g)")
+        var shape = Convolution.kernelShape(g)
+        shape.input_image_stride = image
+        return shape
+    }
+
     /// x quantised into [N][H·W][C₄] u8 (channels padded to a multiple of 4 with the zero point).
     static func quantizeNHWC(_ x: Tensor, _ q: ActivationQuantization, parts: Int) -> [UInt8] {
         let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-        let count = n * plane * ((c + 3) & ~3)
+        let count = n * plane * paddedChannels(c)
         return [UInt8](unsafeUninitializedCapacity: Swift.max(count, 1)) { buffer, written in
             let dst = buffer.baseAddress!
             x.withUnsafePointer { src in
@@ -100,12 +113,9 @@ public enum Int8Convolution {
     /// As `forward(_:input:…)` on input already quantised: `codes` [N][H·W][C₄] as `quantizeNHWC` writes them.
     static func forward(_ g: ConvGeometry, codes: [UInt8], zeroPoint: Int, weights: PackedInt8Weights,
                         outputScales: [Float], bias: [Float], residual: Tensor?, activation: FusedActivation) -> Tensor {
-        precondition(g.groups == 1, "the int8 kernel runs ungrouped convolutions")
-        precondition(codes.count >= g.batch * g.height * g.width * ((g.inChannels + 3) & ~3), "int8 codes \(codes.count) too few for \(g)")
+        var shape = codesShape(g, codes: codes.count)
         let parts = Swift.max(1, Convolution.threads)
         var out = Tensor(uninitializedShape: g.outputShape)
-        var shape = Convolution.kernelShape(g)
-        shape.input_image_stride = g.height * g.width * ((g.inChannels + 3) & ~3)
         withExtendedLifetime((weights, residual)) {
             let r = residual.map { UnsafePointer($0.storage.pointer) }
             codes.withUnsafeBufferPointer { x in outputScales.withUnsafeBufferPointer { s in weights.sums.withUnsafeBufferPointer { ws in
@@ -125,12 +135,9 @@ public enum Int8Convolution {
     /// `quantizeNHWC(…, output)`, bit for bit, without the fp32 tensor between.
     static func requantized(_ g: ConvGeometry, codes: [UInt8], zeroPoint: Int, weights: PackedInt8Weights, outputScales: [Float],
                             bias: [Float], activation: FusedActivation, output: ActivationQuantization) -> [UInt8] {
-        precondition(g.groups == 1, "the int8 kernel runs ungrouped convolutions")
-        precondition(codes.count >= g.batch * g.height * g.width * ((g.inChannels + 3) & ~3), "int8 codes \(codes.count) too few for \(g)")
+        var shape = codesShape(g, codes: codes.count)
         let parts = Swift.max(1, Convolution.threads)
-        var shape = Convolution.kernelShape(g)
-        shape.input_image_stride = g.height * g.width * ((g.inChannels + 3) & ~3)
-        let count = g.batch * g.outHeight * g.outWidth * ((g.outChannels + 3) & ~3)
+        let count = g.batch * g.outHeight * g.outWidth * paddedChannels(g.outChannels)
         return [UInt8](unsafeUninitializedCapacity: Swift.max(count, 1)) { buffer, written in
             let yq = buffer.baseAddress!
             withExtendedLifetime(weights) {
@@ -151,8 +158,7 @@ public enum Int8Convolution {
     /// The s32 sums Σ w·(q − z) the fast kernel computes for `input` (tests compare them with `referenceSums`).
     static func sums(_ g: ConvGeometry, input: Tensor, quantization q: ActivationQuantization, weights: PackedInt8Weights, parts: Int) -> [Int32] {
         let codes = quantizeNHWC(input, q, parts: parts)
-        var shape = Convolution.kernelShape(g)
-        shape.input_image_stride = g.height * g.width * ((g.inChannels + 3) & ~3)
+        var shape = codesShape(g, codes: codes.count)
         var acc = [Int32](repeating: 0, count: g.outputShape.reduce(1, *))
         withExtendedLifetime(weights) {
             codes.withUnsafeBufferPointer { x in weights.sums.withUnsafeBufferPointer { ws in acc.withUnsafeMutableBufferPointer { a in

@@ -20,6 +20,13 @@ public struct Conv2dConfig: Codable, Equatable, Sendable {
     }
 
     public var weightShape: [Int] { [outChannels, inChannels / groups, kernelSize, kernelSize] }
+
+    /// This convolution over an input of `shape` [N, C_in, H, W].
+    func geometry(inputShape shape: [Int]) -> ConvGeometry {
+        ConvGeometry(batch: shape[0], inChannels: inChannels, height: shape[2], width: shape[3], outChannels: outChannels,
+                     kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
+                     dilation: (dilation, dilation), groups: groups)
+    }
     var fanIn: Int { inChannels / groups * kernelSize * kernelSize }
     var fanOut: Int { outChannels / groups * kernelSize * kernelSize }
 }

@@ -60,46 +60,53 @@ public struct FusedInvertedResidual: Layer {
                                   shortcut: nil)
     }
 
+    /// The convolutions' geometries over an input of `shape`, each reading the previous one's output.
+    func geometries(inputShape shape: [Int]) -> [ConvGeometry] {
+        var input = shape
+        return convolutions.map { conv in
+            let g = conv.config.geometry(inputShape: input)
+            input = g.outputShape
+            return g
+        }
+    }
+
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
-        let depthwise = convolutions[convolutions.count - 2]
         guard ctx.tape == nil, !ctx.training, x.value.rank == 4, x.shape[1] == convolutions[0].config.inChannels
         else { return unfused.forward(x, ctx) }
-        let s = depthwise.config.stride
-        let pixels = x.shape[0] * ((x.shape[2] - 1) / s + 1) * ((x.shape[3] - 1) / s + 1)
+        let out = geometries(inputShape: x.shape).last!
         // Each thread's rows must fill two of the GEMM's 48-pixel tiles, or its bands waste most of each tile: with
         // 2 threads, MobileNetV2's blocks with 7×7 outputs took 480-620 µs fused against 380-560 layer by layer, those
         // at 14×14 and larger 10-50 % less fused (README, "Session 11").
-        guard pixels >= 2 * Int(RK_GEMM_NR) * Swift.max(1, Convolution.threads) else { return unfused.forward(x, ctx) }
+        guard out.batch * out.outHeight * out.outWidth >= 2 * Int(RK_GEMM_NR) * Swift.max(1, Convolution.threads)
+        else { return unfused.forward(x, ctx) }
         return Variable(fused(x.value))
     }
 
     /// The block on the fused kernel, whatever the size. Shapes: [N, C_in, H, W] → [N, C_out, H′, W′].
     func fused(_ x: Tensor) -> Tensor {
+        let steps = geometries(inputShape: x.shape)
         let expand = expandPacked == nil ? nil : convolutions[0]
         let depthwise = convolutions[convolutions.count - 2], project = convolutions[convolutions.count - 1]
-        let (n, h, w, s) = (x.shape[0], x.shape[2], x.shape[3], depthwise.config.stride)
-        let (oh, ow) = ((h - 1) / s + 1, (w - 1) / s + 1)
-        var out = Tensor(uninitializedShape: [n, project.config.outChannels, oh, ow])
+        let dw = steps[steps.count - 2]
         if let counted = Convolution.multiplyAddCounter {  // what the three convolutions would have counted
-            let pixels = n * oh * ow, hidden = depthwise.config.inChannels
-            Convolution.multiplyAddCounter = counted + (expand.map { _ in n * h * w * x.shape[1] * hidden } ?? 0)
-                + pixels * hidden * 9 + pixels * hidden * project.config.outChannels
+            Convolution.multiplyAddCounter = counted + steps.reduce(0) { $0 + $1.multiplyAdds }
         }
-        var block = rk_inverted(batch: Int32(n), in_channels: Int32(x.shape[1]), hidden: Int32(depthwise.config.inChannels),
-                                out_channels: Int32(project.config.outChannels), height: Int32(h), width: Int32(w),
-                                stride: Int32(s), out_height: Int32(oh), out_width: Int32(ow),
-                                expand_act: expand?.fusedActivation.kernelCode ?? 0,
+        var out = Tensor(uninitializedShape: steps[steps.count - 1].outputShape)
+        var block = rk_inverted(batch: Int32(dw.batch), in_channels: Int32(x.shape[1]), hidden: Int32(dw.inChannels),
+                                out_channels: Int32(project.config.outChannels), height: Int32(dw.height),
+                                width: Int32(dw.width), stride: Int32(dw.strideH), out_height: Int32(dw.outHeight),
+                                out_width: Int32(dw.outWidth), expand_act: expand?.fusedActivation.kernelCode ?? 0,
                                 depthwise_act: depthwise.fusedActivation.kernelCode,
                                 project_act: project.fusedActivation.kernelCode, residual: addsInput ? 1 : 0)
-        let parts = Swift.max(1, Swift.min(Convolution.threads, n * oh))
+        let parts = Swift.max(1, Swift.min(Convolution.threads, dw.batch * dw.outHeight))
         func pointer(_ t: Tensor?) -> UnsafePointer<Float>? { t.map { UnsafePointer($0.storage.pointer) } }
         withExtendedLifetime((self, x)) {
-            let eb = pointer(expand?.bias?.value), dw = pointer(depthwise.weight.value)!, db = pointer(depthwise.bias?.value)
+            let eb = pointer(expand?.bias?.value), dww = pointer(depthwise.weight.value)!, db = pointer(depthwise.bias?.value)
             let pb = pointer(project.bias?.value), ew = expandPacked.map { UnsafePointer($0.scalars) }
             let pw = UnsafePointer(projectPacked.scalars), input = pointer(x)!
             out.withUnsafeMutablePointer { y in
                 Convolution.runParts(parts) { part in
-                    rk_inverted_residual(&block, input, ew, eb, dw, db, pw, pb, y, Int32(part), Int32(parts))
+                    rk_inverted_residual(&block, input, ew, eb, dww, db, pw, pb, y, Int32(part), Int32(parts))
                 }
             }
         }

@@ -11,7 +11,7 @@ struct QuantizedActivations {
     let codes: [UInt8]
 
     init(shape: [Int], quantization: ActivationQuantization, codes: [UInt8]) {
-        precondition(shape.count == 4 && codes.count >= shape[0] * shape[2] * shape[3] * ((shape[1] + 3) & ~3),
+        precondition(shape.count == 4 && codes.count >= shape[0] * shape[2] * shape[3] * Int8Convolution.paddedChannels(shape[1]),
                      "u8 activations \(shape) with \(codes.count) codes")
         self.shape = shape; self.quantization = quantization; self.codes = codes
     }

@@ -49,10 +49,7 @@ public struct QuantizedConv2d: ResidualConvolution {
 
     func geometry(shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[1] == config.inChannels, "QuantizedConv2d expects [N, \(config.inChannels), H, W], got \(shape)")
-        let c = config
-        return ConvGeometry(batch: shape[0], inChannels: c.inChannels, height: shape[2], width: shape[3], outChannels: c.outChannels,
-                            kernel: (c.kernelSize, c.kernelSize), stride: (c.stride, c.stride), padding: (c.padding, c.padding),
-                            dilation: (c.dilation, c.dilation))
+        return config.geometry(inputShape: shape)
     }
 
     public func forward(_ x: Variable, _ ctx: ForwardContext) -> Variable {
